@@ -1,0 +1,189 @@
+/* handle.c: the plain-C part of the bridge: fork detection, cancellation,
+ * the at-exit list of handles, and trampolines for calling C callbacks
+ * from Go. Nothing here enters Go except goguestfs_close_all (at exit) and
+ * goguestfs_errorf, which report through the Go state.
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+
+#include "handle.h"
+#include "_cgo_export.h"
+
+volatile unsigned goguestfs_fork_generation;
+
+const char goguestfs_fork_message[] =
+  "this handle was created in the parent process and cannot be used after fork(); "
+  "create a new handle in the child, or start workers with "
+  "multiprocessing.set_start_method(\"spawn\") or \"forkserver\"";
+
+static pthread_mutex_t list_lock = PTHREAD_MUTEX_INITIALIZER;
+static guestfs_h *list_head, *list_tail;
+
+static void
+child_after_fork (void)
+{
+  goguestfs_fork_generation++;
+  /* The lock may have been held by another thread at fork time. */
+  pthread_mutex_init (&list_lock, NULL);
+}
+
+static void
+close_all_at_exit (void)
+{
+  guestfs_h *g;
+
+  if (goguestfs_fork_generation != 0)
+    return;
+  /* Newest first. A close that is deferred (exit called from inside a
+   * callback) leaves its handle linked, so each handle is tried once. */
+  for (;;) {
+    pthread_mutex_lock (&list_lock);
+    for (g = list_tail; g != NULL && g->exit_tried; g = g->prev)
+      ;
+    if (g)
+      g->exit_tried = 1;
+    pthread_mutex_unlock (&list_lock);
+    if (g == NULL)
+      break;
+    guestfs_close (g);          /* unlinks and frees g */
+  }
+}
+
+__attribute__((constructor))
+static void
+init_bridge (void)
+{
+  pthread_atfork (NULL, NULL, child_after_fork);
+  atexit (close_all_at_exit);
+}
+
+void
+goguestfs_fork_error (guestfs_h *g)
+{
+  if (g->fork_error_cb)
+    g->fork_error_cb (g, g->fork_error_cb_data, goguestfs_fork_message);
+  errno = ECHILD;
+}
+
+guestfs_h *
+goguestfs_alloc_handle (int close_on_exit)
+{
+  guestfs_h *g = calloc (1, sizeof *g);
+  if (g == NULL)
+    return NULL;
+  g->cancel_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (g->cancel_fd == -1) {
+    int e = errno;
+    free (g);
+    errno = e;
+    return NULL;
+  }
+  g->fork_gen = goguestfs_fork_generation;
+  g->fork_error_cb = goguestfs_default_error_cb;
+  g->close_on_exit = close_on_exit;
+  if (close_on_exit) {
+    pthread_mutex_lock (&list_lock);
+    g->prev = list_tail;
+    if (list_tail)
+      list_tail->next = g;
+    else
+      list_head = g;
+    list_tail = g;
+    pthread_mutex_unlock (&list_lock);
+  }
+  return g;
+}
+
+void
+goguestfs_free_handle (guestfs_h *g)
+{
+  if (g->close_on_exit) {
+    pthread_mutex_lock (&list_lock);
+    if (g->prev) g->prev->next = g->next; else list_head = g->next;
+    if (g->next) g->next->prev = g->prev; else list_tail = g->prev;
+    pthread_mutex_unlock (&list_lock);
+  }
+  close (g->cancel_fd);
+  free (g);
+}
+
+void
+goguestfs_user_cancel (guestfs_h *g)
+{
+  uint64_t one = 1;
+  ssize_t r;
+
+  __atomic_store_n (&g->cancel, 1, __ATOMIC_SEQ_CST);
+  r = write (g->cancel_fd, &one, sizeof one);
+  (void) r;                     /* a full counter is still readable */
+}
+
+int
+goguestfs_cancelled (guestfs_h *g)
+{
+  return __atomic_load_n (&g->cancel, __ATOMIC_SEQ_CST);
+}
+
+void
+goguestfs_cancel_reset (guestfs_h *g)
+{
+  uint64_t v;
+  ssize_t r;
+
+  __atomic_store_n (&g->cancel, 0, __ATOMIC_SEQ_CST);
+  r = read (g->cancel_fd, &v, sizeof v);
+  (void) r;                     /* EAGAIN when nothing was pending */
+}
+
+void
+goguestfs_errorf (guestfs_h *g, const char *op, int errnum, const char *fs, ...)
+{
+  char msg[512];
+  va_list args;
+
+  va_start (args, fs);
+  vsnprintf (msg, sizeof msg, fs, args);
+  va_end (args);
+  goguestfs_report_error (g, (char *) op, errnum, msg);
+}
+
+void
+goguestfs_default_error_cb (guestfs_h *g, void *opaque, const char *msg)
+{
+  fprintf (stderr, "libguestfs: error: %s\n", msg);
+}
+
+void
+goguestfs_call_event (guestfs_event_callback cb, guestfs_h *g, uintptr_t opaque, uint64_t event, int eh, int flags, const char *buf, size_t buf_len, const uint64_t *array, size_t array_len)
+{
+  cb (g, (void *) opaque, event, eh, flags, buf, buf_len, array, array_len);
+}
+
+void
+goguestfs_call_error (guestfs_error_handler_cb cb, guestfs_h *g, uintptr_t opaque, const char *msg)
+{
+  cb (g, (void *) opaque, msg);
+}
+
+void
+goguestfs_call_legacy (int kind, uintptr_t cb, guestfs_h *g, uintptr_t opaque_u, const char *buf, size_t buf_len, const uint64_t *array, size_t array_len)
+{
+  void *opaque = (void *) opaque_u;
+
+  switch (kind) {
+  case GOGUESTFS_LEGACY_LOG_MESSAGE:
+    ((guestfs_log_message_cb) cb) (g, opaque, (char *) buf, (int) buf_len);
+    break;
+  case GOGUESTFS_LEGACY_PROGRESS:
+    if (array_len >= 4)
+      ((guestfs_progress_cb) cb) (g, opaque, (int) array[0], (int) array[1], array[2], array[3]);
+    break;
+  default:
+    ((guestfs_close_cb) cb) (g, opaque);
+    break;
+  }
+}

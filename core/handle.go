@@ -1,0 +1,221 @@
+package core
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// State is the life-cycle state of a handle, numbered as libguestfs's
+// get_state reports it.
+type State int
+
+// The handle states.
+const (
+	StateConfig    State = 0
+	StateLaunching State = 1
+	StateReady     State = 2
+)
+
+// Options are the creation options of a handle.
+type Options struct {
+	// NoEnvironment skips parse_environment at creation.
+	NoEnvironment bool
+	// Canceller replaces the built-in cancel flag; the C library passes one
+	// backed by C memory so that guestfs_user_cancel never enters Go.
+	Canceller Canceller
+	// Environ returns the process environment for parse_environment. The C
+	// library passes one that reads the C environment, which a C program
+	// may change after the Go runtime copied it. Default: os.Environ.
+	Environ func() []string
+}
+
+// Handle is one library handle. Create it with New and release it with
+// Close; a closed handle fails every call with ErrClosed.
+type Handle struct {
+	lock threadLock
+
+	// Everything below is guarded by lock.
+	state        State
+	closing      bool
+	closed       bool
+	closePending bool
+	cfg          config
+	events       eventTable
+	priv         privateArea
+	threads      map[int]*threadState
+	baseHandler  ErrorHandler
+	testOut      *os.File
+	cancel       Canceller
+	environ      func() []string
+	onRelease    []func()
+}
+
+// New creates a handle in the config state. Unless opts.NoEnvironment is set
+// it applies parse_environment; a bad variable makes New fail.
+func New(opts Options) (*Handle, error) {
+	h := &Handle{
+		threads:     map[int]*threadState{},
+		baseHandler: StderrErrorHandler{},
+		cfg:         defaultConfig(),
+		cancel:      opts.Canceller,
+		environ:     opts.Environ,
+	}
+	if h.environ == nil {
+		h.environ = os.Environ
+	}
+	if h.cancel == nil {
+		c, err := newEventfdCanceller()
+		if err != nil {
+			return nil, err
+		}
+		h.cancel = c
+		h.OnRelease(c.close)
+	}
+	if !opts.NoEnvironment {
+		if err := h.ParseEnvironment(); err != nil {
+			h.Close()
+			return nil, err
+		}
+	}
+	return h, nil
+}
+
+// OnRelease registers fn to run once when the handle is finally closed,
+// after the CLOSE callbacks. The C library frees its handle struct there.
+func (h *Handle) OnRelease(fn func()) {
+	h.withLock(func(int) { h.onRelease = append(h.onRelease, fn) })
+}
+
+// withLock runs fn holding the handle lock, with the calling goroutine locked
+// to its OS thread; fn receives the thread id. A close requested from inside
+// a callback runs when the outermost holder leaves.
+func (h *Handle) withLock(fn func(tid int)) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	tid := unix.Gettid()
+	h.lock.acquire(tid)
+	defer h.leave()
+	fn(tid)
+}
+
+// leave releases one level of the lock, first running a deferred close when
+// this is the outermost level.
+func (h *Handle) leave() {
+	if h.lock.depth == 1 && h.closePending && !h.closing {
+		h.doClose()
+	}
+	h.lock.release()
+}
+
+// call runs the body of action name with the handle lock held: it emits
+// ENTER and the trace lines, refuses daemon actions from inside callbacks,
+// turns panics into EIO errors, and records a failure as the thread's last
+// error. The generated action methods are its only callers.
+func (h *Handle) call(name string, daemon bool, trace func(*tracer), body func() error, result func(*tracer), errRepr string) (err error) {
+	h.withLock(func(tid int) {
+		err = h.runAction(tid, name, daemon, trace, body, result, errRepr)
+		if err != nil {
+			e := asError(name, err)
+			if !h.closed {
+				h.recordError(tid, e)
+			}
+			err = e
+		}
+	})
+	return err
+}
+
+// runAction is call's body, with panics recovered.
+func (h *Handle) runAction(tid int, name string, daemon bool, trace func(*tracer), body func() error, result func(*tracer), errRepr string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = errorf(syscall.EIO, "internal error: %v\n%s", r, debug.Stack())
+		}
+	}()
+	if h.closed {
+		return ErrClosed
+	}
+	outermost := h.lock.depth == 1
+	if daemon && !outermost {
+		return errorf(syscall.EBUSY, "handle is busy: a daemon action cannot run inside a callback of another call on the same handle")
+	}
+	if outermost {
+		h.cancel.Reset()
+	}
+	h.dispatch(EventEnter, []byte(name), nil)
+	tracing := h.cfg.trace
+	if tracing {
+		t := h.newTracer(name)
+		if trace != nil {
+			trace(t)
+		}
+		h.emitTrace(t)
+	}
+	err = body()
+	if tracing {
+		t := h.newTracer(name)
+		t.b.WriteString(" =")
+		if err != nil {
+			t.b.WriteString(" " + errRepr + " (error)")
+		} else if result != nil {
+			result(t)
+		}
+		h.emitTrace(t)
+	}
+	return err
+}
+
+// Close closes the handle: it stops the daemon if one runs (SUBPROCESS_QUIT),
+// emits CLOSE, drops the private data (never freeing anything in it) and
+// runs the release hooks. Called from inside a callback it only marks the
+// handle; the close happens when the outermost call on it returns. Closing
+// twice does nothing.
+func (h *Handle) Close() {
+	h.withLock(func(int) {
+		if h.closing || h.closed {
+			return
+		}
+		if h.lock.depth > 1 {
+			h.closePending = true
+			return
+		}
+		h.doClose()
+	})
+}
+
+// doClose performs the close. The caller holds the lock at depth 1.
+func (h *Handle) doClose() {
+	h.closing = true
+	if h.cfg.verbose {
+		h.dispatch(EventLibrary, []byte(fmt.Sprintf("closing guestfs handle (state %d)", h.state)), nil)
+	}
+	h.dispatch(EventClose, nil, nil)
+	if h.testOut != nil {
+		h.testOut.Close()
+		h.testOut = nil
+	}
+	h.priv = privateArea{}
+	h.events = eventTable{}
+	h.closed = true
+	for _, fn := range h.onRelease {
+		fn()
+	}
+	h.onRelease = nil
+}
+
+// IsClosed reports whether the handle has been closed.
+func (h *Handle) IsClosed() (closed bool) {
+	h.withLock(func(int) { closed = h.closed })
+	return
+}
+
+// UserCancel asks the running transfer on this handle to stop; the call then
+// fails with EINTR. Safe from any goroutine.
+func (h *Handle) UserCancel() {
+	h.cancel.Cancel()
+}

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Install the Debian packages listed in scripts/packages.txt that are missing.
+# Idempotent and quick when everything is present (one dpkg-query call).
+# As root it runs apt-get; otherwise it lists what is missing and fails.
+set -eu
+here=$(dirname "$0")
+wanted=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/packages.txt")
+missing=""
+for p in $wanted; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$status" = "installed" ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing Debian packages:$missing (run as root, or install them)" >&2
+	exit 1
+fi
+echo "install-deps: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >&2
