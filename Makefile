@@ -15,14 +15,14 @@ VERSION    := 1.0.0
 export CGO_ENABLED := 1
 
 # Fragments add their targets to these lists.
-ALL_TARGETS     := lib
+ALL_TARGETS     := lib daemon
 TEST_TARGETS    := check-generated test-go test-c test-c-valgrind
-INSTALL_TARGETS := install-lib
+INSTALL_TARGETS := install-lib install-daemon
 
 -include python/python.mk
 -include ruby/ruby.mk
 
-.PHONY: all deps lib demo generate check-generated test test-go test-c test-c-valgrind \
+.PHONY: all deps lib daemon install-daemon demo generate check-generated test test-go test-c test-c-valgrind \
 	install install-lib bench clean FORCE
 
 all: deps $(ALL_TARGETS)
@@ -60,6 +60,16 @@ $(BUILD)/lib/pkgconfig/goguestfs.pc: scripts/pkgconfig.sh Makefile
 	@mkdir -p $(@D)
 	scripts/pkgconfig.sh $(BUILD) $(BUILD)/lib $(BUILD)/include $(VERSION) > $@
 
+# The daemon, pure Go (no cgo: it sets no_new_privs and its seccomp filter
+# on every thread with syscall.AllThreadsSyscall).
+DAEMON_SOURCES := go.mod go.sum $(shell find daemon protocol -name '*.go' -not -name '*_test.go' 2>/dev/null)
+
+daemon: $(BUILD)/libexec/guestfsd
+
+$(BUILD)/libexec/guestfsd: $(DAEMON_SOURCES)
+	@mkdir -p $(@D)
+	CGO_ENABLED=0 $(GO) build -trimpath -o $@ ./daemon/guestfsd
+
 # The main job: every example, run against the build tree.
 demo: all
 	examples/demo.sh
@@ -76,7 +86,7 @@ test: all
 	@$(MAKE) --no-print-directory $(TEST_TARGETS)
 	@echo "make test: all test suites passed"
 
-test-go: deps
+test-go: deps daemon
 	$(GO) vet ./core/... ./protocol/... ./daemon/... ./generator/...
 	$(GO) test -race -count=1 ./core/... ./protocol/... ./daemon/... ./generator/...
 
@@ -111,11 +121,16 @@ install-lib: lib
 	scripts/pkgconfig.sh $(PREFIX) $(LIBDIR) $(INCLUDEDIR) $(VERSION) > $(BUILD)/goguestfs-install.pc
 	install -m 644 $(BUILD)/goguestfs-install.pc $(DESTDIR)$(LIBDIR)/pkgconfig/goguestfs.pc
 
+install-daemon: daemon
+	install -d $(DESTDIR)$(LIBEXECDIR)
+	install -m 755 $(BUILD)/libexec/guestfsd $(DESTDIR)$(LIBEXECDIR)/
+
 # ---- benchmarks -----------------------------------------------------------
 
 bench: all
 	@mkdir -p $(BUILD)/bench
 	$(GO) test -run=NONE -bench=. -benchmem ./core/... | tee $(BUILD)/bench/go.txt
+	./run python3 bench/bench.py | tee $(BUILD)/bench/python.txt
 
 clean:
 	rm -rf $(BUILD)

@@ -859,3 +859,621 @@ guestfs_internal_test_rbufferouterr (guestfs_h *g, size_t *size_r)
   return goguestfs_a_internal_test_rbufferouterr (g, size_r);
 }
 
+int
+guestfs_launch (guestfs_h *g)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_launch (g);
+}
+
+int
+guestfs_shutdown (guestfs_h *g)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_shutdown (g);
+}
+
+int
+guestfs_kill_subprocess (guestfs_h *g)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_kill_subprocess (g);
+}
+
+int
+guestfs_add_drive (guestfs_h *g, const char *filename)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_add_drive (g, (char *) filename);
+}
+
+int
+guestfs_add_drive_opts_argv (guestfs_h *g, const char *filename, const struct guestfs_add_drive_opts_argv *optargs)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_add_drive_opts (g, (char *) filename, (struct guestfs_add_drive_opts_argv *) optargs);
+}
+
+int
+guestfs_add_drive_opts_va (guestfs_h *g, const char *filename, va_list args)
+{
+  struct guestfs_add_drive_opts_argv optargs_s = { .bitmask = 0 };
+  int i;
+  uint64_t i_mask;
+
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  while ((i = va_arg (args, int)) >= 0) {
+    switch (i) {
+    case 0: optargs_s.readonly = va_arg (args, int); break;
+    case 1: optargs_s.format = va_arg (args, const char *); break;
+    case 2: optargs_s.iface = va_arg (args, const char *); break;
+    case 3: optargs_s.name = va_arg (args, const char *); break;
+    case 4: optargs_s.label = va_arg (args, const char *); break;
+    case 5: optargs_s.protocol = va_arg (args, const char *); break;
+    case 6: optargs_s.server = va_arg (args, char *const *); break;
+    case 7: optargs_s.username = va_arg (args, const char *); break;
+    case 8: optargs_s.secret = va_arg (args, const char *); break;
+    case 9: optargs_s.cachemode = va_arg (args, const char *); break;
+    case 10: optargs_s.discard = va_arg (args, const char *); break;
+    case 11: optargs_s.copyonread = va_arg (args, int); break;
+    case 12: optargs_s.blocksize = va_arg (args, int); break;
+    default:
+      goguestfs_errorf (g, "add_drive_opts", EINVAL, "unknown option %d (the program was built against a newer guestfs.h)", i);
+      return -1;
+    }
+    i_mask = UINT64_C(1) << i;
+    if (optargs_s.bitmask & i_mask) {
+      goguestfs_errorf (g, "add_drive_opts", EINVAL, "optional argument %d given more than once", i);
+      return -1;
+    }
+    optargs_s.bitmask |= i_mask;
+  }
+  return guestfs_add_drive_opts_argv (g, filename, &optargs_s);
+}
+
+int
+guestfs_add_drive_opts (guestfs_h *g, const char *filename, ...)
+{
+  va_list args;
+  int r;
+
+  va_start (args, filename);
+  r = guestfs_add_drive_opts_va (g, filename, args);
+  va_end (args);
+  return r;
+}
+
+int
+guestfs_add_drive_ro (guestfs_h *g, const char *filename)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_add_drive_ro (g, (char *) filename);
+}
+
+int
+guestfs_add_cdrom (guestfs_h *g, const char *filename)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_add_cdrom (g, (char *) filename);
+}
+
+int
+guestfs_add_drive_scratch_argv (guestfs_h *g, int64_t size, const struct guestfs_add_drive_scratch_argv *optargs)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_add_drive_scratch (g, size, (struct guestfs_add_drive_scratch_argv *) optargs);
+}
+
+int
+guestfs_add_drive_scratch_va (guestfs_h *g, int64_t size, va_list args)
+{
+  struct guestfs_add_drive_scratch_argv optargs_s = { .bitmask = 0 };
+  int i;
+  uint64_t i_mask;
+
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  while ((i = va_arg (args, int)) >= 0) {
+    switch (i) {
+    case 0: optargs_s.name = va_arg (args, const char *); break;
+    case 1: optargs_s.label = va_arg (args, const char *); break;
+    case 2: optargs_s.blocksize = va_arg (args, int); break;
+    default:
+      goguestfs_errorf (g, "add_drive_scratch", EINVAL, "unknown option %d (the program was built against a newer guestfs.h)", i);
+      return -1;
+    }
+    i_mask = UINT64_C(1) << i;
+    if (optargs_s.bitmask & i_mask) {
+      goguestfs_errorf (g, "add_drive_scratch", EINVAL, "optional argument %d given more than once", i);
+      return -1;
+    }
+    optargs_s.bitmask |= i_mask;
+  }
+  return guestfs_add_drive_scratch_argv (g, size, &optargs_s);
+}
+
+int
+guestfs_add_drive_scratch (guestfs_h *g, int64_t size, ...)
+{
+  va_list args;
+  int r;
+
+  va_start (args, size);
+  r = guestfs_add_drive_scratch_va (g, size, args);
+  va_end (args);
+  return r;
+}
+
+int
+guestfs_disk_create_argv (guestfs_h *g, const char *filename, const char *format, int64_t size, const struct guestfs_disk_create_argv *optargs)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_disk_create (g, (char *) filename, (char *) format, size, (struct guestfs_disk_create_argv *) optargs);
+}
+
+int
+guestfs_disk_create_va (guestfs_h *g, const char *filename, const char *format, int64_t size, va_list args)
+{
+  struct guestfs_disk_create_argv optargs_s = { .bitmask = 0 };
+  int i;
+  uint64_t i_mask;
+
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  while ((i = va_arg (args, int)) >= 0) {
+    switch (i) {
+    case 0: optargs_s.backingfile = va_arg (args, const char *); break;
+    case 1: optargs_s.backingformat = va_arg (args, const char *); break;
+    case 2: optargs_s.preallocation = va_arg (args, const char *); break;
+    case 3: optargs_s.compat = va_arg (args, const char *); break;
+    case 4: optargs_s.clustersize = va_arg (args, int); break;
+    default:
+      goguestfs_errorf (g, "disk_create", EINVAL, "unknown option %d (the program was built against a newer guestfs.h)", i);
+      return -1;
+    }
+    i_mask = UINT64_C(1) << i;
+    if (optargs_s.bitmask & i_mask) {
+      goguestfs_errorf (g, "disk_create", EINVAL, "optional argument %d given more than once", i);
+      return -1;
+    }
+    optargs_s.bitmask |= i_mask;
+  }
+  return guestfs_disk_create_argv (g, filename, format, size, &optargs_s);
+}
+
+int
+guestfs_disk_create (guestfs_h *g, const char *filename, const char *format, int64_t size, ...)
+{
+  va_list args;
+  int r;
+
+  va_start (args, size);
+  r = guestfs_disk_create_va (g, filename, format, size, args);
+  va_end (args);
+  return r;
+}
+
+char *
+guestfs_disk_format (guestfs_h *g, const char *filename)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_disk_format (g, (char *) filename);
+}
+
+int64_t
+guestfs_disk_virtual_size (guestfs_h *g, const char *filename)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_disk_virtual_size (g, (char *) filename);
+}
+
+int
+guestfs_disk_has_backing_file (guestfs_h *g, const char *filename)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_disk_has_backing_file (g, (char *) filename);
+}
+
+char *
+guestfs_canonical_device_name (guestfs_h *g, const char *device)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_canonical_device_name (g, (char *) device);
+}
+
+int
+guestfs_sync (guestfs_h *g)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_sync (g);
+}
+
+char *
+guestfs_debug (guestfs_h *g, const char *subcmd, char *const *extraargs)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_debug (g, (char *) subcmd, (char **) extraargs);
+}
+
+char **
+guestfs_list_devices (guestfs_h *g)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_list_devices (g);
+}
+
+char **
+guestfs_list_partitions (guestfs_h *g)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_list_partitions (g);
+}
+
+int
+guestfs_device_index (guestfs_h *g, const char *device)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_device_index (g, (char *) device);
+}
+
+int64_t
+guestfs_blockdev_getsize64 (guestfs_h *g, const char *device)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_blockdev_getsize64 (g, (char *) device);
+}
+
+int
+guestfs_blockdev_getss (guestfs_h *g, const char *device)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_blockdev_getss (g, (char *) device);
+}
+
+int64_t
+guestfs_blockdev_getsz (guestfs_h *g, const char *device)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_blockdev_getsz (g, (char *) device);
+}
+
+int
+guestfs_blockdev_getbsz (guestfs_h *g, const char *device)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_blockdev_getbsz (g, (char *) device);
+}
+
+int
+guestfs_blockdev_getro (guestfs_h *g, const char *device)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_blockdev_getro (g, (char *) device);
+}
+
+int
+guestfs_blockdev_setro (guestfs_h *g, const char *device)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_blockdev_setro (g, (char *) device);
+}
+
+int
+guestfs_blockdev_setrw (guestfs_h *g, const char *device)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_blockdev_setrw (g, (char *) device);
+}
+
+int
+guestfs_blockdev_flushbufs (guestfs_h *g, const char *device)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_blockdev_flushbufs (g, (char *) device);
+}
+
+int
+guestfs_zero (guestfs_h *g, const char *device)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_zero (g, (char *) device);
+}
+
+int
+guestfs_zero_device (guestfs_h *g, const char *device)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_zero_device (g, (char *) device);
+}
+
+char *
+guestfs_pread_device (guestfs_h *g, const char *device, int count, int64_t offset, size_t *size_r)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_pread_device (g, (char *) device, count, offset, size_r);
+}
+
+int
+guestfs_pwrite_device (guestfs_h *g, const char *device, const char *content, size_t content_size, int64_t offset)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_pwrite_device (g, (char *) device, (char *) content, content_size, offset);
+}
+
+int
+guestfs_part_init (guestfs_h *g, const char *device, const char *parttype)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_part_init (g, (char *) device, (char *) parttype);
+}
+
+int
+guestfs_part_add (guestfs_h *g, const char *device, const char *prlogex, int64_t startsect, int64_t endsect)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_part_add (g, (char *) device, (char *) prlogex, startsect, endsect);
+}
+
+int
+guestfs_part_disk (guestfs_h *g, const char *device, const char *parttype)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_part_disk (g, (char *) device, (char *) parttype);
+}
+
+int
+guestfs_part_del (guestfs_h *g, const char *device, int partnum)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_part_del (g, (char *) device, partnum);
+}
+
+struct guestfs_partition_list *
+guestfs_part_list (guestfs_h *g, const char *device)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_part_list (g, (char *) device);
+}
+
+char *
+guestfs_part_get_parttype (guestfs_h *g, const char *device)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_part_get_parttype (g, (char *) device);
+}
+
+int
+guestfs_part_set_name (guestfs_h *g, const char *device, int partnum, const char *name)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_part_set_name (g, (char *) device, partnum, (char *) name);
+}
+
+char *
+guestfs_part_get_name (guestfs_h *g, const char *device, int partnum)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_part_get_name (g, (char *) device, partnum);
+}
+
+int
+guestfs_part_set_bootable (guestfs_h *g, const char *device, int partnum, int bootable)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_part_set_bootable (g, (char *) device, partnum, bootable);
+}
+
+int
+guestfs_part_get_bootable (guestfs_h *g, const char *device, int partnum)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_part_get_bootable (g, (char *) device, partnum);
+}
+
+int
+guestfs_part_set_gpt_type (guestfs_h *g, const char *device, int partnum, const char *guid)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_part_set_gpt_type (g, (char *) device, partnum, (char *) guid);
+}
+
+char *
+guestfs_part_get_gpt_type (guestfs_h *g, const char *device, int partnum)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_part_get_gpt_type (g, (char *) device, partnum);
+}
+
+char *
+guestfs_part_get_gpt_guid (guestfs_h *g, const char *device, int partnum)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_part_get_gpt_guid (g, (char *) device, partnum);
+}
+
+int
+guestfs_part_set_mbr_id (guestfs_h *g, const char *device, int partnum, int idbyte)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_part_set_mbr_id (g, (char *) device, partnum, idbyte);
+}
+
+int
+guestfs_part_get_mbr_id (guestfs_h *g, const char *device, int partnum)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_part_get_mbr_id (g, (char *) device, partnum);
+}
+
+char *
+guestfs_part_to_dev (guestfs_h *g, const char *partition)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_part_to_dev (g, (char *) partition);
+}
+
+int
+guestfs_part_to_partnum (guestfs_h *g, const char *partition)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_part_to_partnum (g, (char *) partition);
+}
+
+int
+guestfs_part_expand_gpt (guestfs_h *g, const char *device)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_part_expand_gpt (g, (char *) device);
+}
+

@@ -86,6 +86,33 @@ func cLvmPvList(src []core.LvmPv) *C.struct_guestfs_lvm_pv_list {
 	return l
 }
 
+// fillPartition copies a partition into C memory owned by the caller.
+func fillPartition(dst *C.struct_guestfs_partition, src *core.Partition) {
+	dst.part_num = C.int32_t(src.PartNum)
+	dst.part_start = C.int64_t(src.PartStart)
+	dst.part_end = C.int64_t(src.PartEnd)
+	dst.part_size = C.int64_t(src.PartSize)
+}
+
+// cPartition returns a malloc'd struct guestfs_partition.
+func cPartition(src *core.Partition) *C.struct_guestfs_partition {
+	dst := (*C.struct_guestfs_partition)(C.calloc(1, C.sizeof_struct_guestfs_partition))
+	fillPartition(dst, src)
+	return dst
+}
+
+// cPartitionList returns a malloc'd struct guestfs_partition_list.
+func cPartitionList(src []core.Partition) *C.struct_guestfs_partition_list {
+	l := (*C.struct_guestfs_partition_list)(C.calloc(1, C.sizeof_struct_guestfs_partition_list))
+	l.len = C.uint32_t(len(src))
+	l.val = (*C.struct_guestfs_partition)(C.calloc(C.size_t(len(src)+1), C.sizeof_struct_guestfs_partition))
+	dst := unsafe.Slice(l.val, len(src))
+	for i := range src {
+		fillPartition(&dst[i], &src[i])
+	}
+	return l
+}
+
 //export goguestfs_a_set_verbose
 func goguestfs_a_set_verbose(g *C.guestfs_h, arg_verbose C.int) (ret C.int) {
 	b := handleOf(g)
@@ -1660,4 +1687,1208 @@ func goguestfs_a_internal_test_rbufferouterr(g *C.guestfs_h, arg_size_r *C.size_
 	}
 	*arg_size_r = C.size_t(len(r))
 	return cBytes(r)
+}
+
+//export goguestfs_a_launch
+func goguestfs_a_launch(g *C.guestfs_h) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("launch", p)
+			ret = -1
+		}
+	}()
+	if err := b.h.Launch(); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_shutdown
+func goguestfs_a_shutdown(g *C.guestfs_h) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("shutdown", p)
+			ret = -1
+		}
+	}()
+	if err := b.h.Shutdown(); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_kill_subprocess
+func goguestfs_a_kill_subprocess(g *C.guestfs_h) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("kill_subprocess", p)
+			ret = -1
+		}
+	}()
+	if err := b.h.KillSubprocess(); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_add_drive
+func goguestfs_a_add_drive(g *C.guestfs_h, arg_filename *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("add_drive", p)
+			ret = -1
+		}
+	}()
+	if arg_filename == nil {
+		b.nullArg("add_drive", "filename")
+		return -1
+	}
+	go_filename := C.GoString(arg_filename)
+	if err := b.h.AddDrive(go_filename); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_add_drive_opts
+func goguestfs_a_add_drive_opts(g *C.guestfs_h, arg_filename *C.char, optargs *C.struct_guestfs_add_drive_opts_argv) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("add_drive_opts", p)
+			ret = -1
+		}
+	}()
+	if arg_filename == nil {
+		b.nullArg("add_drive_opts", "filename")
+		return -1
+	}
+	go_filename := C.GoString(arg_filename)
+	if optargs == nil {
+		b.nullArg("add_drive_opts", "optargs")
+		return -1
+	}
+	if optargs.bitmask>>13 != 0 {
+		b.h.ReportError("add_drive_opts", syscall.EINVAL, "unknown optional argument in bitmask")
+		return -1
+	}
+	opts := &core.AddDriveOptsOpts{}
+	if optargs.bitmask&(1<<0) != 0 {
+		v := optargs.readonly != 0
+		opts.Readonly = &v
+	}
+	if optargs.bitmask&(1<<1) != 0 {
+		if optargs.format == nil {
+			b.nullArg("add_drive_opts", "format")
+			return -1
+		}
+		v := C.GoString(optargs.format)
+		opts.Format = &v
+	}
+	if optargs.bitmask&(1<<2) != 0 {
+		if optargs.iface == nil {
+			b.nullArg("add_drive_opts", "iface")
+			return -1
+		}
+		v := C.GoString(optargs.iface)
+		opts.Iface = &v
+	}
+	if optargs.bitmask&(1<<3) != 0 {
+		if optargs.name == nil {
+			b.nullArg("add_drive_opts", "name")
+			return -1
+		}
+		v := C.GoString(optargs.name)
+		opts.Name = &v
+	}
+	if optargs.bitmask&(1<<4) != 0 {
+		if optargs.label == nil {
+			b.nullArg("add_drive_opts", "label")
+			return -1
+		}
+		v := C.GoString(optargs.label)
+		opts.Label = &v
+	}
+	if optargs.bitmask&(1<<5) != 0 {
+		if optargs.protocol == nil {
+			b.nullArg("add_drive_opts", "protocol")
+			return -1
+		}
+		v := C.GoString(optargs.protocol)
+		opts.Protocol = &v
+	}
+	if optargs.bitmask&(1<<6) != 0 {
+		if optargs.server == nil {
+			b.nullArg("add_drive_opts", "server")
+			return -1
+		}
+		v := goStrings(optargs.server)
+		if v == nil {
+			v = []string{}
+		}
+		opts.Server = &v
+	}
+	if optargs.bitmask&(1<<7) != 0 {
+		if optargs.username == nil {
+			b.nullArg("add_drive_opts", "username")
+			return -1
+		}
+		v := C.GoString(optargs.username)
+		opts.Username = &v
+	}
+	if optargs.bitmask&(1<<8) != 0 {
+		if optargs.secret == nil {
+			b.nullArg("add_drive_opts", "secret")
+			return -1
+		}
+		v := C.GoString(optargs.secret)
+		opts.Secret = &v
+	}
+	if optargs.bitmask&(1<<9) != 0 {
+		if optargs.cachemode == nil {
+			b.nullArg("add_drive_opts", "cachemode")
+			return -1
+		}
+		v := C.GoString(optargs.cachemode)
+		opts.Cachemode = &v
+	}
+	if optargs.bitmask&(1<<10) != 0 {
+		if optargs.discard == nil {
+			b.nullArg("add_drive_opts", "discard")
+			return -1
+		}
+		v := C.GoString(optargs.discard)
+		opts.Discard = &v
+	}
+	if optargs.bitmask&(1<<11) != 0 {
+		v := optargs.copyonread != 0
+		opts.Copyonread = &v
+	}
+	if optargs.bitmask&(1<<12) != 0 {
+		v := int(optargs.blocksize)
+		opts.Blocksize = &v
+	}
+	if err := b.h.AddDriveOpts(go_filename, opts); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_add_drive_ro
+func goguestfs_a_add_drive_ro(g *C.guestfs_h, arg_filename *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("add_drive_ro", p)
+			ret = -1
+		}
+	}()
+	if arg_filename == nil {
+		b.nullArg("add_drive_ro", "filename")
+		return -1
+	}
+	go_filename := C.GoString(arg_filename)
+	if err := b.h.AddDriveRO(go_filename); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_add_cdrom
+func goguestfs_a_add_cdrom(g *C.guestfs_h, arg_filename *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("add_cdrom", p)
+			ret = -1
+		}
+	}()
+	if arg_filename == nil {
+		b.nullArg("add_cdrom", "filename")
+		return -1
+	}
+	go_filename := C.GoString(arg_filename)
+	if err := b.h.AddCdrom(go_filename); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_add_drive_scratch
+func goguestfs_a_add_drive_scratch(g *C.guestfs_h, arg_size C.int64_t, optargs *C.struct_guestfs_add_drive_scratch_argv) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("add_drive_scratch", p)
+			ret = -1
+		}
+	}()
+	go_size := int64(arg_size)
+	if optargs == nil {
+		b.nullArg("add_drive_scratch", "optargs")
+		return -1
+	}
+	if optargs.bitmask>>3 != 0 {
+		b.h.ReportError("add_drive_scratch", syscall.EINVAL, "unknown optional argument in bitmask")
+		return -1
+	}
+	opts := &core.AddDriveScratchOpts{}
+	if optargs.bitmask&(1<<0) != 0 {
+		if optargs.name == nil {
+			b.nullArg("add_drive_scratch", "name")
+			return -1
+		}
+		v := C.GoString(optargs.name)
+		opts.Name = &v
+	}
+	if optargs.bitmask&(1<<1) != 0 {
+		if optargs.label == nil {
+			b.nullArg("add_drive_scratch", "label")
+			return -1
+		}
+		v := C.GoString(optargs.label)
+		opts.Label = &v
+	}
+	if optargs.bitmask&(1<<2) != 0 {
+		v := int(optargs.blocksize)
+		opts.Blocksize = &v
+	}
+	if err := b.h.AddDriveScratch(go_size, opts); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_disk_create
+func goguestfs_a_disk_create(g *C.guestfs_h, arg_filename *C.char, arg_format *C.char, arg_size C.int64_t, optargs *C.struct_guestfs_disk_create_argv) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("disk_create", p)
+			ret = -1
+		}
+	}()
+	if arg_filename == nil {
+		b.nullArg("disk_create", "filename")
+		return -1
+	}
+	go_filename := C.GoString(arg_filename)
+	if arg_format == nil {
+		b.nullArg("disk_create", "format")
+		return -1
+	}
+	go_format := C.GoString(arg_format)
+	go_size := int64(arg_size)
+	if optargs == nil {
+		b.nullArg("disk_create", "optargs")
+		return -1
+	}
+	if optargs.bitmask>>5 != 0 {
+		b.h.ReportError("disk_create", syscall.EINVAL, "unknown optional argument in bitmask")
+		return -1
+	}
+	opts := &core.DiskCreateOpts{}
+	if optargs.bitmask&(1<<0) != 0 {
+		if optargs.backingfile == nil {
+			b.nullArg("disk_create", "backingfile")
+			return -1
+		}
+		v := C.GoString(optargs.backingfile)
+		opts.Backingfile = &v
+	}
+	if optargs.bitmask&(1<<1) != 0 {
+		if optargs.backingformat == nil {
+			b.nullArg("disk_create", "backingformat")
+			return -1
+		}
+		v := C.GoString(optargs.backingformat)
+		opts.Backingformat = &v
+	}
+	if optargs.bitmask&(1<<2) != 0 {
+		if optargs.preallocation == nil {
+			b.nullArg("disk_create", "preallocation")
+			return -1
+		}
+		v := C.GoString(optargs.preallocation)
+		opts.Preallocation = &v
+	}
+	if optargs.bitmask&(1<<3) != 0 {
+		if optargs.compat == nil {
+			b.nullArg("disk_create", "compat")
+			return -1
+		}
+		v := C.GoString(optargs.compat)
+		opts.Compat = &v
+	}
+	if optargs.bitmask&(1<<4) != 0 {
+		v := int(optargs.clustersize)
+		opts.Clustersize = &v
+	}
+	if err := b.h.DiskCreate(go_filename, go_format, go_size, opts); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_disk_format
+func goguestfs_a_disk_format(g *C.guestfs_h, arg_filename *C.char) (ret *C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("disk_format", p)
+			ret = nil
+		}
+	}()
+	if arg_filename == nil {
+		b.nullArg("disk_format", "filename")
+		return nil
+	}
+	go_filename := C.GoString(arg_filename)
+	r, err := b.h.DiskFormat(go_filename)
+	if err != nil {
+		return nil
+	}
+	return C.CString(r)
+}
+
+//export goguestfs_a_disk_virtual_size
+func goguestfs_a_disk_virtual_size(g *C.guestfs_h, arg_filename *C.char) (ret C.int64_t) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("disk_virtual_size", p)
+			ret = -1
+		}
+	}()
+	if arg_filename == nil {
+		b.nullArg("disk_virtual_size", "filename")
+		return -1
+	}
+	go_filename := C.GoString(arg_filename)
+	r, err := b.h.DiskVirtualSize(go_filename)
+	if err != nil {
+		return -1
+	}
+	return C.int64_t(r)
+}
+
+//export goguestfs_a_disk_has_backing_file
+func goguestfs_a_disk_has_backing_file(g *C.guestfs_h, arg_filename *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("disk_has_backing_file", p)
+			ret = -1
+		}
+	}()
+	if arg_filename == nil {
+		b.nullArg("disk_has_backing_file", "filename")
+		return -1
+	}
+	go_filename := C.GoString(arg_filename)
+	r, err := b.h.DiskHasBackingFile(go_filename)
+	if err != nil {
+		return -1
+	}
+	if r {
+		return 1
+	}
+	return 0
+}
+
+//export goguestfs_a_canonical_device_name
+func goguestfs_a_canonical_device_name(g *C.guestfs_h, arg_device *C.char) (ret *C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("canonical_device_name", p)
+			ret = nil
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("canonical_device_name", "device")
+		return nil
+	}
+	go_device := C.GoString(arg_device)
+	r, err := b.h.CanonicalDeviceName(go_device)
+	if err != nil {
+		return nil
+	}
+	return C.CString(r)
+}
+
+//export goguestfs_a_sync
+func goguestfs_a_sync(g *C.guestfs_h) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("sync", p)
+			ret = -1
+		}
+	}()
+	if err := b.h.Sync(); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_debug
+func goguestfs_a_debug(g *C.guestfs_h, arg_subcmd *C.char, arg_extraargs **C.char) (ret *C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("debug", p)
+			ret = nil
+		}
+	}()
+	if arg_subcmd == nil {
+		b.nullArg("debug", "subcmd")
+		return nil
+	}
+	go_subcmd := C.GoString(arg_subcmd)
+	if arg_extraargs == nil {
+		b.nullArg("debug", "extraargs")
+		return nil
+	}
+	go_extraargs := goStrings(arg_extraargs)
+	r, err := b.h.Debug(go_subcmd, go_extraargs)
+	if err != nil {
+		return nil
+	}
+	return C.CString(r)
+}
+
+//export goguestfs_a_list_devices
+func goguestfs_a_list_devices(g *C.guestfs_h) (ret **C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("list_devices", p)
+			ret = nil
+		}
+	}()
+	r, err := b.h.ListDevices()
+	if err != nil {
+		return nil
+	}
+	return cStrings(r)
+}
+
+//export goguestfs_a_list_partitions
+func goguestfs_a_list_partitions(g *C.guestfs_h) (ret **C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("list_partitions", p)
+			ret = nil
+		}
+	}()
+	r, err := b.h.ListPartitions()
+	if err != nil {
+		return nil
+	}
+	return cStrings(r)
+}
+
+//export goguestfs_a_device_index
+func goguestfs_a_device_index(g *C.guestfs_h, arg_device *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("device_index", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("device_index", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	r, err := b.h.DeviceIndex(go_device)
+	if err != nil {
+		return -1
+	}
+	return C.int(r)
+}
+
+//export goguestfs_a_blockdev_getsize64
+func goguestfs_a_blockdev_getsize64(g *C.guestfs_h, arg_device *C.char) (ret C.int64_t) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("blockdev_getsize64", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("blockdev_getsize64", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	r, err := b.h.BlockdevGetsize64(go_device)
+	if err != nil {
+		return -1
+	}
+	return C.int64_t(r)
+}
+
+//export goguestfs_a_blockdev_getss
+func goguestfs_a_blockdev_getss(g *C.guestfs_h, arg_device *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("blockdev_getss", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("blockdev_getss", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	r, err := b.h.BlockdevGetss(go_device)
+	if err != nil {
+		return -1
+	}
+	return C.int(r)
+}
+
+//export goguestfs_a_blockdev_getsz
+func goguestfs_a_blockdev_getsz(g *C.guestfs_h, arg_device *C.char) (ret C.int64_t) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("blockdev_getsz", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("blockdev_getsz", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	r, err := b.h.BlockdevGetsz(go_device)
+	if err != nil {
+		return -1
+	}
+	return C.int64_t(r)
+}
+
+//export goguestfs_a_blockdev_getbsz
+func goguestfs_a_blockdev_getbsz(g *C.guestfs_h, arg_device *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("blockdev_getbsz", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("blockdev_getbsz", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	r, err := b.h.BlockdevGetbsz(go_device)
+	if err != nil {
+		return -1
+	}
+	return C.int(r)
+}
+
+//export goguestfs_a_blockdev_getro
+func goguestfs_a_blockdev_getro(g *C.guestfs_h, arg_device *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("blockdev_getro", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("blockdev_getro", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	r, err := b.h.BlockdevGetro(go_device)
+	if err != nil {
+		return -1
+	}
+	if r {
+		return 1
+	}
+	return 0
+}
+
+//export goguestfs_a_blockdev_setro
+func goguestfs_a_blockdev_setro(g *C.guestfs_h, arg_device *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("blockdev_setro", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("blockdev_setro", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	if err := b.h.BlockdevSetro(go_device); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_blockdev_setrw
+func goguestfs_a_blockdev_setrw(g *C.guestfs_h, arg_device *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("blockdev_setrw", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("blockdev_setrw", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	if err := b.h.BlockdevSetrw(go_device); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_blockdev_flushbufs
+func goguestfs_a_blockdev_flushbufs(g *C.guestfs_h, arg_device *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("blockdev_flushbufs", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("blockdev_flushbufs", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	if err := b.h.BlockdevFlushbufs(go_device); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_zero
+func goguestfs_a_zero(g *C.guestfs_h, arg_device *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("zero", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("zero", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	if err := b.h.Zero(go_device); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_zero_device
+func goguestfs_a_zero_device(g *C.guestfs_h, arg_device *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("zero_device", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("zero_device", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	if err := b.h.ZeroDevice(go_device); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_pread_device
+func goguestfs_a_pread_device(g *C.guestfs_h, arg_device *C.char, arg_count C.int, arg_offset C.int64_t, arg_size_r *C.size_t) (ret *C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("pread_device", p)
+			ret = nil
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("pread_device", "device")
+		return nil
+	}
+	go_device := C.GoString(arg_device)
+	go_count := int(arg_count)
+	go_offset := int64(arg_offset)
+	if arg_size_r == nil {
+		b.nullArg("pread_device", "size_r")
+		return nil
+	}
+	r, err := b.h.PreadDevice(go_device, go_count, go_offset)
+	if err != nil {
+		return nil
+	}
+	*arg_size_r = C.size_t(len(r))
+	return cBytes(r)
+}
+
+//export goguestfs_a_pwrite_device
+func goguestfs_a_pwrite_device(g *C.guestfs_h, arg_device *C.char, arg_content *C.char, arg_content_size C.size_t, arg_offset C.int64_t) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("pwrite_device", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("pwrite_device", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	if arg_content == nil && arg_content_size != 0 {
+		b.nullArg("pwrite_device", "content")
+		return -1
+	}
+	if arg_content_size > 1<<30 {
+		b.h.ReportError("pwrite_device", syscall.EINVAL, "content: buffer larger than 1 GiB")
+		return -1
+	}
+	go_content := C.GoBytes(unsafe.Pointer(arg_content), C.int(arg_content_size))
+	go_offset := int64(arg_offset)
+	r, err := b.h.PwriteDevice(go_device, go_content, go_offset)
+	if err != nil {
+		return -1
+	}
+	return C.int(r)
+}
+
+//export goguestfs_a_part_init
+func goguestfs_a_part_init(g *C.guestfs_h, arg_device *C.char, arg_parttype *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("part_init", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("part_init", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	if arg_parttype == nil {
+		b.nullArg("part_init", "parttype")
+		return -1
+	}
+	go_parttype := C.GoString(arg_parttype)
+	if err := b.h.PartInit(go_device, go_parttype); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_part_add
+func goguestfs_a_part_add(g *C.guestfs_h, arg_device *C.char, arg_prlogex *C.char, arg_startsect C.int64_t, arg_endsect C.int64_t) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("part_add", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("part_add", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	if arg_prlogex == nil {
+		b.nullArg("part_add", "prlogex")
+		return -1
+	}
+	go_prlogex := C.GoString(arg_prlogex)
+	go_startsect := int64(arg_startsect)
+	go_endsect := int64(arg_endsect)
+	if err := b.h.PartAdd(go_device, go_prlogex, go_startsect, go_endsect); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_part_disk
+func goguestfs_a_part_disk(g *C.guestfs_h, arg_device *C.char, arg_parttype *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("part_disk", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("part_disk", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	if arg_parttype == nil {
+		b.nullArg("part_disk", "parttype")
+		return -1
+	}
+	go_parttype := C.GoString(arg_parttype)
+	if err := b.h.PartDisk(go_device, go_parttype); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_part_del
+func goguestfs_a_part_del(g *C.guestfs_h, arg_device *C.char, arg_partnum C.int) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("part_del", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("part_del", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	go_partnum := int(arg_partnum)
+	if err := b.h.PartDel(go_device, go_partnum); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_part_list
+func goguestfs_a_part_list(g *C.guestfs_h, arg_device *C.char) (ret *C.struct_guestfs_partition_list) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("part_list", p)
+			ret = nil
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("part_list", "device")
+		return nil
+	}
+	go_device := C.GoString(arg_device)
+	r, err := b.h.PartList(go_device)
+	if err != nil {
+		return nil
+	}
+	return cPartitionList(r)
+}
+
+//export goguestfs_a_part_get_parttype
+func goguestfs_a_part_get_parttype(g *C.guestfs_h, arg_device *C.char) (ret *C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("part_get_parttype", p)
+			ret = nil
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("part_get_parttype", "device")
+		return nil
+	}
+	go_device := C.GoString(arg_device)
+	r, err := b.h.PartGetParttype(go_device)
+	if err != nil {
+		return nil
+	}
+	return C.CString(r)
+}
+
+//export goguestfs_a_part_set_name
+func goguestfs_a_part_set_name(g *C.guestfs_h, arg_device *C.char, arg_partnum C.int, arg_name *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("part_set_name", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("part_set_name", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	go_partnum := int(arg_partnum)
+	if arg_name == nil {
+		b.nullArg("part_set_name", "name")
+		return -1
+	}
+	go_name := C.GoString(arg_name)
+	if err := b.h.PartSetName(go_device, go_partnum, go_name); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_part_get_name
+func goguestfs_a_part_get_name(g *C.guestfs_h, arg_device *C.char, arg_partnum C.int) (ret *C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("part_get_name", p)
+			ret = nil
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("part_get_name", "device")
+		return nil
+	}
+	go_device := C.GoString(arg_device)
+	go_partnum := int(arg_partnum)
+	r, err := b.h.PartGetName(go_device, go_partnum)
+	if err != nil {
+		return nil
+	}
+	return C.CString(r)
+}
+
+//export goguestfs_a_part_set_bootable
+func goguestfs_a_part_set_bootable(g *C.guestfs_h, arg_device *C.char, arg_partnum C.int, arg_bootable C.int) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("part_set_bootable", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("part_set_bootable", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	go_partnum := int(arg_partnum)
+	go_bootable := arg_bootable != 0
+	if err := b.h.PartSetBootable(go_device, go_partnum, go_bootable); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_part_get_bootable
+func goguestfs_a_part_get_bootable(g *C.guestfs_h, arg_device *C.char, arg_partnum C.int) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("part_get_bootable", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("part_get_bootable", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	go_partnum := int(arg_partnum)
+	r, err := b.h.PartGetBootable(go_device, go_partnum)
+	if err != nil {
+		return -1
+	}
+	if r {
+		return 1
+	}
+	return 0
+}
+
+//export goguestfs_a_part_set_gpt_type
+func goguestfs_a_part_set_gpt_type(g *C.guestfs_h, arg_device *C.char, arg_partnum C.int, arg_guid *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("part_set_gpt_type", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("part_set_gpt_type", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	go_partnum := int(arg_partnum)
+	if arg_guid == nil {
+		b.nullArg("part_set_gpt_type", "guid")
+		return -1
+	}
+	go_guid := C.GoString(arg_guid)
+	if err := b.h.PartSetGPTType(go_device, go_partnum, go_guid); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_part_get_gpt_type
+func goguestfs_a_part_get_gpt_type(g *C.guestfs_h, arg_device *C.char, arg_partnum C.int) (ret *C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("part_get_gpt_type", p)
+			ret = nil
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("part_get_gpt_type", "device")
+		return nil
+	}
+	go_device := C.GoString(arg_device)
+	go_partnum := int(arg_partnum)
+	r, err := b.h.PartGetGPTType(go_device, go_partnum)
+	if err != nil {
+		return nil
+	}
+	return C.CString(r)
+}
+
+//export goguestfs_a_part_get_gpt_guid
+func goguestfs_a_part_get_gpt_guid(g *C.guestfs_h, arg_device *C.char, arg_partnum C.int) (ret *C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("part_get_gpt_guid", p)
+			ret = nil
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("part_get_gpt_guid", "device")
+		return nil
+	}
+	go_device := C.GoString(arg_device)
+	go_partnum := int(arg_partnum)
+	r, err := b.h.PartGetGPTGuid(go_device, go_partnum)
+	if err != nil {
+		return nil
+	}
+	return C.CString(r)
+}
+
+//export goguestfs_a_part_set_mbr_id
+func goguestfs_a_part_set_mbr_id(g *C.guestfs_h, arg_device *C.char, arg_partnum C.int, arg_idbyte C.int) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("part_set_mbr_id", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("part_set_mbr_id", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	go_partnum := int(arg_partnum)
+	go_idbyte := int(arg_idbyte)
+	if err := b.h.PartSetMBRID(go_device, go_partnum, go_idbyte); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_part_get_mbr_id
+func goguestfs_a_part_get_mbr_id(g *C.guestfs_h, arg_device *C.char, arg_partnum C.int) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("part_get_mbr_id", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("part_get_mbr_id", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	go_partnum := int(arg_partnum)
+	r, err := b.h.PartGetMBRID(go_device, go_partnum)
+	if err != nil {
+		return -1
+	}
+	return C.int(r)
+}
+
+//export goguestfs_a_part_to_dev
+func goguestfs_a_part_to_dev(g *C.guestfs_h, arg_partition *C.char) (ret *C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("part_to_dev", p)
+			ret = nil
+		}
+	}()
+	if arg_partition == nil {
+		b.nullArg("part_to_dev", "partition")
+		return nil
+	}
+	go_partition := C.GoString(arg_partition)
+	r, err := b.h.PartToDev(go_partition)
+	if err != nil {
+		return nil
+	}
+	return C.CString(r)
+}
+
+//export goguestfs_a_part_to_partnum
+func goguestfs_a_part_to_partnum(g *C.guestfs_h, arg_partition *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("part_to_partnum", p)
+			ret = -1
+		}
+	}()
+	if arg_partition == nil {
+		b.nullArg("part_to_partnum", "partition")
+		return -1
+	}
+	go_partition := C.GoString(arg_partition)
+	r, err := b.h.PartToPartnum(go_partition)
+	if err != nil {
+		return -1
+	}
+	return C.int(r)
+}
+
+//export goguestfs_a_part_expand_gpt
+func goguestfs_a_part_expand_gpt(g *C.guestfs_h, arg_device *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("part_expand_gpt", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("part_expand_gpt", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	if err := b.h.PartExpandGPT(go_device); err != nil {
+		return -1
+	}
+	return 0
 }

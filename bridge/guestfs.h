@@ -162,6 +162,22 @@ struct guestfs_lvm_pv_list {
 extern GUESTFS_DLL_PUBLIC void guestfs_free_lvm_pv (struct guestfs_lvm_pv *);
 extern GUESTFS_DLL_PUBLIC void guestfs_free_lvm_pv_list (struct guestfs_lvm_pv_list *);
 
+#define GUESTFS_HAVE_STRUCT_PARTITION 1
+struct guestfs_partition {
+  int32_t part_num;
+  int64_t part_start;
+  int64_t part_end;
+  int64_t part_size;
+};
+
+struct guestfs_partition_list {
+  uint32_t len;
+  struct guestfs_partition *val;
+};
+
+extern GUESTFS_DLL_PUBLIC void guestfs_free_partition (struct guestfs_partition *);
+extern GUESTFS_DLL_PUBLIC void guestfs_free_partition_list (struct guestfs_partition_list *);
+
 /* Actions. */
 
 /* set_verbose: set verbose messages */
@@ -653,6 +669,276 @@ extern GUESTFS_DLL_PUBLIC char *guestfs_internal_test_rbufferout (guestfs_h *g, 
 /* internal_test_rbufferouterr: internal test function - do not use */
 #define GUESTFS_HAVE_INTERNAL_TEST_RBUFFEROUTERR 1
 extern GUESTFS_DLL_PUBLIC char *guestfs_internal_test_rbufferouterr (guestfs_h *g, size_t *size_r);
+
+/* launch: start the daemon */
+#define GUESTFS_HAVE_LAUNCH 1
+extern GUESTFS_DLL_PUBLIC int guestfs_launch (guestfs_h *g);
+
+/* shutdown: flush the drives and stop the daemon */
+#define GUESTFS_HAVE_SHUTDOWN 1
+extern GUESTFS_DLL_PUBLIC int guestfs_shutdown (guestfs_h *g);
+
+/* kill_subprocess: stop the daemon */
+#define GUESTFS_HAVE_KILL_SUBPROCESS 1
+extern GUESTFS_DLL_PUBLIC int guestfs_kill_subprocess (guestfs_h *g) GUESTFS_DEPRECATED_REPLACED_BY ("shutdown");
+
+/* add_drive: add a disk image */
+#define GUESTFS_HAVE_ADD_DRIVE 1
+extern GUESTFS_DLL_PUBLIC int guestfs_add_drive (guestfs_h *g, const char *filename);
+
+/* add_drive_opts: add a disk image with options */
+#define GUESTFS_HAVE_ADD_DRIVE_OPTS 1
+#define GUESTFS_ADD_DRIVE_OPTS_READONLY 0
+#define GUESTFS_ADD_DRIVE_OPTS_FORMAT 1
+#define GUESTFS_ADD_DRIVE_OPTS_IFACE 2
+#define GUESTFS_ADD_DRIVE_OPTS_NAME 3
+#define GUESTFS_ADD_DRIVE_OPTS_LABEL 4
+#define GUESTFS_ADD_DRIVE_OPTS_PROTOCOL 5
+#define GUESTFS_ADD_DRIVE_OPTS_SERVER 6
+#define GUESTFS_ADD_DRIVE_OPTS_USERNAME 7
+#define GUESTFS_ADD_DRIVE_OPTS_SECRET 8
+#define GUESTFS_ADD_DRIVE_OPTS_CACHEMODE 9
+#define GUESTFS_ADD_DRIVE_OPTS_DISCARD 10
+#define GUESTFS_ADD_DRIVE_OPTS_COPYONREAD 11
+#define GUESTFS_ADD_DRIVE_OPTS_BLOCKSIZE 12
+extern GUESTFS_DLL_PUBLIC int guestfs_add_drive_opts (guestfs_h *g, const char *filename, ...);
+extern GUESTFS_DLL_PUBLIC int guestfs_add_drive_opts_va (guestfs_h *g, const char *filename, va_list args);
+struct guestfs_add_drive_opts_argv {
+  uint64_t bitmask;
+#define GUESTFS_ADD_DRIVE_OPTS_READONLY_BITMASK (UINT64_C(1)<<0)
+  int readonly;
+#define GUESTFS_ADD_DRIVE_OPTS_FORMAT_BITMASK (UINT64_C(1)<<1)
+  const char *format;
+#define GUESTFS_ADD_DRIVE_OPTS_IFACE_BITMASK (UINT64_C(1)<<2)
+  const char *iface;
+#define GUESTFS_ADD_DRIVE_OPTS_NAME_BITMASK (UINT64_C(1)<<3)
+  const char *name;
+#define GUESTFS_ADD_DRIVE_OPTS_LABEL_BITMASK (UINT64_C(1)<<4)
+  const char *label;
+#define GUESTFS_ADD_DRIVE_OPTS_PROTOCOL_BITMASK (UINT64_C(1)<<5)
+  const char *protocol;
+#define GUESTFS_ADD_DRIVE_OPTS_SERVER_BITMASK (UINT64_C(1)<<6)
+  char *const *server;
+#define GUESTFS_ADD_DRIVE_OPTS_USERNAME_BITMASK (UINT64_C(1)<<7)
+  const char *username;
+#define GUESTFS_ADD_DRIVE_OPTS_SECRET_BITMASK (UINT64_C(1)<<8)
+  const char *secret;
+#define GUESTFS_ADD_DRIVE_OPTS_CACHEMODE_BITMASK (UINT64_C(1)<<9)
+  const char *cachemode;
+#define GUESTFS_ADD_DRIVE_OPTS_DISCARD_BITMASK (UINT64_C(1)<<10)
+  const char *discard;
+#define GUESTFS_ADD_DRIVE_OPTS_COPYONREAD_BITMASK (UINT64_C(1)<<11)
+  int copyonread;
+#define GUESTFS_ADD_DRIVE_OPTS_BLOCKSIZE_BITMASK (UINT64_C(1)<<12)
+  int blocksize;
+};
+extern GUESTFS_DLL_PUBLIC int guestfs_add_drive_opts_argv (guestfs_h *g, const char *filename, const struct guestfs_add_drive_opts_argv *optargs);
+
+/* add_drive_ro: add a disk image read-only */
+#define GUESTFS_HAVE_ADD_DRIVE_RO 1
+extern GUESTFS_DLL_PUBLIC int guestfs_add_drive_ro (guestfs_h *g, const char *filename);
+
+/* add_cdrom: add a CD-ROM image */
+#define GUESTFS_HAVE_ADD_CDROM 1
+extern GUESTFS_DLL_PUBLIC int guestfs_add_cdrom (guestfs_h *g, const char *filename) GUESTFS_DEPRECATED_REPLACED_BY ("add_drive_ro");
+
+/* add_drive_scratch: add a temporary scratch drive */
+#define GUESTFS_HAVE_ADD_DRIVE_SCRATCH 1
+#define GUESTFS_ADD_DRIVE_SCRATCH_NAME 0
+#define GUESTFS_ADD_DRIVE_SCRATCH_LABEL 1
+#define GUESTFS_ADD_DRIVE_SCRATCH_BLOCKSIZE 2
+extern GUESTFS_DLL_PUBLIC int guestfs_add_drive_scratch (guestfs_h *g, int64_t size, ...);
+extern GUESTFS_DLL_PUBLIC int guestfs_add_drive_scratch_va (guestfs_h *g, int64_t size, va_list args);
+struct guestfs_add_drive_scratch_argv {
+  uint64_t bitmask;
+#define GUESTFS_ADD_DRIVE_SCRATCH_NAME_BITMASK (UINT64_C(1)<<0)
+  const char *name;
+#define GUESTFS_ADD_DRIVE_SCRATCH_LABEL_BITMASK (UINT64_C(1)<<1)
+  const char *label;
+#define GUESTFS_ADD_DRIVE_SCRATCH_BLOCKSIZE_BITMASK (UINT64_C(1)<<2)
+  int blocksize;
+};
+extern GUESTFS_DLL_PUBLIC int guestfs_add_drive_scratch_argv (guestfs_h *g, int64_t size, const struct guestfs_add_drive_scratch_argv *optargs);
+
+/* disk_create: create a blank disk image */
+#define GUESTFS_HAVE_DISK_CREATE 1
+#define GUESTFS_DISK_CREATE_BACKINGFILE 0
+#define GUESTFS_DISK_CREATE_BACKINGFORMAT 1
+#define GUESTFS_DISK_CREATE_PREALLOCATION 2
+#define GUESTFS_DISK_CREATE_COMPAT 3
+#define GUESTFS_DISK_CREATE_CLUSTERSIZE 4
+extern GUESTFS_DLL_PUBLIC int guestfs_disk_create (guestfs_h *g, const char *filename, const char *format, int64_t size, ...);
+extern GUESTFS_DLL_PUBLIC int guestfs_disk_create_va (guestfs_h *g, const char *filename, const char *format, int64_t size, va_list args);
+struct guestfs_disk_create_argv {
+  uint64_t bitmask;
+#define GUESTFS_DISK_CREATE_BACKINGFILE_BITMASK (UINT64_C(1)<<0)
+  const char *backingfile;
+#define GUESTFS_DISK_CREATE_BACKINGFORMAT_BITMASK (UINT64_C(1)<<1)
+  const char *backingformat;
+#define GUESTFS_DISK_CREATE_PREALLOCATION_BITMASK (UINT64_C(1)<<2)
+  const char *preallocation;
+#define GUESTFS_DISK_CREATE_COMPAT_BITMASK (UINT64_C(1)<<3)
+  const char *compat;
+#define GUESTFS_DISK_CREATE_CLUSTERSIZE_BITMASK (UINT64_C(1)<<4)
+  int clustersize;
+};
+extern GUESTFS_DLL_PUBLIC int guestfs_disk_create_argv (guestfs_h *g, const char *filename, const char *format, int64_t size, const struct guestfs_disk_create_argv *optargs);
+
+/* disk_format: detect the format of a disk image */
+#define GUESTFS_HAVE_DISK_FORMAT 1
+extern GUESTFS_DLL_PUBLIC char *guestfs_disk_format (guestfs_h *g, const char *filename);
+
+/* disk_virtual_size: get the virtual size of a disk image */
+#define GUESTFS_HAVE_DISK_VIRTUAL_SIZE 1
+extern GUESTFS_DLL_PUBLIC int64_t guestfs_disk_virtual_size (guestfs_h *g, const char *filename);
+
+/* disk_has_backing_file: does a disk image have a backing file */
+#define GUESTFS_HAVE_DISK_HAS_BACKING_FILE 1
+extern GUESTFS_DLL_PUBLIC int guestfs_disk_has_backing_file (guestfs_h *g, const char *filename);
+
+/* canonical_device_name: return the canonical device name */
+#define GUESTFS_HAVE_CANONICAL_DEVICE_NAME 1
+extern GUESTFS_DLL_PUBLIC char *guestfs_canonical_device_name (guestfs_h *g, const char *device);
+
+/* sync: flush the drives to stable storage */
+#define GUESTFS_HAVE_SYNC 1
+extern GUESTFS_DLL_PUBLIC int guestfs_sync (guestfs_h *g);
+
+/* debug: debugging and internals */
+#define GUESTFS_HAVE_DEBUG 1
+extern GUESTFS_DLL_PUBLIC char *guestfs_debug (guestfs_h *g, const char *subcmd, char *const *extraargs);
+
+/* list_devices: list the block devices */
+#define GUESTFS_HAVE_LIST_DEVICES 1
+extern GUESTFS_DLL_PUBLIC char **guestfs_list_devices (guestfs_h *g);
+
+/* list_partitions: list the partitions */
+#define GUESTFS_HAVE_LIST_PARTITIONS 1
+extern GUESTFS_DLL_PUBLIC char **guestfs_list_partitions (guestfs_h *g);
+
+/* device_index: convert a device name to its index */
+#define GUESTFS_HAVE_DEVICE_INDEX 1
+extern GUESTFS_DLL_PUBLIC int guestfs_device_index (guestfs_h *g, const char *device);
+
+/* blockdev_getsize64: get the size of a device in bytes */
+#define GUESTFS_HAVE_BLOCKDEV_GETSIZE64 1
+extern GUESTFS_DLL_PUBLIC int64_t guestfs_blockdev_getsize64 (guestfs_h *g, const char *device);
+
+/* blockdev_getss: get the sector size of a device */
+#define GUESTFS_HAVE_BLOCKDEV_GETSS 1
+extern GUESTFS_DLL_PUBLIC int guestfs_blockdev_getss (guestfs_h *g, const char *device);
+
+/* blockdev_getsz: get the size of a device in 512-byte sectors */
+#define GUESTFS_HAVE_BLOCKDEV_GETSZ 1
+extern GUESTFS_DLL_PUBLIC int64_t guestfs_blockdev_getsz (guestfs_h *g, const char *device);
+
+/* blockdev_getbsz: get the block size of a device */
+#define GUESTFS_HAVE_BLOCKDEV_GETBSZ 1
+extern GUESTFS_DLL_PUBLIC int guestfs_blockdev_getbsz (guestfs_h *g, const char *device);
+
+/* blockdev_getro: is a device set to read-only */
+#define GUESTFS_HAVE_BLOCKDEV_GETRO 1
+extern GUESTFS_DLL_PUBLIC int guestfs_blockdev_getro (guestfs_h *g, const char *device);
+
+/* blockdev_setro: set a device read-only */
+#define GUESTFS_HAVE_BLOCKDEV_SETRO 1
+extern GUESTFS_DLL_PUBLIC int guestfs_blockdev_setro (guestfs_h *g, const char *device);
+
+/* blockdev_setrw: set a device read-write */
+#define GUESTFS_HAVE_BLOCKDEV_SETRW 1
+extern GUESTFS_DLL_PUBLIC int guestfs_blockdev_setrw (guestfs_h *g, const char *device);
+
+/* blockdev_flushbufs: flush a device to stable storage */
+#define GUESTFS_HAVE_BLOCKDEV_FLUSHBUFS 1
+extern GUESTFS_DLL_PUBLIC int guestfs_blockdev_flushbufs (guestfs_h *g, const char *device);
+
+/* zero: write zeros to the start of a device */
+#define GUESTFS_HAVE_ZERO 1
+extern GUESTFS_DLL_PUBLIC int guestfs_zero (guestfs_h *g, const char *device);
+
+/* zero_device: write zeros to a whole device */
+#define GUESTFS_HAVE_ZERO_DEVICE 1
+extern GUESTFS_DLL_PUBLIC int guestfs_zero_device (guestfs_h *g, const char *device);
+
+/* pread_device: read part of a device */
+#define GUESTFS_HAVE_PREAD_DEVICE 1
+extern GUESTFS_DLL_PUBLIC char *guestfs_pread_device (guestfs_h *g, const char *device, int count, int64_t offset, size_t *size_r);
+
+/* pwrite_device: write part of a device */
+#define GUESTFS_HAVE_PWRITE_DEVICE 1
+extern GUESTFS_DLL_PUBLIC int guestfs_pwrite_device (guestfs_h *g, const char *device, const char *content, size_t content_size, int64_t offset);
+
+/* part_init: create an empty partition table */
+#define GUESTFS_HAVE_PART_INIT 1
+extern GUESTFS_DLL_PUBLIC int guestfs_part_init (guestfs_h *g, const char *device, const char *parttype);
+
+/* part_add: add a partition */
+#define GUESTFS_HAVE_PART_ADD 1
+extern GUESTFS_DLL_PUBLIC int guestfs_part_add (guestfs_h *g, const char *device, const char *prlogex, int64_t startsect, int64_t endsect);
+
+/* part_disk: partition a whole disk with one partition */
+#define GUESTFS_HAVE_PART_DISK 1
+extern GUESTFS_DLL_PUBLIC int guestfs_part_disk (guestfs_h *g, const char *device, const char *parttype);
+
+/* part_del: delete a partition */
+#define GUESTFS_HAVE_PART_DEL 1
+extern GUESTFS_DLL_PUBLIC int guestfs_part_del (guestfs_h *g, const char *device, int partnum);
+
+/* part_list: list the partitions of a device */
+#define GUESTFS_HAVE_PART_LIST 1
+extern GUESTFS_DLL_PUBLIC struct guestfs_partition_list *guestfs_part_list (guestfs_h *g, const char *device);
+
+/* part_get_parttype: get the partition table type */
+#define GUESTFS_HAVE_PART_GET_PARTTYPE 1
+extern GUESTFS_DLL_PUBLIC char *guestfs_part_get_parttype (guestfs_h *g, const char *device);
+
+/* part_set_name: set a partition's name */
+#define GUESTFS_HAVE_PART_SET_NAME 1
+extern GUESTFS_DLL_PUBLIC int guestfs_part_set_name (guestfs_h *g, const char *device, int partnum, const char *name);
+
+/* part_get_name: get a partition's name */
+#define GUESTFS_HAVE_PART_GET_NAME 1
+extern GUESTFS_DLL_PUBLIC char *guestfs_part_get_name (guestfs_h *g, const char *device, int partnum);
+
+/* part_set_bootable: set a partition's bootable flag */
+#define GUESTFS_HAVE_PART_SET_BOOTABLE 1
+extern GUESTFS_DLL_PUBLIC int guestfs_part_set_bootable (guestfs_h *g, const char *device, int partnum, int bootable);
+
+/* part_get_bootable: get a partition's bootable flag */
+#define GUESTFS_HAVE_PART_GET_BOOTABLE 1
+extern GUESTFS_DLL_PUBLIC int guestfs_part_get_bootable (guestfs_h *g, const char *device, int partnum);
+
+/* part_set_gpt_type: set a GPT partition's type */
+#define GUESTFS_HAVE_PART_SET_GPT_TYPE 1
+extern GUESTFS_DLL_PUBLIC int guestfs_part_set_gpt_type (guestfs_h *g, const char *device, int partnum, const char *guid);
+
+/* part_get_gpt_type: get a GPT partition's type */
+#define GUESTFS_HAVE_PART_GET_GPT_TYPE 1
+extern GUESTFS_DLL_PUBLIC char *guestfs_part_get_gpt_type (guestfs_h *g, const char *device, int partnum);
+
+/* part_get_gpt_guid: get a GPT partition's GUID */
+#define GUESTFS_HAVE_PART_GET_GPT_GUID 1
+extern GUESTFS_DLL_PUBLIC char *guestfs_part_get_gpt_guid (guestfs_h *g, const char *device, int partnum);
+
+/* part_set_mbr_id: set an MBR partition's type byte */
+#define GUESTFS_HAVE_PART_SET_MBR_ID 1
+extern GUESTFS_DLL_PUBLIC int guestfs_part_set_mbr_id (guestfs_h *g, const char *device, int partnum, int idbyte);
+
+/* part_get_mbr_id: get an MBR partition's type byte */
+#define GUESTFS_HAVE_PART_GET_MBR_ID 1
+extern GUESTFS_DLL_PUBLIC int guestfs_part_get_mbr_id (guestfs_h *g, const char *device, int partnum);
+
+/* part_to_dev: convert a partition name to its device */
+#define GUESTFS_HAVE_PART_TO_DEV 1
+extern GUESTFS_DLL_PUBLIC char *guestfs_part_to_dev (guestfs_h *g, const char *partition);
+
+/* part_to_partnum: convert a partition name to its number */
+#define GUESTFS_HAVE_PART_TO_PARTNUM 1
+extern GUESTFS_DLL_PUBLIC int guestfs_part_to_partnum (guestfs_h *g, const char *partition);
+
+/* part_expand_gpt: move the backup GPT to the end of the disk */
+#define GUESTFS_HAVE_PART_EXPAND_GPT 1
+extern GUESTFS_DLL_PUBLIC int guestfs_part_expand_gpt (guestfs_h *g, const char *device);
 
 #ifdef __cplusplus
 }

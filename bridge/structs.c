@@ -64,3 +64,31 @@ guestfs_free_lvm_pv_list (struct guestfs_lvm_pv_list *x)
   free (x);
 }
 
+static void
+free_partition_fields (struct guestfs_partition *x)
+{
+  (void) x;
+}
+
+void
+guestfs_free_partition (struct guestfs_partition *x)
+{
+  if (x == NULL)
+    return;
+  free_partition_fields (x);
+  free (x);
+}
+
+void
+guestfs_free_partition_list (struct guestfs_partition_list *x)
+{
+  uint32_t i;
+
+  if (x == NULL)
+    return;
+  for (i = 0; i < x->len; ++i)
+    free_partition_fields (&x->val[i]);
+  free (x->val);
+  free (x);
+}
+

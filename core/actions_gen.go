@@ -47,28 +47,36 @@ var eventNames = map[Event]string{
 
 // Version is the version struct.
 type Version struct {
-	Major   int64
-	Minor   int64
-	Release int64
-	Extra   string
+	Major   int64  `cbor:"1,keyasint"`
+	Minor   int64  `cbor:"2,keyasint"`
+	Release int64  `cbor:"3,keyasint"`
+	Extra   string `cbor:"4,keyasint"`
 }
 
 // LvmPv is the lvm_pv struct.
 type LvmPv struct {
-	PvName         string
-	PvUUID         string
-	PvFmt          string
-	PvSize         uint64
-	DevSize        uint64
-	PvFree         uint64
-	PvUsed         uint64
-	PvAttr         string
-	PvPeCount      int64
-	PvPeAllocCount int64
-	PvTags         string
-	PeStart        uint64
-	PvMdaCount     int64
-	PvMdaFree      uint64
+	PvName         string `cbor:"1,keyasint"`
+	PvUUID         string `cbor:"2,keyasint"`
+	PvFmt          string `cbor:"3,keyasint"`
+	PvSize         uint64 `cbor:"4,keyasint"`
+	DevSize        uint64 `cbor:"5,keyasint"`
+	PvFree         uint64 `cbor:"6,keyasint"`
+	PvUsed         uint64 `cbor:"7,keyasint"`
+	PvAttr         string `cbor:"8,keyasint"`
+	PvPeCount      int64  `cbor:"9,keyasint"`
+	PvPeAllocCount int64  `cbor:"10,keyasint"`
+	PvTags         string `cbor:"11,keyasint"`
+	PeStart        uint64 `cbor:"12,keyasint"`
+	PvMdaCount     int64  `cbor:"13,keyasint"`
+	PvMdaFree      uint64 `cbor:"14,keyasint"`
+}
+
+// Partition is the partition struct.
+type Partition struct {
+	PartNum   int32 `cbor:"1,keyasint"`
+	PartStart int64 `cbor:"2,keyasint"`
+	PartEnd   int64 `cbor:"3,keyasint"`
+	PartSize  int64 `cbor:"4,keyasint"`
 }
 
 // SetVerbose: set verbose messages.
@@ -1284,4 +1292,1384 @@ func (h *Handle) InternalTestRbufferouterr() (r []byte, err error) {
 	resultFn := func(t *tracer) { t.buffer(r) }
 	err = h.call("internal_test_rbufferouterr", false, traceFn, bodyFn, resultFn, "NULL")
 	return
+}
+
+// Launch: start the daemon.
+//
+// Start the daemon (`guestfsd`, found through `hv`, else the search path
+// `path`) in a process of its own, pass it the drives added so far, wait until
+// it is ready and emit LAUNCH_DONE. A handle can be launched once. The daemon
+// runs with no_new_privs, an empty environment and no descriptors but its
+// socket and the drives; without `set_network(true)` it runs in a new network
+// namespace (or, where namespaces are not allowed, under a seccomp filter that
+// denies AF_INET and AF_INET6 sockets; where neither works a WARNING event
+// says so). Its memory is capped by `memsize` and its CPUs by `smp`. It exits,
+// after flushing the drives, when the calling process dies.
+func (h *Handle) Launch() (err error) {
+	traceFn := func(t *tracer) {
+	}
+	bodyFn := func() error { return h.launch() }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("launch", false, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// Shutdown: flush the drives and stop the daemon.
+//
+// Flush every drive to stable storage, stop the daemon and emit
+// SUBPROCESS_QUIT. After this the handle can only be closed. Does nothing on a
+// handle that was never launched.
+func (h *Handle) Shutdown() (err error) {
+	traceFn := func(t *tracer) {
+	}
+	bodyFn := func() error { return h.shutdown() }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("shutdown", false, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// KillSubprocess: stop the daemon.
+//
+// The same as `shutdown`, kept for compatibility with old programs.
+//
+// Deprecated: use Shutdown.
+func (h *Handle) KillSubprocess() (err error) {
+	traceFn := func(t *tracer) {
+	}
+	bodyFn := func() error { return h.killSubprocess() }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("kill_subprocess", false, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// AddDrive: add a disk image.
+//
+// Add the raw disk image `filename` as the next drive, read-write. The same as
+// `add_drive_opts` with no optional arguments.
+func (h *Handle) AddDrive(filename string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(filename)
+	}
+	bodyFn := func() error { return h.addDrive(filename) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("add_drive", false, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// AddDriveOptsOpts holds the optional arguments of AddDriveOpts; nil fields are unset.
+type AddDriveOptsOpts struct {
+	Readonly   *bool
+	Format     *string
+	Iface      *string
+	Name       *string
+	Label      *string
+	Protocol   *string
+	Server     *[]string
+	Username   *string
+	Secret     *string
+	Cachemode  *string
+	Discard    *string
+	Copyonread *bool
+	Blocksize  *int
+}
+
+// AddDriveOpts: add a disk image with options.
+//
+// Add the disk image `filename` as the next drive; drives are `/dev/sda`,
+// `/dev/sdb`, ... in the order they were added. `/dev/null` is a drive of size
+// zero. The file is opened at `launch`. `readonly`: the library opens the file
+// read-only, so the daemon cannot modify it; writes are still allowed and go
+// to a copy-on-write overlay kept in a temporary file in `tmpdir`, discarded
+// at close. `format`: only `raw` is supported. Without it, a file whose
+// contents say qcow2, vmdk, vdi or vhdx is refused at launch; with a format
+// other than raw, launch fails. `iface`, `name`, `label`, `cachemode`
+// (`writeback` or `unsafe`), `discard` (`disable`, `enable` or `besteffort`),
+// `copyonread` and `blocksize` (512 or 4096) are checked and accepted.
+// `protocol` other than `file`, `server`, `username` and `secret` (remote
+// drives) are refused with an error naming the option.
+func (h *Handle) AddDriveOpts(filename string, opts *AddDriveOptsOpts) (err error) {
+	if opts == nil {
+		opts = &AddDriveOptsOpts{}
+	}
+	traceFn := func(t *tracer) {
+		t.str(filename)
+		if opts.Readonly != nil {
+			t.opt("readonly", *opts.Readonly)
+		}
+		if opts.Format != nil {
+			t.opt("format", *opts.Format)
+		}
+		if opts.Iface != nil {
+			t.opt("iface", *opts.Iface)
+		}
+		if opts.Name != nil {
+			t.opt("name", *opts.Name)
+		}
+		if opts.Label != nil {
+			t.opt("label", *opts.Label)
+		}
+		if opts.Protocol != nil {
+			t.opt("protocol", *opts.Protocol)
+		}
+		if opts.Server != nil {
+			t.opt("server", *opts.Server)
+		}
+		if opts.Username != nil {
+			t.opt("username", *opts.Username)
+		}
+		if opts.Secret != nil {
+			t.opt("secret", *opts.Secret)
+		}
+		if opts.Cachemode != nil {
+			t.opt("cachemode", *opts.Cachemode)
+		}
+		if opts.Discard != nil {
+			t.opt("discard", *opts.Discard)
+		}
+		if opts.Copyonread != nil {
+			t.opt("copyonread", *opts.Copyonread)
+		}
+		if opts.Blocksize != nil {
+			t.opt("blocksize", *opts.Blocksize)
+		}
+	}
+	bodyFn := func() error { return h.addDriveOpts(filename, opts) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("add_drive_opts", false, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// AddDriveRO: add a disk image read-only.
+//
+// The same as `add_drive_opts` with `readonly` set.
+func (h *Handle) AddDriveRO(filename string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(filename)
+	}
+	bodyFn := func() error { return h.addDriveRO(filename) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("add_drive_ro", false, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// AddCdrom: add a CD-ROM image.
+//
+// The same as `add_drive_ro`, kept for compatibility.
+//
+// Deprecated: use AddDriveRO.
+func (h *Handle) AddCdrom(filename string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(filename)
+	}
+	bodyFn := func() error { return h.addCdrom(filename) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("add_cdrom", false, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// AddDriveScratchOpts holds the optional arguments of AddDriveScratch; nil fields are unset.
+type AddDriveScratchOpts struct {
+	Name      *string
+	Label     *string
+	Blocksize *int
+}
+
+// AddDriveScratch: add a temporary scratch drive.
+//
+// Add a drive of `size` bytes backed by a temporary sparse file in `tmpdir`
+// that is removed at close. It starts filled with zeros.
+func (h *Handle) AddDriveScratch(size int64, opts *AddDriveScratchOpts) (err error) {
+	if opts == nil {
+		opts = &AddDriveScratchOpts{}
+	}
+	traceFn := func(t *tracer) {
+		t.integer(size)
+		if opts.Name != nil {
+			t.opt("name", *opts.Name)
+		}
+		if opts.Label != nil {
+			t.opt("label", *opts.Label)
+		}
+		if opts.Blocksize != nil {
+			t.opt("blocksize", *opts.Blocksize)
+		}
+	}
+	bodyFn := func() error { return h.addDriveScratch(size, opts) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("add_drive_scratch", false, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// DiskCreateOpts holds the optional arguments of DiskCreate; nil fields are unset.
+type DiskCreateOpts struct {
+	Backingfile   *string
+	Backingformat *string
+	Preallocation *string
+	Compat        *string
+	Clustersize   *int
+}
+
+// DiskCreate: create a blank disk image.
+//
+// Create the disk image `filename` of `size` bytes (a multiple of 512) in
+// `format`. Only the `raw` format is supported; other formats fail with
+// ENOTSUP. `preallocation` is `off` or `sparse` (the default: a sparse file)
+// or `full` (blocks allocated). `backingfile`, `backingformat`, `compat` and
+// `clustersize` apply to qcow2 only and are refused.
+func (h *Handle) DiskCreate(filename string, format string, size int64, opts *DiskCreateOpts) (err error) {
+	if opts == nil {
+		opts = &DiskCreateOpts{}
+	}
+	traceFn := func(t *tracer) {
+		t.str(filename)
+		t.str(format)
+		t.integer(size)
+		if opts.Backingfile != nil {
+			t.opt("backingfile", *opts.Backingfile)
+		}
+		if opts.Backingformat != nil {
+			t.opt("backingformat", *opts.Backingformat)
+		}
+		if opts.Preallocation != nil {
+			t.opt("preallocation", *opts.Preallocation)
+		}
+		if opts.Compat != nil {
+			t.opt("compat", *opts.Compat)
+		}
+		if opts.Clustersize != nil {
+			t.opt("clustersize", *opts.Clustersize)
+		}
+	}
+	bodyFn := func() error { return h.diskCreate(filename, format, size, opts) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("disk_create", false, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// DiskFormat: detect the format of a disk image.
+//
+// Return the format of the disk image `filename` from its contents: `qcow2`,
+// `vmdk`, `vdi`, `vhdx`, or `raw` for anything else.
+func (h *Handle) DiskFormat(filename string) (r string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(filename)
+	}
+	bodyFn := func() (e error) { r, e = h.diskFormat(filename); return }
+	resultFn := func(t *tracer) { t.str(r) }
+	err = h.call("disk_format", false, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// DiskVirtualSize: get the virtual size of a disk image.
+//
+// Return the size of the disk the image `filename` holds, in bytes: the file
+// size for raw images, the header's size for qcow2. Other formats fail with
+// ENOTSUP.
+func (h *Handle) DiskVirtualSize(filename string) (r int64, err error) {
+	traceFn := func(t *tracer) {
+		t.str(filename)
+	}
+	bodyFn := func() (e error) { r, e = h.diskVirtualSize(filename); return }
+	resultFn := func(t *tracer) { t.integer(r) }
+	err = h.call("disk_virtual_size", false, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// DiskHasBackingFile: does a disk image have a backing file.
+//
+// Return true if the disk image `filename` is a qcow2 image with a backing
+// file; raw images never have one. Other formats fail with ENOTSUP.
+func (h *Handle) DiskHasBackingFile(filename string) (r bool, err error) {
+	traceFn := func(t *tracer) {
+		t.str(filename)
+	}
+	bodyFn := func() (e error) { r, e = h.diskHasBackingFile(filename); return }
+	resultFn := func(t *tracer) { t.boolean(r) }
+	err = h.call("disk_has_backing_file", false, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// CanonicalDeviceName: return the canonical device name.
+//
+// Return `device` with the libguestfs naming rules applied: `/dev/hdX`,
+// `/dev/vdX` and `/dev/xvdX` become `/dev/sdX` (partition numbers kept). Other
+// names are returned unchanged.
+func (h *Handle) CanonicalDeviceName(device string) (r string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+	}
+	bodyFn := func() (e error) { r, e = h.canonicalDeviceName(device); return }
+	resultFn := func(t *tracer) { t.str(r) }
+	err = h.call("canonical_device_name", false, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// Sync: flush the drives to stable storage.
+//
+// Flush every drive to stable storage (fsync of the image files). Writes that
+// returned before `sync` survive a crash of the machine afterwards.
+func (h *Handle) Sync() (err error) {
+	traceFn := func(t *tracer) {
+	}
+	bodyFn := func() error { return h.sync() }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("sync", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// syncArgs are the wire arguments of sync.
+type syncArgs struct {
+}
+
+// sync sends sync to the daemon.
+func (h *Handle) sync() (err error) {
+	args := &syncArgs{}
+	err = h.daemonCall("sync", false, args, nil)
+	return
+}
+
+// Debug: debugging and internals.
+//
+// Debugging commands, for tests. `debug("progress", [seconds])` runs for
+// `seconds` (default 5, at most 3600) and reports PROGRESS events by the usual
+// rule: the first about two seconds after the start, then about three per
+// second, and a final one with position == total; `user_cancel` stops it with
+// EINTR. It returns `"ok"`. `debug("echo", [words...])` returns the words
+// joined by spaces, a trivial round trip.
+func (h *Handle) Debug(subcmd string, extraargs []string) (r string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(subcmd)
+		t.strList(extraargs)
+	}
+	bodyFn := func() (e error) { r, e = h.debug(subcmd, extraargs); return }
+	resultFn := func(t *tracer) { t.str(r) }
+	err = h.call("debug", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// debugArgs are the wire arguments of debug.
+type debugArgs struct {
+	Subcmd    string   `cbor:"1,keyasint"`
+	Extraargs []string `cbor:"2,keyasint"`
+}
+
+// debug sends debug to the daemon.
+func (h *Handle) debug(subcmd string, extraargs []string) (r string, err error) {
+	args := &debugArgs{
+		Subcmd:    subcmd,
+		Extraargs: extraargs,
+	}
+	err = h.daemonCall("debug", true, args, &r)
+	return
+}
+
+// ListDevices: list the block devices.
+//
+// Return the whole-disk devices, `/dev/sda`, `/dev/sdb`, ..., in the order the
+// drives were added.
+func (h *Handle) ListDevices() (r []string, err error) {
+	traceFn := func(t *tracer) {
+	}
+	bodyFn := func() (e error) { r, e = h.listDevices(); return }
+	resultFn := func(t *tracer) { t.strList(r) }
+	err = h.call("list_devices", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// listDevicesArgs are the wire arguments of list_devices.
+type listDevicesArgs struct {
+}
+
+// listDevices sends list_devices to the daemon.
+func (h *Handle) listDevices() (r []string, err error) {
+	args := &listDevicesArgs{}
+	err = h.daemonCall("list_devices", false, args, &r)
+	return
+}
+
+// ListPartitions: list the partitions.
+//
+// Return every partition of every device (`/dev/sda1`, ...), devices in order
+// and partitions by number. A device whose partition table cannot be read has
+// none.
+func (h *Handle) ListPartitions() (r []string, err error) {
+	traceFn := func(t *tracer) {
+	}
+	bodyFn := func() (e error) { r, e = h.listPartitions(); return }
+	resultFn := func(t *tracer) { t.strList(r) }
+	err = h.call("list_partitions", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// listPartitionsArgs are the wire arguments of list_partitions.
+type listPartitionsArgs struct {
+}
+
+// listPartitions sends list_partitions to the daemon.
+func (h *Handle) listPartitions() (r []string, err error) {
+	args := &listPartitionsArgs{}
+	err = h.daemonCall("list_partitions", false, args, &r)
+	return
+}
+
+// DeviceIndex: convert a device name to its index.
+//
+// Return the index of the whole-disk `device` in `list_devices` (`/dev/sda` is
+// 0).
+func (h *Handle) DeviceIndex(device string) (r int, err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+	}
+	bodyFn := func() (e error) { r, e = h.deviceIndex(device); return }
+	resultFn := func(t *tracer) { t.integer(int64(r)) }
+	err = h.call("device_index", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// deviceIndexArgs are the wire arguments of device_index.
+type deviceIndexArgs struct {
+	Device string `cbor:"1,keyasint"`
+}
+
+// deviceIndex sends device_index to the daemon.
+func (h *Handle) deviceIndex(device string) (r int, err error) {
+	args := &deviceIndexArgs{
+		Device: device,
+	}
+	err = h.daemonCall("device_index", false, args, &r)
+	return
+}
+
+// BlockdevGetsize64: get the size of a device in bytes.
+//
+// Return the size of the device or partition in bytes.
+func (h *Handle) BlockdevGetsize64(device string) (r int64, err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+	}
+	bodyFn := func() (e error) { r, e = h.blockdevGetsize64(device); return }
+	resultFn := func(t *tracer) { t.integer(r) }
+	err = h.call("blockdev_getsize64", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// blockdevGetsize64Args are the wire arguments of blockdev_getsize64.
+type blockdevGetsize64Args struct {
+	Device string `cbor:"1,keyasint"`
+}
+
+// blockdevGetsize64 sends blockdev_getsize64 to the daemon.
+func (h *Handle) blockdevGetsize64(device string) (r int64, err error) {
+	args := &blockdevGetsize64Args{
+		Device: device,
+	}
+	err = h.daemonCall("blockdev_getsize64", false, args, &r)
+	return
+}
+
+// BlockdevGetss: get the sector size of a device.
+//
+// Return the logical sector size of the device in bytes (512).
+func (h *Handle) BlockdevGetss(device string) (r int, err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+	}
+	bodyFn := func() (e error) { r, e = h.blockdevGetss(device); return }
+	resultFn := func(t *tracer) { t.integer(int64(r)) }
+	err = h.call("blockdev_getss", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// blockdevGetssArgs are the wire arguments of blockdev_getss.
+type blockdevGetssArgs struct {
+	Device string `cbor:"1,keyasint"`
+}
+
+// blockdevGetss sends blockdev_getss to the daemon.
+func (h *Handle) blockdevGetss(device string) (r int, err error) {
+	args := &blockdevGetssArgs{
+		Device: device,
+	}
+	err = h.daemonCall("blockdev_getss", false, args, &r)
+	return
+}
+
+// BlockdevGetsz: get the size of a device in 512-byte sectors.
+//
+// Return the size of the device in 512-byte sectors, whatever its sector size.
+func (h *Handle) BlockdevGetsz(device string) (r int64, err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+	}
+	bodyFn := func() (e error) { r, e = h.blockdevGetsz(device); return }
+	resultFn := func(t *tracer) { t.integer(r) }
+	err = h.call("blockdev_getsz", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// blockdevGetszArgs are the wire arguments of blockdev_getsz.
+type blockdevGetszArgs struct {
+	Device string `cbor:"1,keyasint"`
+}
+
+// blockdevGetsz sends blockdev_getsz to the daemon.
+func (h *Handle) blockdevGetsz(device string) (r int64, err error) {
+	args := &blockdevGetszArgs{
+		Device: device,
+	}
+	err = h.daemonCall("blockdev_getsz", false, args, &r)
+	return
+}
+
+// BlockdevGetbsz: get the block size of a device.
+//
+// Return the block size of the device (4096).
+func (h *Handle) BlockdevGetbsz(device string) (r int, err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+	}
+	bodyFn := func() (e error) { r, e = h.blockdevGetbsz(device); return }
+	resultFn := func(t *tracer) { t.integer(int64(r)) }
+	err = h.call("blockdev_getbsz", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// blockdevGetbszArgs are the wire arguments of blockdev_getbsz.
+type blockdevGetbszArgs struct {
+	Device string `cbor:"1,keyasint"`
+}
+
+// blockdevGetbsz sends blockdev_getbsz to the daemon.
+func (h *Handle) blockdevGetbsz(device string) (r int, err error) {
+	args := &blockdevGetbszArgs{
+		Device: device,
+	}
+	err = h.daemonCall("blockdev_getbsz", false, args, &r)
+	return
+}
+
+// BlockdevGetro: is a device set to read-only.
+//
+// Return true if the device was set read-only with `blockdev_setro`.
+func (h *Handle) BlockdevGetro(device string) (r bool, err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+	}
+	bodyFn := func() (e error) { r, e = h.blockdevGetro(device); return }
+	resultFn := func(t *tracer) { t.boolean(r) }
+	err = h.call("blockdev_getro", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// blockdevGetroArgs are the wire arguments of blockdev_getro.
+type blockdevGetroArgs struct {
+	Device string `cbor:"1,keyasint"`
+}
+
+// blockdevGetro sends blockdev_getro to the daemon.
+func (h *Handle) blockdevGetro(device string) (r bool, err error) {
+	args := &blockdevGetroArgs{
+		Device: device,
+	}
+	err = h.daemonCall("blockdev_getro", false, args, &r)
+	return
+}
+
+// BlockdevSetro: set a device read-only.
+//
+// Make the device refuse writes with EROFS until `blockdev_setrw`. Setting a
+// partition read-only affects only that partition.
+func (h *Handle) BlockdevSetro(device string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+	}
+	bodyFn := func() error { return h.blockdevSetro(device) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("blockdev_setro", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// blockdevSetroArgs are the wire arguments of blockdev_setro.
+type blockdevSetroArgs struct {
+	Device string `cbor:"1,keyasint"`
+}
+
+// blockdevSetro sends blockdev_setro to the daemon.
+func (h *Handle) blockdevSetro(device string) (err error) {
+	args := &blockdevSetroArgs{
+		Device: device,
+	}
+	err = h.daemonCall("blockdev_setro", false, args, nil)
+	return
+}
+
+// BlockdevSetrw: set a device read-write.
+//
+// Undo `blockdev_setro`.
+func (h *Handle) BlockdevSetrw(device string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+	}
+	bodyFn := func() error { return h.blockdevSetrw(device) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("blockdev_setrw", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// blockdevSetrwArgs are the wire arguments of blockdev_setrw.
+type blockdevSetrwArgs struct {
+	Device string `cbor:"1,keyasint"`
+}
+
+// blockdevSetrw sends blockdev_setrw to the daemon.
+func (h *Handle) blockdevSetrw(device string) (err error) {
+	args := &blockdevSetrwArgs{
+		Device: device,
+	}
+	err = h.daemonCall("blockdev_setrw", false, args, nil)
+	return
+}
+
+// BlockdevFlushbufs: flush a device to stable storage.
+//
+// Flush the drive holding the device to stable storage.
+func (h *Handle) BlockdevFlushbufs(device string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+	}
+	bodyFn := func() error { return h.blockdevFlushbufs(device) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("blockdev_flushbufs", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// blockdevFlushbufsArgs are the wire arguments of blockdev_flushbufs.
+type blockdevFlushbufsArgs struct {
+	Device string `cbor:"1,keyasint"`
+}
+
+// blockdevFlushbufs sends blockdev_flushbufs to the daemon.
+func (h *Handle) blockdevFlushbufs(device string) (err error) {
+	args := &blockdevFlushbufsArgs{
+		Device: device,
+	}
+	err = h.daemonCall("blockdev_flushbufs", false, args, nil)
+	return
+}
+
+// Zero: write zeros to the start of a device.
+//
+// Overwrite the first 32 sectors of the device with zeros, which makes
+// partition tables and filesystem signatures there unreadable.
+func (h *Handle) Zero(device string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+	}
+	bodyFn := func() error { return h.zero(device) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("zero", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// zeroArgs are the wire arguments of zero.
+type zeroArgs struct {
+	Device string `cbor:"1,keyasint"`
+}
+
+// zero sends zero to the daemon.
+func (h *Handle) zero(device string) (err error) {
+	args := &zeroArgs{
+		Device: device,
+	}
+	err = h.daemonCall("zero", true, args, nil)
+	return
+}
+
+// ZeroDevice: write zeros to a whole device.
+//
+// Overwrite the whole device with zeros. Blocks that already read as zeros are
+// not written, so a sparse image stays sparse. Reports progress; `user_cancel`
+// stops it with EINTR.
+func (h *Handle) ZeroDevice(device string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+	}
+	bodyFn := func() error { return h.zeroDevice(device) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("zero_device", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// zeroDeviceArgs are the wire arguments of zero_device.
+type zeroDeviceArgs struct {
+	Device string `cbor:"1,keyasint"`
+}
+
+// zeroDevice sends zero_device to the daemon.
+func (h *Handle) zeroDevice(device string) (err error) {
+	args := &zeroDeviceArgs{
+		Device: device,
+	}
+	err = h.daemonCall("zero_device", true, args, nil)
+	return
+}
+
+// PreadDevice: read part of a device.
+//
+// Read up to `count` bytes (at most 4 MiB) from the device at `offset`. Fewer
+// bytes come back at the end of the device; none past it.
+func (h *Handle) PreadDevice(device string, count int, offset int64) (r []byte, err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+		t.integer(int64(count))
+		t.integer(offset)
+	}
+	bodyFn := func() (e error) { r, e = h.preadDevice(device, count, offset); return }
+	resultFn := func(t *tracer) { t.buffer(r) }
+	err = h.call("pread_device", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// preadDeviceArgs are the wire arguments of pread_device.
+type preadDeviceArgs struct {
+	Device string `cbor:"1,keyasint"`
+	Count  int    `cbor:"2,keyasint"`
+	Offset int64  `cbor:"3,keyasint"`
+}
+
+// preadDevice sends pread_device to the daemon.
+func (h *Handle) preadDevice(device string, count int, offset int64) (r []byte, err error) {
+	args := &preadDeviceArgs{
+		Device: device,
+		Count:  count,
+		Offset: offset,
+	}
+	err = h.daemonCall("pread_device", false, args, &r)
+	return
+}
+
+// PwriteDevice: write part of a device.
+//
+// Write `content` (at most 4 MiB) to the device at `offset` and return the
+// number of bytes written, which is less than asked at the end of the device
+// (ENOSPC when nothing fits).
+func (h *Handle) PwriteDevice(device string, content []byte, offset int64) (r int, err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+		t.buffer(content)
+		t.integer(offset)
+	}
+	bodyFn := func() (e error) { r, e = h.pwriteDevice(device, content, offset); return }
+	resultFn := func(t *tracer) { t.integer(int64(r)) }
+	err = h.call("pwrite_device", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// pwriteDeviceArgs are the wire arguments of pwrite_device.
+type pwriteDeviceArgs struct {
+	Device  string `cbor:"1,keyasint"`
+	Content []byte `cbor:"2,keyasint"`
+	Offset  int64  `cbor:"3,keyasint"`
+}
+
+// pwriteDevice sends pwrite_device to the daemon.
+func (h *Handle) pwriteDevice(device string, content []byte, offset int64) (r int, err error) {
+	args := &pwriteDeviceArgs{
+		Device:  device,
+		Content: content,
+		Offset:  offset,
+	}
+	err = h.daemonCall("pwrite_device", false, args, &r)
+	return
+}
+
+// PartInit: create an empty partition table.
+//
+// Write an empty partition table of `parttype` to the whole-disk `device`:
+// `msdos` (or `mbr`) or `gpt`.
+func (h *Handle) PartInit(device string, parttype string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+		t.str(parttype)
+	}
+	bodyFn := func() error { return h.partInit(device, parttype) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("part_init", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// partInitArgs are the wire arguments of part_init.
+type partInitArgs struct {
+	Device   string `cbor:"1,keyasint"`
+	Parttype string `cbor:"2,keyasint"`
+}
+
+// partInit sends part_init to the daemon.
+func (h *Handle) partInit(device string, parttype string) (err error) {
+	args := &partInitArgs{
+		Device:   device,
+		Parttype: parttype,
+	}
+	err = h.daemonCall("part_init", false, args, nil)
+	return
+}
+
+// PartAdd: add a partition.
+//
+// Add a partition from sector `startsect` to `endsect` (inclusive; a negative
+// `endsect` counts back from the end of the disk). `prlogex` is `p` (primary),
+// `e` (extended) or `l` (logical, numbered from 5) on MBR, and `p` on GPT.
+func (h *Handle) PartAdd(device string, prlogex string, startsect int64, endsect int64) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+		t.str(prlogex)
+		t.integer(startsect)
+		t.integer(endsect)
+	}
+	bodyFn := func() error { return h.partAdd(device, prlogex, startsect, endsect) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("part_add", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// partAddArgs are the wire arguments of part_add.
+type partAddArgs struct {
+	Device    string `cbor:"1,keyasint"`
+	Prlogex   string `cbor:"2,keyasint"`
+	Startsect int64  `cbor:"3,keyasint"`
+	Endsect   int64  `cbor:"4,keyasint"`
+}
+
+// partAdd sends part_add to the daemon.
+func (h *Handle) partAdd(device string, prlogex string, startsect int64, endsect int64) (err error) {
+	args := &partAddArgs{
+		Device:    device,
+		Prlogex:   prlogex,
+		Startsect: startsect,
+		Endsect:   endsect,
+	}
+	err = h.daemonCall("part_add", false, args, nil)
+	return
+}
+
+// PartDisk: partition a whole disk with one partition.
+//
+// Write a new partition table of `parttype` with one partition covering the
+// usable disk.
+func (h *Handle) PartDisk(device string, parttype string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+		t.str(parttype)
+	}
+	bodyFn := func() error { return h.partDisk(device, parttype) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("part_disk", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// partDiskArgs are the wire arguments of part_disk.
+type partDiskArgs struct {
+	Device   string `cbor:"1,keyasint"`
+	Parttype string `cbor:"2,keyasint"`
+}
+
+// partDisk sends part_disk to the daemon.
+func (h *Handle) partDisk(device string, parttype string) (err error) {
+	args := &partDiskArgs{
+		Device:   device,
+		Parttype: parttype,
+	}
+	err = h.daemonCall("part_disk", false, args, nil)
+	return
+}
+
+// PartDel: delete a partition.
+//
+// Delete partition `partnum`. An extended partition can only be deleted when
+// it holds no logical partitions.
+func (h *Handle) PartDel(device string, partnum int) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+		t.integer(int64(partnum))
+	}
+	bodyFn := func() error { return h.partDel(device, partnum) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("part_del", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// partDelArgs are the wire arguments of part_del.
+type partDelArgs struct {
+	Device  string `cbor:"1,keyasint"`
+	Partnum int    `cbor:"2,keyasint"`
+}
+
+// partDel sends part_del to the daemon.
+func (h *Handle) partDel(device string, partnum int) (err error) {
+	args := &partDelArgs{
+		Device:  device,
+		Partnum: partnum,
+	}
+	err = h.daemonCall("part_del", false, args, nil)
+	return
+}
+
+// PartList: list the partitions of a device.
+//
+// Return the partitions of `device`: number, first byte, last byte and size in
+// bytes.
+func (h *Handle) PartList(device string) (r []Partition, err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+	}
+	bodyFn := func() (e error) { r, e = h.partList(device); return }
+	resultFn := func(t *tracer) { t.opaque(fmt.Sprintf("<struct guestfs_partition_list(%d)>", len(r))) }
+	err = h.call("part_list", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// partListArgs are the wire arguments of part_list.
+type partListArgs struct {
+	Device string `cbor:"1,keyasint"`
+}
+
+// partList sends part_list to the daemon.
+func (h *Handle) partList(device string) (r []Partition, err error) {
+	args := &partListArgs{
+		Device: device,
+	}
+	err = h.daemonCall("part_list", false, args, &r)
+	return
+}
+
+// PartGetParttype: get the partition table type.
+//
+// Return `msdos` or `gpt`.
+func (h *Handle) PartGetParttype(device string) (r string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+	}
+	bodyFn := func() (e error) { r, e = h.partGetParttype(device); return }
+	resultFn := func(t *tracer) { t.str(r) }
+	err = h.call("part_get_parttype", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// partGetParttypeArgs are the wire arguments of part_get_parttype.
+type partGetParttypeArgs struct {
+	Device string `cbor:"1,keyasint"`
+}
+
+// partGetParttype sends part_get_parttype to the daemon.
+func (h *Handle) partGetParttype(device string) (r string, err error) {
+	args := &partGetParttypeArgs{
+		Device: device,
+	}
+	err = h.daemonCall("part_get_parttype", false, args, &r)
+	return
+}
+
+// PartSetName: set a partition's name.
+//
+// Set the name of GPT partition `partnum` (at most 36 UTF-16 code units).
+func (h *Handle) PartSetName(device string, partnum int, name string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+		t.integer(int64(partnum))
+		t.str(name)
+	}
+	bodyFn := func() error { return h.partSetName(device, partnum, name) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("part_set_name", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// partSetNameArgs are the wire arguments of part_set_name.
+type partSetNameArgs struct {
+	Device  string `cbor:"1,keyasint"`
+	Partnum int    `cbor:"2,keyasint"`
+	Name    string `cbor:"3,keyasint"`
+}
+
+// partSetName sends part_set_name to the daemon.
+func (h *Handle) partSetName(device string, partnum int, name string) (err error) {
+	args := &partSetNameArgs{
+		Device:  device,
+		Partnum: partnum,
+		Name:    name,
+	}
+	err = h.daemonCall("part_set_name", false, args, nil)
+	return
+}
+
+// PartGetName: get a partition's name.
+//
+// Return the name of GPT partition `partnum` (empty on MBR).
+func (h *Handle) PartGetName(device string, partnum int) (r string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+		t.integer(int64(partnum))
+	}
+	bodyFn := func() (e error) { r, e = h.partGetName(device, partnum); return }
+	resultFn := func(t *tracer) { t.str(r) }
+	err = h.call("part_get_name", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// partGetNameArgs are the wire arguments of part_get_name.
+type partGetNameArgs struct {
+	Device  string `cbor:"1,keyasint"`
+	Partnum int    `cbor:"2,keyasint"`
+}
+
+// partGetName sends part_get_name to the daemon.
+func (h *Handle) partGetName(device string, partnum int) (r string, err error) {
+	args := &partGetNameArgs{
+		Device:  device,
+		Partnum: partnum,
+	}
+	err = h.daemonCall("part_get_name", false, args, &r)
+	return
+}
+
+// PartSetBootable: set a partition's bootable flag.
+//
+// Set or clear the bootable flag (MBR active flag, GPT legacy BIOS bootable
+// attribute).
+func (h *Handle) PartSetBootable(device string, partnum int, bootable bool) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+		t.integer(int64(partnum))
+		t.boolean(bootable)
+	}
+	bodyFn := func() error { return h.partSetBootable(device, partnum, bootable) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("part_set_bootable", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// partSetBootableArgs are the wire arguments of part_set_bootable.
+type partSetBootableArgs struct {
+	Device   string `cbor:"1,keyasint"`
+	Partnum  int    `cbor:"2,keyasint"`
+	Bootable bool   `cbor:"3,keyasint"`
+}
+
+// partSetBootable sends part_set_bootable to the daemon.
+func (h *Handle) partSetBootable(device string, partnum int, bootable bool) (err error) {
+	args := &partSetBootableArgs{
+		Device:   device,
+		Partnum:  partnum,
+		Bootable: bootable,
+	}
+	err = h.daemonCall("part_set_bootable", false, args, nil)
+	return
+}
+
+// PartGetBootable: get a partition's bootable flag.
+//
+// Return the bootable flag of partition `partnum`.
+func (h *Handle) PartGetBootable(device string, partnum int) (r bool, err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+		t.integer(int64(partnum))
+	}
+	bodyFn := func() (e error) { r, e = h.partGetBootable(device, partnum); return }
+	resultFn := func(t *tracer) { t.boolean(r) }
+	err = h.call("part_get_bootable", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// partGetBootableArgs are the wire arguments of part_get_bootable.
+type partGetBootableArgs struct {
+	Device  string `cbor:"1,keyasint"`
+	Partnum int    `cbor:"2,keyasint"`
+}
+
+// partGetBootable sends part_get_bootable to the daemon.
+func (h *Handle) partGetBootable(device string, partnum int) (r bool, err error) {
+	args := &partGetBootableArgs{
+		Device:  device,
+		Partnum: partnum,
+	}
+	err = h.daemonCall("part_get_bootable", false, args, &r)
+	return
+}
+
+// PartSetGPTType: set a GPT partition's type.
+//
+// Set the type GUID of GPT partition `partnum`.
+func (h *Handle) PartSetGPTType(device string, partnum int, guid string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+		t.integer(int64(partnum))
+		t.str(guid)
+	}
+	bodyFn := func() error { return h.partSetGPTType(device, partnum, guid) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("part_set_gpt_type", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// partSetGPTTypeArgs are the wire arguments of part_set_gpt_type.
+type partSetGPTTypeArgs struct {
+	Device  string `cbor:"1,keyasint"`
+	Partnum int    `cbor:"2,keyasint"`
+	Guid    string `cbor:"3,keyasint"`
+}
+
+// partSetGPTType sends part_set_gpt_type to the daemon.
+func (h *Handle) partSetGPTType(device string, partnum int, guid string) (err error) {
+	args := &partSetGPTTypeArgs{
+		Device:  device,
+		Partnum: partnum,
+		Guid:    guid,
+	}
+	err = h.daemonCall("part_set_gpt_type", false, args, nil)
+	return
+}
+
+// PartGetGPTType: get a GPT partition's type.
+//
+// Return the type GUID of GPT partition `partnum`, upper case.
+func (h *Handle) PartGetGPTType(device string, partnum int) (r string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+		t.integer(int64(partnum))
+	}
+	bodyFn := func() (e error) { r, e = h.partGetGPTType(device, partnum); return }
+	resultFn := func(t *tracer) { t.str(r) }
+	err = h.call("part_get_gpt_type", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// partGetGPTTypeArgs are the wire arguments of part_get_gpt_type.
+type partGetGPTTypeArgs struct {
+	Device  string `cbor:"1,keyasint"`
+	Partnum int    `cbor:"2,keyasint"`
+}
+
+// partGetGPTType sends part_get_gpt_type to the daemon.
+func (h *Handle) partGetGPTType(device string, partnum int) (r string, err error) {
+	args := &partGetGPTTypeArgs{
+		Device:  device,
+		Partnum: partnum,
+	}
+	err = h.daemonCall("part_get_gpt_type", false, args, &r)
+	return
+}
+
+// PartGetGPTGuid: get a GPT partition's GUID.
+//
+// Return the unique GUID of GPT partition `partnum`, upper case.
+func (h *Handle) PartGetGPTGuid(device string, partnum int) (r string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+		t.integer(int64(partnum))
+	}
+	bodyFn := func() (e error) { r, e = h.partGetGPTGuid(device, partnum); return }
+	resultFn := func(t *tracer) { t.str(r) }
+	err = h.call("part_get_gpt_guid", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// partGetGPTGuidArgs are the wire arguments of part_get_gpt_guid.
+type partGetGPTGuidArgs struct {
+	Device  string `cbor:"1,keyasint"`
+	Partnum int    `cbor:"2,keyasint"`
+}
+
+// partGetGPTGuid sends part_get_gpt_guid to the daemon.
+func (h *Handle) partGetGPTGuid(device string, partnum int) (r string, err error) {
+	args := &partGetGPTGuidArgs{
+		Device:  device,
+		Partnum: partnum,
+	}
+	err = h.daemonCall("part_get_gpt_guid", false, args, &r)
+	return
+}
+
+// PartSetMBRID: set an MBR partition's type byte.
+//
+// Set the type byte (0-255) of MBR partition `partnum`.
+func (h *Handle) PartSetMBRID(device string, partnum int, idbyte int) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+		t.integer(int64(partnum))
+		t.integer(int64(idbyte))
+	}
+	bodyFn := func() error { return h.partSetMBRID(device, partnum, idbyte) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("part_set_mbr_id", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// partSetMBRIDArgs are the wire arguments of part_set_mbr_id.
+type partSetMBRIDArgs struct {
+	Device  string `cbor:"1,keyasint"`
+	Partnum int    `cbor:"2,keyasint"`
+	Idbyte  int    `cbor:"3,keyasint"`
+}
+
+// partSetMBRID sends part_set_mbr_id to the daemon.
+func (h *Handle) partSetMBRID(device string, partnum int, idbyte int) (err error) {
+	args := &partSetMBRIDArgs{
+		Device:  device,
+		Partnum: partnum,
+		Idbyte:  idbyte,
+	}
+	err = h.daemonCall("part_set_mbr_id", false, args, nil)
+	return
+}
+
+// PartGetMBRID: get an MBR partition's type byte.
+//
+// Return the type byte of MBR partition `partnum`.
+func (h *Handle) PartGetMBRID(device string, partnum int) (r int, err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+		t.integer(int64(partnum))
+	}
+	bodyFn := func() (e error) { r, e = h.partGetMBRID(device, partnum); return }
+	resultFn := func(t *tracer) { t.integer(int64(r)) }
+	err = h.call("part_get_mbr_id", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// partGetMBRIDArgs are the wire arguments of part_get_mbr_id.
+type partGetMBRIDArgs struct {
+	Device  string `cbor:"1,keyasint"`
+	Partnum int    `cbor:"2,keyasint"`
+}
+
+// partGetMBRID sends part_get_mbr_id to the daemon.
+func (h *Handle) partGetMBRID(device string, partnum int) (r int, err error) {
+	args := &partGetMBRIDArgs{
+		Device:  device,
+		Partnum: partnum,
+	}
+	err = h.daemonCall("part_get_mbr_id", false, args, &r)
+	return
+}
+
+// PartToDev: convert a partition name to its device.
+//
+// Return the device of a partition name: `/dev/sda1` gives `/dev/sda`. A
+// whole-disk name is an error (EINVAL).
+func (h *Handle) PartToDev(partition string) (r string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(partition)
+	}
+	bodyFn := func() (e error) { r, e = h.partToDev(partition); return }
+	resultFn := func(t *tracer) { t.str(r) }
+	err = h.call("part_to_dev", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// partToDevArgs are the wire arguments of part_to_dev.
+type partToDevArgs struct {
+	Partition string `cbor:"1,keyasint"`
+}
+
+// partToDev sends part_to_dev to the daemon.
+func (h *Handle) partToDev(partition string) (r string, err error) {
+	args := &partToDevArgs{
+		Partition: partition,
+	}
+	err = h.daemonCall("part_to_dev", false, args, &r)
+	return
+}
+
+// PartToPartnum: convert a partition name to its number.
+//
+// Return the partition number of a partition name: `/dev/sda1` gives 1.
+func (h *Handle) PartToPartnum(partition string) (r int, err error) {
+	traceFn := func(t *tracer) {
+		t.str(partition)
+	}
+	bodyFn := func() (e error) { r, e = h.partToPartnum(partition); return }
+	resultFn := func(t *tracer) { t.integer(int64(r)) }
+	err = h.call("part_to_partnum", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// partToPartnumArgs are the wire arguments of part_to_partnum.
+type partToPartnumArgs struct {
+	Partition string `cbor:"1,keyasint"`
+}
+
+// partToPartnum sends part_to_partnum to the daemon.
+func (h *Handle) partToPartnum(partition string) (r int, err error) {
+	args := &partToPartnumArgs{
+		Partition: partition,
+	}
+	err = h.daemonCall("part_to_partnum", false, args, &r)
+	return
+}
+
+// PartExpandGPT: move the backup GPT to the end of the disk.
+//
+// After the disk grew, move the backup GPT header and entries to the new end
+// of the disk so that the space can be partitioned.
+func (h *Handle) PartExpandGPT(device string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+	}
+	bodyFn := func() error { return h.partExpandGPT(device) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("part_expand_gpt", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// partExpandGPTArgs are the wire arguments of part_expand_gpt.
+type partExpandGPTArgs struct {
+	Device string `cbor:"1,keyasint"`
+}
+
+// partExpandGPT sends part_expand_gpt to the daemon.
+func (h *Handle) partExpandGPT(device string) (err error) {
+	args := &partExpandGPTArgs{
+		Device: device,
+	}
+	err = h.daemonCall("part_expand_gpt", false, args, nil)
+	return
+}
+
+// procNumbers maps each daemon action to its procedure number.
+var procNumbers = map[string]uint64{
+	"sync":               1,
+	"debug":              2,
+	"list_devices":       3,
+	"list_partitions":    4,
+	"device_index":       5,
+	"blockdev_getsize64": 6,
+	"blockdev_getss":     7,
+	"blockdev_getsz":     8,
+	"blockdev_getbsz":    9,
+	"blockdev_getro":     10,
+	"blockdev_setro":     11,
+	"blockdev_setrw":     12,
+	"blockdev_flushbufs": 13,
+	"zero":               14,
+	"zero_device":        15,
+	"pread_device":       16,
+	"pwrite_device":      17,
+	"part_init":          18,
+	"part_add":           19,
+	"part_disk":          20,
+	"part_del":           21,
+	"part_list":          22,
+	"part_get_parttype":  23,
+	"part_set_name":      24,
+	"part_get_name":      25,
+	"part_set_bootable":  26,
+	"part_get_bootable":  27,
+	"part_set_gpt_type":  28,
+	"part_get_gpt_type":  29,
+	"part_get_gpt_guid":  30,
+	"part_set_mbr_id":    31,
+	"part_get_mbr_id":    32,
+	"part_to_dev":        33,
+	"part_to_partnum":    34,
+	"part_expand_gpt":    35,
 }

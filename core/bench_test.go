@@ -55,3 +55,54 @@ func BenchmarkPrivateData(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCreateAddScratchLaunch measures what a program waits for before
+// its first daemon action: create a handle, add a 1 GiB scratch drive,
+// launch (start the daemon, pass the drive, LAUNCH_DONE). Closing is
+// outside the timed part.
+func BenchmarkCreateAddScratchLaunch(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		h, err := New(Options{NoEnvironment: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := h.SetPath(&daemonDir); err != nil {
+			b.Fatal(err)
+		}
+		if err := h.AddDriveScratch(1<<30, nil); err != nil {
+			b.Fatal(err)
+		}
+		if err := h.Launch(); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		h.Close()
+		b.StartTimer()
+	}
+}
+
+// BenchmarkDaemonRoundTrip measures one trivial daemon action
+// (blockdev_getss): encode, socket, decode, dispatch in the daemon, reply.
+func BenchmarkDaemonRoundTrip(b *testing.B) {
+	h, err := New(Options{NoEnvironment: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close()
+	if err := h.SetPath(&daemonDir); err != nil {
+		b.Fatal(err)
+	}
+	if err := h.AddDriveScratch(1<<30, nil); err != nil {
+		b.Fatal(err)
+	}
+	if err := h.Launch(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := h.BlockdevGetss("/dev/sda"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -53,6 +53,9 @@ type Handle struct {
 	cancel       Canceller
 	environ      func() []string
 	onRelease    []func()
+	drives       []*drive
+	daemon       *daemonProc // nil unless launched
+	shutDown     bool        // the daemon was stopped; only close is left
 }
 
 // New creates a handle in the config state. Unless opts.NoEnvironment is set
@@ -194,6 +197,12 @@ func (h *Handle) doClose() {
 	if h.cfg.verbose {
 		h.dispatch(EventLibrary, []byte(fmt.Sprintf("closing guestfs handle (state %d)", h.state)), nil)
 	}
+	// The daemon flushes every drive before it answers the shutdown, so
+	// autosync needs no call of its own (there are no mounts yet).
+	if err := h.stopDaemon(); err != nil && h.cfg.verbose {
+		h.dispatch(EventLibrary, []byte("close: "+err.Error()), nil)
+	}
+	h.closeDrives()
 	h.dispatch(EventClose, nil, nil)
 	if h.testOut != nil {
 		h.testOut.Close()

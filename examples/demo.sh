@@ -20,4 +20,28 @@ if [ -d build/ruby ] && [ -f examples/ruby/events.rb ]; then
 	echo "== Ruby: examples/ruby/events.rb"
 	./run ruby examples/ruby/events.rb
 fi
+# Partition real images from Python and Ruby, then judge them with the
+# real checkers.
+check_mbr() {
+	sfdisk --verify "$1" > "$out/verify" 2>&1 || { cat "$out/verify"; exit 1; }
+	cat "$out/verify"
+	grep -q "No errors detected" "$out/verify"
+}
+check_gpt() {
+	check_mbr "$1"
+	sgdisk -v "$1" > "$out/sgdisk" 2>&1 || { cat "$out/sgdisk"; exit 1; }
+	cat "$out/sgdisk"
+	grep -q "No problems found" "$out/sgdisk"
+}
+if [ -d build/python ]; then
+	echo "== Python: examples/python/partition.py (GPT)"
+	./run python3 examples/python/partition.py "$out/py.img"
+	check_gpt "$out/py.img"
+fi
+if [ -d build/ruby ]; then
+	echo "== Ruby: examples/ruby/partition.rb (MBR with logical partitions)"
+	./run ruby examples/ruby/partition.rb "$out/rb.img"
+	check_mbr "$out/rb.img"
+	sfdisk --dump "$out/rb.img"
+fi
 echo "demo: done"

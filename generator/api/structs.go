@@ -11,6 +11,9 @@ var structs = []Struct{
 		{FString, "pv_attr"}, {FInt64, "pv_pe_count"}, {FInt64, "pv_pe_alloc_count"},
 		{FString, "pv_tags"}, {FBytes, "pe_start"}, {FInt64, "pv_mda_count"}, {FBytes, "pv_mda_free"},
 	}},
+	{Name: "partition", Fields: []Field{
+		{FInt32, "part_num"}, {FInt64, "part_start"}, {FInt64, "part_end"}, {FInt64, "part_size"},
+	}},
 }
 
 // API returns the whole table. The order of actions is the order of the
@@ -19,5 +22,8 @@ func API() *Table {
 	var all []Action
 	all = append(all, configActions...)
 	all = append(all, internalTestActions...)
+	all = append(all, launchActions...)
+	all = append(all, driveActions...)
+	all = append(all, daemonActions...)
 	return &Table{Actions: all, Structs: structs}
 }

@@ -109,6 +109,10 @@ type Action struct {
 	Progress bool
 	// Cancellable is true when guestfs_user_cancel stops the action.
 	Cancellable bool
+	// ProcNr is the procedure number of a daemon action: unique, never
+	// reused, passed as array[0] of its PROGRESS events. 0 for library
+	// actions.
+	ProcNr int
 	// DeprecatedBy names the action to use instead, when deprecated.
 	DeprecatedBy string
 	// Shortdesc is a one-line summary.

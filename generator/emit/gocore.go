@@ -132,8 +132,8 @@ func emitGoCore(t *api.Table) ([]File, error) {
 	b.P("}\n\n")
 	for _, s := range t.Structs {
 		b.P("// %s is the %s struct.\ntype %s struct {\n", Camel(s.Name), s.Name, Camel(s.Name))
-		for _, f := range s.Fields {
-			b.P("\t%s %s\n", Camel(f.Name), GoFieldType(f.Kind))
+		for i, f := range s.Fields {
+			b.P("\t%s %s `cbor:\"%d,keyasint\"`\n", Camel(f.Name), GoFieldType(f.Kind), i+1)
 		}
 		b.P("}\n\n")
 	}
@@ -147,7 +147,17 @@ func emitGoCore(t *api.Table) ([]File, error) {
 			b.P("}\n\n")
 		}
 		goCoreMethod(&b, a)
+		if a.Daemon {
+			goClientStub(&b, a)
+		}
 	}
+	b.P("// procNumbers maps each daemon action to its procedure number.\nvar procNumbers = map[string]uint64{\n")
+	for _, a := range t.Actions {
+		if a.Daemon {
+			b.P("\t%q: %d,\n", a.Name, a.ProcNr)
+		}
+	}
+	b.P("}\n")
 	return []File{{Path: "core/actions_gen.go", Content: b.String()}}, nil
 }
 
@@ -259,4 +269,64 @@ func wrap(text string, width int) string {
 		lines = append(lines, line)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// WireArgsType is the name of the struct that carries a daemon action's
+// arguments over the protocol (the same name in core and in the daemon).
+func WireArgsType(a *api.Action) string {
+	c := Camel(a.Name)
+	return strings.ToLower(c[:1]) + c[1:] + "Args"
+}
+
+// WireArgFields returns the fields of a daemon action's wire argument
+// struct: Go field name, Go type and CBOR tag. Required arguments are keys
+// 1..n, optional arguments 100+i (omitted when unset).
+func WireArgFields(a *api.Action) [][3]string {
+	var fs [][3]string
+	for i, arg := range a.Args {
+		fs = append(fs, [3]string{Camel(arg.Name), GoArgType(arg.Kind), fmt.Sprintf("`cbor:\"%d,keyasint\"`", i+1)})
+	}
+	for i, o := range a.OptArgs {
+		fs = append(fs, [3]string{"Opt" + Camel(o.Name), GoOptType(o.Kind), fmt.Sprintf("`cbor:\"%d,keyasint,omitempty\"`", 100+i)})
+	}
+	return fs
+}
+
+// goClientStub emits the wire argument struct of a daemon action and the
+// unexported method that sends it to the daemon.
+func goClientStub(b *Buffer, a *api.Action) {
+	at := WireArgsType(a)
+	b.P("// %s are the wire arguments of %s.\ntype %s struct {\n", at, a.Name, at)
+	for _, f := range WireArgFields(a) {
+		b.P("\t%s %s %s\n", f[0], f[1], f[2])
+	}
+	b.P("}\n\n")
+	var params []string
+	for _, arg := range a.Args {
+		params = append(params, goName(arg.Name)+" "+GoArgType(arg.Kind))
+	}
+	if len(a.OptArgs) > 0 {
+		params = append(params, "opts *"+OptsType(a))
+	}
+	ret := GoRetType(a.Ret)
+	results := "err error"
+	if ret != "" {
+		results = "r " + ret + ", err error"
+	}
+	b.P("// %s sends %s to the daemon.\n", implName(a), a.Name)
+	b.P("func (h *Handle) %s(%s) (%s) {\n", implName(a), strings.Join(params, ", "), results)
+	b.P("\targs := &%s{\n", at)
+	for _, arg := range a.Args {
+		b.P("\t\t%s: %s,\n", Camel(arg.Name), goName(arg.Name))
+	}
+	b.P("\t}\n")
+	for _, o := range a.OptArgs {
+		b.P("\targs.Opt%s = opts.%s\n", Camel(o.Name), Camel(o.Name))
+	}
+	if ret == "" {
+		b.P("\terr = h.daemonCall(%q, %v, args, nil)\n", a.Name, a.Progress)
+	} else {
+		b.P("\terr = h.daemonCall(%q, %v, args, &r)\n", a.Name, a.Progress)
+	}
+	b.P("\treturn\n}\n\n")
 }

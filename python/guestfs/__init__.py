@@ -589,3 +589,343 @@ class GuestFS(object):
         Always fail with an error, to test a binding's error path for this return type.
         """
         return libguestfsmod.internal_test_rbufferouterr(self._o)
+
+    def launch(self):
+        """start the daemon.
+
+        Start the daemon (`guestfsd`, found through `hv`, else the search path `path`) in a process of its own, pass it the drives added so far, wait until it is ready and emit LAUNCH_DONE. A handle can be launched once. The daemon runs with no_new_privs, an empty environment and no descriptors but its socket and the drives; without `set_network(true)` it runs in a new network namespace (or, where namespaces are not allowed, under a seccomp filter that denies AF_INET and AF_INET6 sockets; where neither works a WARNING event says so). Its memory is capped by `memsize` and its CPUs by `smp`. It exits, after flushing the drives, when the calling process dies.
+        """
+        return libguestfsmod.launch(self._o)
+
+    def shutdown(self):
+        """flush the drives and stop the daemon.
+
+        Flush every drive to stable storage, stop the daemon and emit SUBPROCESS_QUIT. After this the handle can only be closed. Does nothing on a handle that was never launched.
+        """
+        return libguestfsmod.shutdown(self._o)
+
+    def kill_subprocess(self):
+        """stop the daemon.
+
+        The same as `shutdown`, kept for compatibility with old programs.
+
+        Deprecated: use shutdown instead.
+        """
+        return libguestfsmod.kill_subprocess(self._o)
+
+    def add_drive(self, filename):
+        """add a disk image.
+
+        Add the raw disk image `filename` as the next drive, read-write. The same as `add_drive_opts` with no optional arguments.
+        """
+        return libguestfsmod.add_drive(self._o, filename)
+
+    def add_drive_opts(self, filename, readonly=None, format=None, iface=None, name=None, label=None, protocol=None, server=None, username=None, secret=None, cachemode=None, discard=None, copyonread=None, blocksize=None):
+        """add a disk image with options.
+
+        Add the disk image `filename` as the next drive; drives are `/dev/sda`, `/dev/sdb`, ... in the order they were added. `/dev/null` is a drive of size zero. The file is opened at `launch`. `readonly`: the library opens the file read-only, so the daemon cannot modify it; writes are still allowed and go to a copy-on-write overlay kept in a temporary file in `tmpdir`, discarded at close. `format`: only `raw` is supported. Without it, a file whose contents say qcow2, vmdk, vdi or vhdx is refused at launch; with a format other than raw, launch fails. `iface`, `name`, `label`, `cachemode` (`writeback` or `unsafe`), `discard` (`disable`, `enable` or `besteffort`), `copyonread` and `blocksize` (512 or 4096) are checked and accepted. `protocol` other than `file`, `server`, `username` and `secret` (remote drives) are refused with an error naming the option.
+        """
+        return libguestfsmod.add_drive_opts(self._o, filename, readonly, format, iface, name, label, protocol, server, username, secret, cachemode, discard, copyonread, blocksize)
+
+    def add_drive_ro(self, filename):
+        """add a disk image read-only.
+
+        The same as `add_drive_opts` with `readonly` set.
+        """
+        return libguestfsmod.add_drive_ro(self._o, filename)
+
+    def add_cdrom(self, filename):
+        """add a CD-ROM image.
+
+        The same as `add_drive_ro`, kept for compatibility.
+
+        Deprecated: use add_drive_ro instead.
+        """
+        return libguestfsmod.add_cdrom(self._o, filename)
+
+    def add_drive_scratch(self, size, name=None, label=None, blocksize=None):
+        """add a temporary scratch drive.
+
+        Add a drive of `size` bytes backed by a temporary sparse file in `tmpdir` that is removed at close. It starts filled with zeros.
+        """
+        return libguestfsmod.add_drive_scratch(self._o, size, name, label, blocksize)
+
+    def disk_create(self, filename, format, size, backingfile=None, backingformat=None, preallocation=None, compat=None, clustersize=None):
+        """create a blank disk image.
+
+        Create the disk image `filename` of `size` bytes (a multiple of 512) in `format`. Only the `raw` format is supported; other formats fail with ENOTSUP. `preallocation` is `off` or `sparse` (the default: a sparse file) or `full` (blocks allocated). `backingfile`, `backingformat`, `compat` and `clustersize` apply to qcow2 only and are refused.
+        """
+        return libguestfsmod.disk_create(self._o, filename, format, size, backingfile, backingformat, preallocation, compat, clustersize)
+
+    def disk_format(self, filename):
+        """detect the format of a disk image.
+
+        Return the format of the disk image `filename` from its contents: `qcow2`, `vmdk`, `vdi`, `vhdx`, or `raw` for anything else.
+        """
+        return libguestfsmod.disk_format(self._o, filename)
+
+    def disk_virtual_size(self, filename):
+        """get the virtual size of a disk image.
+
+        Return the size of the disk the image `filename` holds, in bytes: the file size for raw images, the header's size for qcow2. Other formats fail with ENOTSUP.
+        """
+        return libguestfsmod.disk_virtual_size(self._o, filename)
+
+    def disk_has_backing_file(self, filename):
+        """does a disk image have a backing file.
+
+        Return true if the disk image `filename` is a qcow2 image with a backing file; raw images never have one. Other formats fail with ENOTSUP.
+        """
+        return libguestfsmod.disk_has_backing_file(self._o, filename)
+
+    def canonical_device_name(self, device):
+        """return the canonical device name.
+
+        Return `device` with the libguestfs naming rules applied: `/dev/hdX`, `/dev/vdX` and `/dev/xvdX` become `/dev/sdX` (partition numbers kept). Other names are returned unchanged.
+        """
+        return libguestfsmod.canonical_device_name(self._o, device)
+
+    def sync(self):
+        """flush the drives to stable storage.
+
+        Flush every drive to stable storage (fsync of the image files). Writes that returned before `sync` survive a crash of the machine afterwards.
+        """
+        return libguestfsmod.sync(self._o)
+
+    def debug(self, subcmd, extraargs):
+        """debugging and internals.
+
+        Debugging commands, for tests. `debug("progress", [seconds])` runs for `seconds` (default 5, at most 3600) and reports PROGRESS events by the usual rule: the first about two seconds after the start, then about three per second, and a final one with position == total; `user_cancel` stops it with EINTR. It returns `"ok"`. `debug("echo", [words...])` returns the words joined by spaces, a trivial round trip.
+        """
+        return libguestfsmod.debug(self._o, subcmd, extraargs)
+
+    def list_devices(self):
+        """list the block devices.
+
+        Return the whole-disk devices, `/dev/sda`, `/dev/sdb`, ..., in the order the drives were added.
+        """
+        return libguestfsmod.list_devices(self._o)
+
+    def list_partitions(self):
+        """list the partitions.
+
+        Return every partition of every device (`/dev/sda1`, ...), devices in order and partitions by number. A device whose partition table cannot be read has none.
+        """
+        return libguestfsmod.list_partitions(self._o)
+
+    def device_index(self, device):
+        """convert a device name to its index.
+
+        Return the index of the whole-disk `device` in `list_devices` (`/dev/sda` is 0).
+        """
+        return libguestfsmod.device_index(self._o, device)
+
+    def blockdev_getsize64(self, device):
+        """get the size of a device in bytes.
+
+        Return the size of the device or partition in bytes.
+        """
+        return libguestfsmod.blockdev_getsize64(self._o, device)
+
+    def blockdev_getss(self, device):
+        """get the sector size of a device.
+
+        Return the logical sector size of the device in bytes (512).
+        """
+        return libguestfsmod.blockdev_getss(self._o, device)
+
+    def blockdev_getsz(self, device):
+        """get the size of a device in 512-byte sectors.
+
+        Return the size of the device in 512-byte sectors, whatever its sector size.
+        """
+        return libguestfsmod.blockdev_getsz(self._o, device)
+
+    def blockdev_getbsz(self, device):
+        """get the block size of a device.
+
+        Return the block size of the device (4096).
+        """
+        return libguestfsmod.blockdev_getbsz(self._o, device)
+
+    def blockdev_getro(self, device):
+        """is a device set to read-only.
+
+        Return true if the device was set read-only with `blockdev_setro`.
+        """
+        return libguestfsmod.blockdev_getro(self._o, device)
+
+    def blockdev_setro(self, device):
+        """set a device read-only.
+
+        Make the device refuse writes with EROFS until `blockdev_setrw`. Setting a partition read-only affects only that partition.
+        """
+        return libguestfsmod.blockdev_setro(self._o, device)
+
+    def blockdev_setrw(self, device):
+        """set a device read-write.
+
+        Undo `blockdev_setro`.
+        """
+        return libguestfsmod.blockdev_setrw(self._o, device)
+
+    def blockdev_flushbufs(self, device):
+        """flush a device to stable storage.
+
+        Flush the drive holding the device to stable storage.
+        """
+        return libguestfsmod.blockdev_flushbufs(self._o, device)
+
+    def zero(self, device):
+        """write zeros to the start of a device.
+
+        Overwrite the first 32 sectors of the device with zeros, which makes partition tables and filesystem signatures there unreadable.
+        """
+        return libguestfsmod.zero(self._o, device)
+
+    def zero_device(self, device):
+        """write zeros to a whole device.
+
+        Overwrite the whole device with zeros. Blocks that already read as zeros are not written, so a sparse image stays sparse. Reports progress; `user_cancel` stops it with EINTR.
+        """
+        return libguestfsmod.zero_device(self._o, device)
+
+    def pread_device(self, device, count, offset):
+        """read part of a device.
+
+        Read up to `count` bytes (at most 4 MiB) from the device at `offset`. Fewer bytes come back at the end of the device; none past it.
+        """
+        return libguestfsmod.pread_device(self._o, device, count, offset)
+
+    def pwrite_device(self, device, content, offset):
+        """write part of a device.
+
+        Write `content` (at most 4 MiB) to the device at `offset` and return the number of bytes written, which is less than asked at the end of the device (ENOSPC when nothing fits).
+        """
+        return libguestfsmod.pwrite_device(self._o, device, content, offset)
+
+    def part_init(self, device, parttype):
+        """create an empty partition table.
+
+        Write an empty partition table of `parttype` to the whole-disk `device`: `msdos` (or `mbr`) or `gpt`.
+        """
+        return libguestfsmod.part_init(self._o, device, parttype)
+
+    def part_add(self, device, prlogex, startsect, endsect):
+        """add a partition.
+
+        Add a partition from sector `startsect` to `endsect` (inclusive; a negative `endsect` counts back from the end of the disk). `prlogex` is `p` (primary), `e` (extended) or `l` (logical, numbered from 5) on MBR, and `p` on GPT.
+        """
+        return libguestfsmod.part_add(self._o, device, prlogex, startsect, endsect)
+
+    def part_disk(self, device, parttype):
+        """partition a whole disk with one partition.
+
+        Write a new partition table of `parttype` with one partition covering the usable disk.
+        """
+        return libguestfsmod.part_disk(self._o, device, parttype)
+
+    def part_del(self, device, partnum):
+        """delete a partition.
+
+        Delete partition `partnum`. An extended partition can only be deleted when it holds no logical partitions.
+        """
+        return libguestfsmod.part_del(self._o, device, partnum)
+
+    def part_list(self, device):
+        """list the partitions of a device.
+
+        Return the partitions of `device`: number, first byte, last byte and size in bytes.
+        """
+        return libguestfsmod.part_list(self._o, device)
+
+    def part_get_parttype(self, device):
+        """get the partition table type.
+
+        Return `msdos` or `gpt`.
+        """
+        return libguestfsmod.part_get_parttype(self._o, device)
+
+    def part_set_name(self, device, partnum, name):
+        """set a partition's name.
+
+        Set the name of GPT partition `partnum` (at most 36 UTF-16 code units).
+        """
+        return libguestfsmod.part_set_name(self._o, device, partnum, name)
+
+    def part_get_name(self, device, partnum):
+        """get a partition's name.
+
+        Return the name of GPT partition `partnum` (empty on MBR).
+        """
+        return libguestfsmod.part_get_name(self._o, device, partnum)
+
+    def part_set_bootable(self, device, partnum, bootable):
+        """set a partition's bootable flag.
+
+        Set or clear the bootable flag (MBR active flag, GPT legacy BIOS bootable attribute).
+        """
+        return libguestfsmod.part_set_bootable(self._o, device, partnum, bootable)
+
+    def part_get_bootable(self, device, partnum):
+        """get a partition's bootable flag.
+
+        Return the bootable flag of partition `partnum`.
+        """
+        return libguestfsmod.part_get_bootable(self._o, device, partnum)
+
+    def part_set_gpt_type(self, device, partnum, guid):
+        """set a GPT partition's type.
+
+        Set the type GUID of GPT partition `partnum`.
+        """
+        return libguestfsmod.part_set_gpt_type(self._o, device, partnum, guid)
+
+    def part_get_gpt_type(self, device, partnum):
+        """get a GPT partition's type.
+
+        Return the type GUID of GPT partition `partnum`, upper case.
+        """
+        return libguestfsmod.part_get_gpt_type(self._o, device, partnum)
+
+    def part_get_gpt_guid(self, device, partnum):
+        """get a GPT partition's GUID.
+
+        Return the unique GUID of GPT partition `partnum`, upper case.
+        """
+        return libguestfsmod.part_get_gpt_guid(self._o, device, partnum)
+
+    def part_set_mbr_id(self, device, partnum, idbyte):
+        """set an MBR partition's type byte.
+
+        Set the type byte (0-255) of MBR partition `partnum`.
+        """
+        return libguestfsmod.part_set_mbr_id(self._o, device, partnum, idbyte)
+
+    def part_get_mbr_id(self, device, partnum):
+        """get an MBR partition's type byte.
+
+        Return the type byte of MBR partition `partnum`.
+        """
+        return libguestfsmod.part_get_mbr_id(self._o, device, partnum)
+
+    def part_to_dev(self, partition):
+        """convert a partition name to its device.
+
+        Return the device of a partition name: `/dev/sda1` gives `/dev/sda`. A whole-disk name is an error (EINVAL).
+        """
+        return libguestfsmod.part_to_dev(self._o, partition)
+
+    def part_to_partnum(self, partition):
+        """convert a partition name to its number.
+
+        Return the partition number of a partition name: `/dev/sda1` gives 1.
+        """
+        return libguestfsmod.part_to_partnum(self._o, partition)
+
+    def part_expand_gpt(self, device):
+        """move the backup GPT to the end of the disk.
+
+        After the disk grew, move the backup GPT header and entries to the new end of the disk so that the space can be partitioned.
+        """
+        return libguestfsmod.part_expand_gpt(self._o, device)

@@ -126,6 +126,53 @@ guestfs_int_py_put_lvm_pv_list (const struct guestfs_lvm_pv_list *l)
   return list;
 }
 
+/* Convert a struct guestfs_partition to a dict; NULL with an exception on error. */
+static PyObject *
+guestfs_int_py_put_partition (const struct guestfs_partition *s)
+{
+  PyObject *d = PyDict_New ();
+
+  if (d == NULL)
+    return NULL;
+  if (guestfs_int_py_dict_put (d, "part_num", PyLong_FromLong (s->part_num)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "part_start", PyLong_FromLongLong (s->part_start)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "part_end", PyLong_FromLongLong (s->part_end)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "part_size", PyLong_FromLongLong (s->part_size)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  return d;
+}
+
+/* Convert a struct guestfs_partition_list to a list of dicts. */
+static PyObject *
+guestfs_int_py_put_partition_list (const struct guestfs_partition_list *l)
+{
+  PyObject *list = PyList_New (l->len);
+  uint32_t i;
+
+  if (list == NULL)
+    return NULL;
+  for (i = 0; i < l->len; ++i) {
+    PyObject *d = guestfs_int_py_put_partition (&l->val[i]);
+    if (d == NULL) {
+      Py_DECREF (list);
+      return NULL;
+    }
+    PyList_SET_ITEM (list, i, d);
+  }
+  return list;
+}
+
 /* set_verbose: set verbose messages */
 static PyObject *
 py_set_verbose (PyObject *self, PyObject *args)
@@ -2853,6 +2900,1812 @@ py_internal_test_rbufferouterr (PyObject *self, PyObject *args)
   return py_r;
 }
 
+/* launch: start the daemon */
+static PyObject *
+py_launch (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!:launch",
+                         &guestfs_int_py_handle_type, &py_h))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_launch (g);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* shutdown: flush the drives and stop the daemon */
+static PyObject *
+py_shutdown (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!:shutdown",
+                         &guestfs_int_py_handle_type, &py_h))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_shutdown (g);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* kill_subprocess: stop the daemon */
+static PyObject *
+py_kill_subprocess (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!:kill_subprocess",
+                         &guestfs_int_py_handle_type, &py_h))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_kill_subprocess (g);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* add_drive: add a disk image */
+static PyObject *
+py_add_drive (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_filename;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:add_drive",
+                         &guestfs_int_py_handle_type, &py_h, &a_filename))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_add_drive (g, a_filename);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* add_drive_opts: add a disk image with options */
+static PyObject *
+py_add_drive_opts (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_filename;
+  struct guestfs_add_drive_opts_argv optargs_s = { .bitmask = 0 };
+  PyObject *py_o_readonly;
+  PyObject *py_o_format;
+  PyObject *py_o_iface;
+  PyObject *py_o_name;
+  PyObject *py_o_label;
+  PyObject *py_o_protocol;
+  PyObject *py_o_server;
+  char **o_server = NULL;
+  PyObject *py_o_username;
+  PyObject *py_o_secret;
+  PyObject *py_o_cachemode;
+  PyObject *py_o_discard;
+  PyObject *py_o_copyonread;
+  PyObject *py_o_blocksize;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sOOOOOOOOOOOOO:add_drive_opts",
+                         &guestfs_int_py_handle_type, &py_h, &a_filename, &py_o_readonly, &py_o_format, &py_o_iface, &py_o_name, &py_o_label, &py_o_protocol, &py_o_server, &py_o_username, &py_o_secret, &py_o_cachemode, &py_o_discard, &py_o_copyonread, &py_o_blocksize))
+    return NULL;
+  if (py_o_readonly != Py_None) {
+    optargs_s.readonly = PyObject_IsTrue (py_o_readonly);
+    if (optargs_s.readonly == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_ADD_DRIVE_OPTS_READONLY_BITMASK;
+  }
+  if (py_o_format != Py_None) {
+    if (guestfs_int_py_as_string (py_o_format, "format", &optargs_s.format) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_ADD_DRIVE_OPTS_FORMAT_BITMASK;
+  }
+  if (py_o_iface != Py_None) {
+    if (guestfs_int_py_as_string (py_o_iface, "iface", &optargs_s.iface) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_ADD_DRIVE_OPTS_IFACE_BITMASK;
+  }
+  if (py_o_name != Py_None) {
+    if (guestfs_int_py_as_string (py_o_name, "name", &optargs_s.name) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_ADD_DRIVE_OPTS_NAME_BITMASK;
+  }
+  if (py_o_label != Py_None) {
+    if (guestfs_int_py_as_string (py_o_label, "label", &optargs_s.label) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_ADD_DRIVE_OPTS_LABEL_BITMASK;
+  }
+  if (py_o_protocol != Py_None) {
+    if (guestfs_int_py_as_string (py_o_protocol, "protocol", &optargs_s.protocol) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_ADD_DRIVE_OPTS_PROTOCOL_BITMASK;
+  }
+  if (py_o_server != Py_None) {
+    o_server = guestfs_int_py_get_string_list (py_o_server);
+    if (o_server == NULL)
+      goto out;
+    optargs_s.server = o_server;
+    optargs_s.bitmask |= GUESTFS_ADD_DRIVE_OPTS_SERVER_BITMASK;
+  }
+  if (py_o_username != Py_None) {
+    if (guestfs_int_py_as_string (py_o_username, "username", &optargs_s.username) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_ADD_DRIVE_OPTS_USERNAME_BITMASK;
+  }
+  if (py_o_secret != Py_None) {
+    if (guestfs_int_py_as_string (py_o_secret, "secret", &optargs_s.secret) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_ADD_DRIVE_OPTS_SECRET_BITMASK;
+  }
+  if (py_o_cachemode != Py_None) {
+    if (guestfs_int_py_as_string (py_o_cachemode, "cachemode", &optargs_s.cachemode) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_ADD_DRIVE_OPTS_CACHEMODE_BITMASK;
+  }
+  if (py_o_discard != Py_None) {
+    if (guestfs_int_py_as_string (py_o_discard, "discard", &optargs_s.discard) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_ADD_DRIVE_OPTS_DISCARD_BITMASK;
+  }
+  if (py_o_copyonread != Py_None) {
+    optargs_s.copyonread = PyObject_IsTrue (py_o_copyonread);
+    if (optargs_s.copyonread == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_ADD_DRIVE_OPTS_COPYONREAD_BITMASK;
+  }
+  if (py_o_blocksize != Py_None) {
+    if (guestfs_int_py_as_int (py_o_blocksize, "blocksize", &optargs_s.blocksize) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_ADD_DRIVE_OPTS_BLOCKSIZE_BITMASK;
+  }
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_add_drive_opts_argv (g, a_filename, &optargs_s);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  guestfs_int_py_free_string_list (o_server);
+  return py_r;
+}
+
+/* add_drive_ro: add a disk image read-only */
+static PyObject *
+py_add_drive_ro (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_filename;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:add_drive_ro",
+                         &guestfs_int_py_handle_type, &py_h, &a_filename))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_add_drive_ro (g, a_filename);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* add_cdrom: add a CD-ROM image */
+static PyObject *
+py_add_cdrom (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_filename;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:add_cdrom",
+                         &guestfs_int_py_handle_type, &py_h, &a_filename))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_add_cdrom (g, a_filename);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* add_drive_scratch: add a temporary scratch drive */
+static PyObject *
+py_add_drive_scratch (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  long long a_size;
+  struct guestfs_add_drive_scratch_argv optargs_s = { .bitmask = 0 };
+  PyObject *py_o_name;
+  PyObject *py_o_label;
+  PyObject *py_o_blocksize;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!LOOO:add_drive_scratch",
+                         &guestfs_int_py_handle_type, &py_h, &a_size, &py_o_name, &py_o_label, &py_o_blocksize))
+    return NULL;
+  if (py_o_name != Py_None) {
+    if (guestfs_int_py_as_string (py_o_name, "name", &optargs_s.name) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_ADD_DRIVE_SCRATCH_NAME_BITMASK;
+  }
+  if (py_o_label != Py_None) {
+    if (guestfs_int_py_as_string (py_o_label, "label", &optargs_s.label) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_ADD_DRIVE_SCRATCH_LABEL_BITMASK;
+  }
+  if (py_o_blocksize != Py_None) {
+    if (guestfs_int_py_as_int (py_o_blocksize, "blocksize", &optargs_s.blocksize) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_ADD_DRIVE_SCRATCH_BLOCKSIZE_BITMASK;
+  }
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_add_drive_scratch_argv (g, (int64_t) a_size, &optargs_s);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* disk_create: create a blank disk image */
+static PyObject *
+py_disk_create (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_filename;
+  const char *a_format;
+  long long a_size;
+  struct guestfs_disk_create_argv optargs_s = { .bitmask = 0 };
+  PyObject *py_o_backingfile;
+  PyObject *py_o_backingformat;
+  PyObject *py_o_preallocation;
+  PyObject *py_o_compat;
+  PyObject *py_o_clustersize;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ssLOOOOO:disk_create",
+                         &guestfs_int_py_handle_type, &py_h, &a_filename, &a_format, &a_size, &py_o_backingfile, &py_o_backingformat, &py_o_preallocation, &py_o_compat, &py_o_clustersize))
+    return NULL;
+  if (py_o_backingfile != Py_None) {
+    if (guestfs_int_py_as_string (py_o_backingfile, "backingfile", &optargs_s.backingfile) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_DISK_CREATE_BACKINGFILE_BITMASK;
+  }
+  if (py_o_backingformat != Py_None) {
+    if (guestfs_int_py_as_string (py_o_backingformat, "backingformat", &optargs_s.backingformat) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_DISK_CREATE_BACKINGFORMAT_BITMASK;
+  }
+  if (py_o_preallocation != Py_None) {
+    if (guestfs_int_py_as_string (py_o_preallocation, "preallocation", &optargs_s.preallocation) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_DISK_CREATE_PREALLOCATION_BITMASK;
+  }
+  if (py_o_compat != Py_None) {
+    if (guestfs_int_py_as_string (py_o_compat, "compat", &optargs_s.compat) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_DISK_CREATE_COMPAT_BITMASK;
+  }
+  if (py_o_clustersize != Py_None) {
+    if (guestfs_int_py_as_int (py_o_clustersize, "clustersize", &optargs_s.clustersize) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_DISK_CREATE_CLUSTERSIZE_BITMASK;
+  }
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_disk_create_argv (g, a_filename, a_format, (int64_t) a_size, &optargs_s);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* disk_format: detect the format of a disk image */
+static PyObject *
+py_disk_format (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_filename;
+  char *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:disk_format",
+                         &guestfs_int_py_handle_type, &py_h, &a_filename))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_disk_format (g, a_filename);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyUnicode_FromString (r);
+  free (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* disk_virtual_size: get the virtual size of a disk image */
+static PyObject *
+py_disk_virtual_size (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_filename;
+  int64_t r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:disk_virtual_size",
+                         &guestfs_int_py_handle_type, &py_h, &a_filename))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_disk_virtual_size (g, a_filename);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyLong_FromLongLong (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* disk_has_backing_file: does a disk image have a backing file */
+static PyObject *
+py_disk_has_backing_file (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_filename;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:disk_has_backing_file",
+                         &guestfs_int_py_handle_type, &py_h, &a_filename))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_disk_has_backing_file (g, a_filename);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyBool_FromLong (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* canonical_device_name: return the canonical device name */
+static PyObject *
+py_canonical_device_name (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  char *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:canonical_device_name",
+                         &guestfs_int_py_handle_type, &py_h, &a_device))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_canonical_device_name (g, a_device);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyUnicode_FromString (r);
+  free (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* sync: flush the drives to stable storage */
+static PyObject *
+py_sync (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!:sync",
+                         &guestfs_int_py_handle_type, &py_h))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_sync (g);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* debug: debugging and internals */
+static PyObject *
+py_debug (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_subcmd;
+  PyObject *py_extraargs;
+  char **a_extraargs = NULL;
+  char *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sO:debug",
+                         &guestfs_int_py_handle_type, &py_h, &a_subcmd, &py_extraargs))
+    return NULL;
+  a_extraargs = guestfs_int_py_get_string_list (py_extraargs);
+  if (a_extraargs == NULL)
+    goto out;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_debug (g, a_subcmd, a_extraargs);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyUnicode_FromString (r);
+  free (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  guestfs_int_py_free_string_list (a_extraargs);
+  return py_r;
+}
+
+/* list_devices: list the block devices */
+static PyObject *
+py_list_devices (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  char **r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!:list_devices",
+                         &guestfs_int_py_handle_type, &py_h))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_list_devices (g);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_string_list (r);
+  guestfs_int_py_free_result_strings (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* list_partitions: list the partitions */
+static PyObject *
+py_list_partitions (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  char **r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!:list_partitions",
+                         &guestfs_int_py_handle_type, &py_h))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_list_partitions (g);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_string_list (r);
+  guestfs_int_py_free_result_strings (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* device_index: convert a device name to its index */
+static PyObject *
+py_device_index (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:device_index",
+                         &guestfs_int_py_handle_type, &py_h, &a_device))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_device_index (g, a_device);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyLong_FromLong (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* blockdev_getsize64: get the size of a device in bytes */
+static PyObject *
+py_blockdev_getsize64 (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  int64_t r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:blockdev_getsize64",
+                         &guestfs_int_py_handle_type, &py_h, &a_device))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_blockdev_getsize64 (g, a_device);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyLong_FromLongLong (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* blockdev_getss: get the sector size of a device */
+static PyObject *
+py_blockdev_getss (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:blockdev_getss",
+                         &guestfs_int_py_handle_type, &py_h, &a_device))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_blockdev_getss (g, a_device);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyLong_FromLong (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* blockdev_getsz: get the size of a device in 512-byte sectors */
+static PyObject *
+py_blockdev_getsz (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  int64_t r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:blockdev_getsz",
+                         &guestfs_int_py_handle_type, &py_h, &a_device))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_blockdev_getsz (g, a_device);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyLong_FromLongLong (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* blockdev_getbsz: get the block size of a device */
+static PyObject *
+py_blockdev_getbsz (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:blockdev_getbsz",
+                         &guestfs_int_py_handle_type, &py_h, &a_device))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_blockdev_getbsz (g, a_device);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyLong_FromLong (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* blockdev_getro: is a device set to read-only */
+static PyObject *
+py_blockdev_getro (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:blockdev_getro",
+                         &guestfs_int_py_handle_type, &py_h, &a_device))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_blockdev_getro (g, a_device);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyBool_FromLong (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* blockdev_setro: set a device read-only */
+static PyObject *
+py_blockdev_setro (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:blockdev_setro",
+                         &guestfs_int_py_handle_type, &py_h, &a_device))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_blockdev_setro (g, a_device);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* blockdev_setrw: set a device read-write */
+static PyObject *
+py_blockdev_setrw (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:blockdev_setrw",
+                         &guestfs_int_py_handle_type, &py_h, &a_device))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_blockdev_setrw (g, a_device);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* blockdev_flushbufs: flush a device to stable storage */
+static PyObject *
+py_blockdev_flushbufs (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:blockdev_flushbufs",
+                         &guestfs_int_py_handle_type, &py_h, &a_device))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_blockdev_flushbufs (g, a_device);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* zero: write zeros to the start of a device */
+static PyObject *
+py_zero (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:zero",
+                         &guestfs_int_py_handle_type, &py_h, &a_device))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_zero (g, a_device);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* zero_device: write zeros to a whole device */
+static PyObject *
+py_zero_device (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:zero_device",
+                         &guestfs_int_py_handle_type, &py_h, &a_device))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_zero_device (g, a_device);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* pread_device: read part of a device */
+static PyObject *
+py_pread_device (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  int a_count;
+  long long a_offset;
+  char *r;
+  size_t size;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!siL:pread_device",
+                         &guestfs_int_py_handle_type, &py_h, &a_device, &a_count, &a_offset))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_pread_device (g, a_device, a_count, (int64_t) a_offset, &size);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyBytes_FromStringAndSize (r, (Py_ssize_t) size);
+  free (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* pwrite_device: write part of a device */
+static PyObject *
+py_pwrite_device (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  Py_buffer a_content;
+  long long a_offset;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sy*L:pwrite_device",
+                         &guestfs_int_py_handle_type, &py_h, &a_device, &a_content, &a_offset))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_pwrite_device (g, a_device, a_content.buf, (size_t) a_content.len, (int64_t) a_offset);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyLong_FromLong (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  PyBuffer_Release (&a_content);
+  return py_r;
+}
+
+/* part_init: create an empty partition table */
+static PyObject *
+py_part_init (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  const char *a_parttype;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:part_init",
+                         &guestfs_int_py_handle_type, &py_h, &a_device, &a_parttype))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_part_init (g, a_device, a_parttype);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* part_add: add a partition */
+static PyObject *
+py_part_add (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  const char *a_prlogex;
+  long long a_startsect;
+  long long a_endsect;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ssLL:part_add",
+                         &guestfs_int_py_handle_type, &py_h, &a_device, &a_prlogex, &a_startsect, &a_endsect))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_part_add (g, a_device, a_prlogex, (int64_t) a_startsect, (int64_t) a_endsect);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* part_disk: partition a whole disk with one partition */
+static PyObject *
+py_part_disk (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  const char *a_parttype;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:part_disk",
+                         &guestfs_int_py_handle_type, &py_h, &a_device, &a_parttype))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_part_disk (g, a_device, a_parttype);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* part_del: delete a partition */
+static PyObject *
+py_part_del (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  int a_partnum;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!si:part_del",
+                         &guestfs_int_py_handle_type, &py_h, &a_device, &a_partnum))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_part_del (g, a_device, a_partnum);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* part_list: list the partitions of a device */
+static PyObject *
+py_part_list (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  struct guestfs_partition_list *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:part_list",
+                         &guestfs_int_py_handle_type, &py_h, &a_device))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_part_list (g, a_device);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_partition_list (r);
+  guestfs_free_partition_list (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* part_get_parttype: get the partition table type */
+static PyObject *
+py_part_get_parttype (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  char *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:part_get_parttype",
+                         &guestfs_int_py_handle_type, &py_h, &a_device))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_part_get_parttype (g, a_device);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyUnicode_FromString (r);
+  free (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* part_set_name: set a partition's name */
+static PyObject *
+py_part_set_name (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  int a_partnum;
+  const char *a_name;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sis:part_set_name",
+                         &guestfs_int_py_handle_type, &py_h, &a_device, &a_partnum, &a_name))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_part_set_name (g, a_device, a_partnum, a_name);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* part_get_name: get a partition's name */
+static PyObject *
+py_part_get_name (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  int a_partnum;
+  char *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!si:part_get_name",
+                         &guestfs_int_py_handle_type, &py_h, &a_device, &a_partnum))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_part_get_name (g, a_device, a_partnum);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyUnicode_FromString (r);
+  free (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* part_set_bootable: set a partition's bootable flag */
+static PyObject *
+py_part_set_bootable (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  int a_partnum;
+  int a_bootable;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sip:part_set_bootable",
+                         &guestfs_int_py_handle_type, &py_h, &a_device, &a_partnum, &a_bootable))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_part_set_bootable (g, a_device, a_partnum, a_bootable);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* part_get_bootable: get a partition's bootable flag */
+static PyObject *
+py_part_get_bootable (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  int a_partnum;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!si:part_get_bootable",
+                         &guestfs_int_py_handle_type, &py_h, &a_device, &a_partnum))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_part_get_bootable (g, a_device, a_partnum);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyBool_FromLong (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* part_set_gpt_type: set a GPT partition's type */
+static PyObject *
+py_part_set_gpt_type (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  int a_partnum;
+  const char *a_guid;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sis:part_set_gpt_type",
+                         &guestfs_int_py_handle_type, &py_h, &a_device, &a_partnum, &a_guid))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_part_set_gpt_type (g, a_device, a_partnum, a_guid);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* part_get_gpt_type: get a GPT partition's type */
+static PyObject *
+py_part_get_gpt_type (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  int a_partnum;
+  char *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!si:part_get_gpt_type",
+                         &guestfs_int_py_handle_type, &py_h, &a_device, &a_partnum))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_part_get_gpt_type (g, a_device, a_partnum);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyUnicode_FromString (r);
+  free (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* part_get_gpt_guid: get a GPT partition's GUID */
+static PyObject *
+py_part_get_gpt_guid (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  int a_partnum;
+  char *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!si:part_get_gpt_guid",
+                         &guestfs_int_py_handle_type, &py_h, &a_device, &a_partnum))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_part_get_gpt_guid (g, a_device, a_partnum);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyUnicode_FromString (r);
+  free (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* part_set_mbr_id: set an MBR partition's type byte */
+static PyObject *
+py_part_set_mbr_id (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  int a_partnum;
+  int a_idbyte;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sii:part_set_mbr_id",
+                         &guestfs_int_py_handle_type, &py_h, &a_device, &a_partnum, &a_idbyte))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_part_set_mbr_id (g, a_device, a_partnum, a_idbyte);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* part_get_mbr_id: get an MBR partition's type byte */
+static PyObject *
+py_part_get_mbr_id (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  int a_partnum;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!si:part_get_mbr_id",
+                         &guestfs_int_py_handle_type, &py_h, &a_device, &a_partnum))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_part_get_mbr_id (g, a_device, a_partnum);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyLong_FromLong (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* part_to_dev: convert a partition name to its device */
+static PyObject *
+py_part_to_dev (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_partition;
+  char *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:part_to_dev",
+                         &guestfs_int_py_handle_type, &py_h, &a_partition))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_part_to_dev (g, a_partition);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyUnicode_FromString (r);
+  free (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* part_to_partnum: convert a partition name to its number */
+static PyObject *
+py_part_to_partnum (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_partition;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:part_to_partnum",
+                         &guestfs_int_py_handle_type, &py_h, &a_partition))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_part_to_partnum (g, a_partition);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyLong_FromLong (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* part_expand_gpt: move the backup GPT to the end of the disk */
+static PyObject *
+py_part_expand_gpt (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:part_expand_gpt",
+                         &guestfs_int_py_handle_type, &py_h, &a_device))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_part_expand_gpt (g, a_device);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
 /* The module's action functions, added to libguestfsmod at import. */
 PyMethodDef guestfs_int_py_action_methods[] = {
   { "set_verbose", py_set_verbose, METH_VARARGS,
@@ -2989,5 +4842,101 @@ PyMethodDef guestfs_int_py_action_methods[] = {
     "internal_test_rbufferout: internal test function - do not use" },
   { "internal_test_rbufferouterr", py_internal_test_rbufferouterr, METH_VARARGS,
     "internal_test_rbufferouterr: internal test function - do not use" },
+  { "launch", py_launch, METH_VARARGS,
+    "launch: start the daemon" },
+  { "shutdown", py_shutdown, METH_VARARGS,
+    "shutdown: flush the drives and stop the daemon" },
+  { "kill_subprocess", py_kill_subprocess, METH_VARARGS,
+    "kill_subprocess: stop the daemon" },
+  { "add_drive", py_add_drive, METH_VARARGS,
+    "add_drive: add a disk image" },
+  { "add_drive_opts", py_add_drive_opts, METH_VARARGS,
+    "add_drive_opts: add a disk image with options" },
+  { "add_drive_ro", py_add_drive_ro, METH_VARARGS,
+    "add_drive_ro: add a disk image read-only" },
+  { "add_cdrom", py_add_cdrom, METH_VARARGS,
+    "add_cdrom: add a CD-ROM image" },
+  { "add_drive_scratch", py_add_drive_scratch, METH_VARARGS,
+    "add_drive_scratch: add a temporary scratch drive" },
+  { "disk_create", py_disk_create, METH_VARARGS,
+    "disk_create: create a blank disk image" },
+  { "disk_format", py_disk_format, METH_VARARGS,
+    "disk_format: detect the format of a disk image" },
+  { "disk_virtual_size", py_disk_virtual_size, METH_VARARGS,
+    "disk_virtual_size: get the virtual size of a disk image" },
+  { "disk_has_backing_file", py_disk_has_backing_file, METH_VARARGS,
+    "disk_has_backing_file: does a disk image have a backing file" },
+  { "canonical_device_name", py_canonical_device_name, METH_VARARGS,
+    "canonical_device_name: return the canonical device name" },
+  { "sync", py_sync, METH_VARARGS,
+    "sync: flush the drives to stable storage" },
+  { "debug", py_debug, METH_VARARGS,
+    "debug: debugging and internals" },
+  { "list_devices", py_list_devices, METH_VARARGS,
+    "list_devices: list the block devices" },
+  { "list_partitions", py_list_partitions, METH_VARARGS,
+    "list_partitions: list the partitions" },
+  { "device_index", py_device_index, METH_VARARGS,
+    "device_index: convert a device name to its index" },
+  { "blockdev_getsize64", py_blockdev_getsize64, METH_VARARGS,
+    "blockdev_getsize64: get the size of a device in bytes" },
+  { "blockdev_getss", py_blockdev_getss, METH_VARARGS,
+    "blockdev_getss: get the sector size of a device" },
+  { "blockdev_getsz", py_blockdev_getsz, METH_VARARGS,
+    "blockdev_getsz: get the size of a device in 512-byte sectors" },
+  { "blockdev_getbsz", py_blockdev_getbsz, METH_VARARGS,
+    "blockdev_getbsz: get the block size of a device" },
+  { "blockdev_getro", py_blockdev_getro, METH_VARARGS,
+    "blockdev_getro: is a device set to read-only" },
+  { "blockdev_setro", py_blockdev_setro, METH_VARARGS,
+    "blockdev_setro: set a device read-only" },
+  { "blockdev_setrw", py_blockdev_setrw, METH_VARARGS,
+    "blockdev_setrw: set a device read-write" },
+  { "blockdev_flushbufs", py_blockdev_flushbufs, METH_VARARGS,
+    "blockdev_flushbufs: flush a device to stable storage" },
+  { "zero", py_zero, METH_VARARGS,
+    "zero: write zeros to the start of a device" },
+  { "zero_device", py_zero_device, METH_VARARGS,
+    "zero_device: write zeros to a whole device" },
+  { "pread_device", py_pread_device, METH_VARARGS,
+    "pread_device: read part of a device" },
+  { "pwrite_device", py_pwrite_device, METH_VARARGS,
+    "pwrite_device: write part of a device" },
+  { "part_init", py_part_init, METH_VARARGS,
+    "part_init: create an empty partition table" },
+  { "part_add", py_part_add, METH_VARARGS,
+    "part_add: add a partition" },
+  { "part_disk", py_part_disk, METH_VARARGS,
+    "part_disk: partition a whole disk with one partition" },
+  { "part_del", py_part_del, METH_VARARGS,
+    "part_del: delete a partition" },
+  { "part_list", py_part_list, METH_VARARGS,
+    "part_list: list the partitions of a device" },
+  { "part_get_parttype", py_part_get_parttype, METH_VARARGS,
+    "part_get_parttype: get the partition table type" },
+  { "part_set_name", py_part_set_name, METH_VARARGS,
+    "part_set_name: set a partition's name" },
+  { "part_get_name", py_part_get_name, METH_VARARGS,
+    "part_get_name: get a partition's name" },
+  { "part_set_bootable", py_part_set_bootable, METH_VARARGS,
+    "part_set_bootable: set a partition's bootable flag" },
+  { "part_get_bootable", py_part_get_bootable, METH_VARARGS,
+    "part_get_bootable: get a partition's bootable flag" },
+  { "part_set_gpt_type", py_part_set_gpt_type, METH_VARARGS,
+    "part_set_gpt_type: set a GPT partition's type" },
+  { "part_get_gpt_type", py_part_get_gpt_type, METH_VARARGS,
+    "part_get_gpt_type: get a GPT partition's type" },
+  { "part_get_gpt_guid", py_part_get_gpt_guid, METH_VARARGS,
+    "part_get_gpt_guid: get a GPT partition's GUID" },
+  { "part_set_mbr_id", py_part_set_mbr_id, METH_VARARGS,
+    "part_set_mbr_id: set an MBR partition's type byte" },
+  { "part_get_mbr_id", py_part_get_mbr_id, METH_VARARGS,
+    "part_get_mbr_id: get an MBR partition's type byte" },
+  { "part_to_dev", py_part_to_dev, METH_VARARGS,
+    "part_to_dev: convert a partition name to its device" },
+  { "part_to_partnum", py_part_to_partnum, METH_VARARGS,
+    "part_to_partnum: convert a partition name to its number" },
+  { "part_expand_gpt", py_part_expand_gpt, METH_VARARGS,
+    "part_expand_gpt: move the backup GPT to the end of the disk" },
   { NULL, NULL, 0, NULL }
 };

@@ -223,16 +223,18 @@ class TestReturns(unittest.TestCase):
         """Non-UTF-8 strings from the library raise UnicodeDecodeError."""
         g = self.g
         g.parse_environment_list([])  # nothing set: no error
-        old = os.environb.get(b"LIBGUESTFS_HV")
+        old = {k: os.environb.get(k) for k in (b"LIBGUESTFS_HV", b"LIBGUESTFS_PATH")}
         os.environb[b"LIBGUESTFS_HV"] = b"/nonexistent/\xff\xfe"
         os.environb[b"LIBGUESTFS_PATH"] = b"/nonexistent/\xc3"
         try:
             g.parse_environment()
         finally:
-            del os.environb[b"LIBGUESTFS_HV"]
-            del os.environb[b"LIBGUESTFS_PATH"]
-            if old is not None:
-                os.environb[b"LIBGUESTFS_HV"] = old
+            # Restore both: later tests launch the daemon through them.
+            for k, v in old.items():
+                if v is None:
+                    del os.environb[k]
+                else:
+                    os.environb[k] = v
         with self.assertRaises(UnicodeDecodeError):
             g.get_hv()          # RString
         with self.assertRaises(UnicodeDecodeError):

@@ -137,6 +137,63 @@ rbgs_lvm_pv_list_take (struct guestfs_lvm_pv_list *l)
   return rb_ensure (rbgs_lvm_pv_list_body, (VALUE) l, rbgs_lvm_pv_list_free, (VALUE) l);
 }
 
+/* struct guestfs_partition -> Hash (String keys, as libguestfs). */
+static VALUE
+rbgs_partition (const struct guestfs_partition *s)
+{
+  VALUE h = rb_hash_new ();
+  rb_hash_aset (h, rb_str_new_cstr ("part_num"), INT2NUM (s->part_num));
+  rb_hash_aset (h, rb_str_new_cstr ("part_start"), LL2NUM (s->part_start));
+  rb_hash_aset (h, rb_str_new_cstr ("part_end"), LL2NUM (s->part_end));
+  rb_hash_aset (h, rb_str_new_cstr ("part_size"), LL2NUM (s->part_size));
+  return h;
+}
+
+static VALUE
+rbgs_partition_body (VALUE p)
+{
+  return rbgs_partition ((const struct guestfs_partition *) p);
+}
+
+static VALUE
+rbgs_partition_free (VALUE p)
+{
+  guestfs_free_partition ((struct guestfs_partition *) p);
+  return Qnil;
+}
+
+/* Convert and free a struct guestfs_partition. */
+static VALUE __attribute__ ((unused))
+rbgs_partition_take (struct guestfs_partition *s)
+{
+  return rb_ensure (rbgs_partition_body, (VALUE) s, rbgs_partition_free, (VALUE) s);
+}
+
+static VALUE
+rbgs_partition_list_body (VALUE p)
+{
+  const struct guestfs_partition_list *l = (const struct guestfs_partition_list *) p;
+  VALUE a = rb_ary_new_capa ((long) l->len);
+  uint32_t i;
+  for (i = 0; i < l->len; ++i)
+    rb_ary_push (a, rbgs_partition (&l->val[i]));
+  return a;
+}
+
+static VALUE
+rbgs_partition_list_free (VALUE p)
+{
+  guestfs_free_partition_list ((struct guestfs_partition_list *) p);
+  return Qnil;
+}
+
+/* Convert and free a struct guestfs_partition_list. */
+static VALUE __attribute__ ((unused))
+rbgs_partition_list_take (struct guestfs_partition_list *l)
+{
+  return rb_ensure (rbgs_partition_list_body, (VALUE) l, rbgs_partition_list_free, (VALUE) l);
+}
+
 /* set_verbose */
 struct rbga_set_verbose {
   int verbose;
@@ -3570,6 +3627,2359 @@ rbg_internal_test_rbufferouterr (VALUE self)
   return v;
 }
 
+/* launch */
+struct rbga_launch {
+  int r;
+};
+
+static void
+rbgf_launch (struct rbg_call *c)
+{
+  struct rbga_launch *a = c->data;
+  a->r = guestfs_launch (c->g);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.launch() -> nil
+ *
+ * start the daemon
+ *
+ * Start the daemon (<tt>guestfsd</tt>, found through <tt>hv</tt>, else the
+ * search path <tt>path</tt>) in a process of its own, pass it the drives
+ * added so far, wait until it is ready and emit LAUNCH_DONE. A handle can
+ * be launched once. The daemon runs with no_new_privs, an empty
+ * environment and no descriptors but its socket and the drives; without
+ * <tt>set_network(true)</tt> it runs in a new network namespace (or, where
+ * namespaces are not allowed, under a seccomp filter that denies AF_INET
+ * and AF_INET6 sockets; where neither works a WARNING event says so). Its
+ * memory is capped by <tt>memsize</tt> and its CPUs by <tt>smp</tt>. It
+ * exits, after flushing the drives, when the calling process dies.
+ */
+static VALUE
+rbg_launch (VALUE self)
+{
+  struct rbga_launch a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+
+  rbg_call_init (&c, self, "launch", rbgf_launch, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* shutdown */
+struct rbga_shutdown {
+  int r;
+};
+
+static void
+rbgf_shutdown (struct rbg_call *c)
+{
+  struct rbga_shutdown *a = c->data;
+  a->r = guestfs_shutdown (c->g);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.shutdown() -> nil
+ *
+ * flush the drives and stop the daemon
+ *
+ * Flush every drive to stable storage, stop the daemon and emit
+ * SUBPROCESS_QUIT. After this the handle can only be closed. Does nothing
+ * on a handle that was never launched.
+ */
+static VALUE
+rbg_shutdown (VALUE self)
+{
+  struct rbga_shutdown a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+
+  rbg_call_init (&c, self, "shutdown", rbgf_shutdown, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* kill_subprocess */
+struct rbga_kill_subprocess {
+  int r;
+};
+
+static void
+rbgf_kill_subprocess (struct rbg_call *c)
+{
+  struct rbga_kill_subprocess *a = c->data;
+  a->r = guestfs_kill_subprocess (c->g);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.kill_subprocess() -> nil
+ *
+ * stop the daemon
+ *
+ * The same as <tt>shutdown</tt>, kept for compatibility with old programs.
+ *
+ * Deprecated: use #shutdown instead.
+ */
+static VALUE
+rbg_kill_subprocess (VALUE self)
+{
+  struct rbga_kill_subprocess a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+
+  rbg_call_init (&c, self, "kill_subprocess", rbgf_kill_subprocess, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* add_drive */
+struct rbga_add_drive {
+  const char *filename;
+  int r;
+};
+
+static void
+rbgf_add_drive (struct rbg_call *c)
+{
+  struct rbga_add_drive *a = c->data;
+  a->r = guestfs_add_drive (c->g, a->filename);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.add_drive(filename) -> nil
+ *
+ * add a disk image
+ *
+ * Add the raw disk image <tt>filename</tt> as the next drive, read-write.
+ * The same as <tt>add_drive_opts</tt> with no optional arguments.
+ */
+static VALUE
+rbg_add_drive (VALUE self, VALUE filenamev)
+{
+  struct rbga_add_drive a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.filename = rbg_cstr (filenamev, keep, "add_drive: filename");
+
+  rbg_call_init (&c, self, "add_drive", rbgf_add_drive, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* add_drive_opts */
+struct rbga_add_drive_opts {
+  const char *filename;
+  struct guestfs_add_drive_opts_argv optargs;
+  int r;
+};
+
+static void
+rbgf_add_drive_opts (struct rbg_call *c)
+{
+  struct rbga_add_drive_opts *a = c->data;
+  a->r = guestfs_add_drive_opts_argv (c->g, a->filename, &a->optargs);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.add_drive_opts(filename) -> nil
+ *   g.add_drive_opts(filename, {readonly: ..., format: ..., iface: ..., ...}) -> nil
+ *
+ * add a disk image with options
+ *
+ * Add the disk image <tt>filename</tt> as the next drive; drives are
+ * <tt>/dev/sda</tt>, <tt>/dev/sdb</tt>, ... in the order they were added.
+ * <tt>/dev/null</tt> is a drive of size zero. The file is opened at
+ * <tt>launch</tt>. <tt>readonly</tt>: the library opens the file
+ * read-only, so the daemon cannot modify it; writes are still allowed and
+ * go to a copy-on-write overlay kept in a temporary file in
+ * <tt>tmpdir</tt>, discarded at close. <tt>format</tt>: only <tt>raw</tt>
+ * is supported. Without it, a file whose contents say qcow2, vmdk, vdi or
+ * vhdx is refused at launch; with a format other than raw, launch fails.
+ * <tt>iface</tt>, <tt>name</tt>, <tt>label</tt>, <tt>cachemode</tt>
+ * (<tt>writeback</tt> or <tt>unsafe</tt>), <tt>discard</tt>
+ * (<tt>disable</tt>, <tt>enable</tt> or <tt>besteffort</tt>),
+ * <tt>copyonread</tt> and <tt>blocksize</tt> (512 or 4096) are checked and
+ * accepted. <tt>protocol</tt> other than <tt>file</tt>, <tt>server</tt>,
+ * <tt>username</tt> and <tt>secret</tt> (remote drives) are refused with
+ * an error naming the option.
+ *
+ * Optional arguments (a Hash with Symbol or String keys; nil values are
+ * ignored): +readonly+, +format+, +iface+, +name+, +label+, +protocol+,
+ * +server+, +username+, +secret+, +cachemode+, +discard+, +copyonread+,
+ * +blocksize+.
+ */
+static VALUE
+rbg_add_drive_opts (int argc, VALUE *argv, VALUE self)
+{
+  struct rbga_add_drive_opts a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE filenamev;
+  VALUE optargsv = Qnil, v;
+  static const char *const optnames[] = {"readonly", "format", "iface", "name", "label", "protocol", "server", "username", "secret", "cachemode", "discard", "copyonread", "blocksize"};
+
+  if (argc < 1 || argc > 2)
+    rb_raise (rb_eArgError, "add_drive_opts: wrong number of arguments (given %d, expected 1 or 2)", argc);
+  filenamev = argv[0];
+  if (argc == 2)
+    optargsv = argv[1];
+  optargsv = rbg_optargs (optargsv, "add_drive_opts", optnames, 13);
+
+  memset (&a, 0, sizeof a);
+  a.filename = rbg_cstr (filenamev, keep, "add_drive_opts: filename");
+  v = rbg_optarg (optargsv, "readonly");
+  if (!NIL_P (v)) {
+    a.optargs.readonly = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_ADD_DRIVE_OPTS_READONLY_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "format");
+  if (!NIL_P (v)) {
+    a.optargs.format = rbg_cstr (v, keep, "add_drive_opts: format");
+    a.optargs.bitmask |= GUESTFS_ADD_DRIVE_OPTS_FORMAT_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "iface");
+  if (!NIL_P (v)) {
+    a.optargs.iface = rbg_cstr (v, keep, "add_drive_opts: iface");
+    a.optargs.bitmask |= GUESTFS_ADD_DRIVE_OPTS_IFACE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "name");
+  if (!NIL_P (v)) {
+    a.optargs.name = rbg_cstr (v, keep, "add_drive_opts: name");
+    a.optargs.bitmask |= GUESTFS_ADD_DRIVE_OPTS_NAME_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "label");
+  if (!NIL_P (v)) {
+    a.optargs.label = rbg_cstr (v, keep, "add_drive_opts: label");
+    a.optargs.bitmask |= GUESTFS_ADD_DRIVE_OPTS_LABEL_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "protocol");
+  if (!NIL_P (v)) {
+    a.optargs.protocol = rbg_cstr (v, keep, "add_drive_opts: protocol");
+    a.optargs.bitmask |= GUESTFS_ADD_DRIVE_OPTS_PROTOCOL_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "server");
+  if (!NIL_P (v)) {
+    a.optargs.server = (char *const *) rbg_strlist (v, keep, "add_drive_opts: server");
+    a.optargs.bitmask |= GUESTFS_ADD_DRIVE_OPTS_SERVER_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "username");
+  if (!NIL_P (v)) {
+    a.optargs.username = rbg_cstr (v, keep, "add_drive_opts: username");
+    a.optargs.bitmask |= GUESTFS_ADD_DRIVE_OPTS_USERNAME_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "secret");
+  if (!NIL_P (v)) {
+    a.optargs.secret = rbg_cstr (v, keep, "add_drive_opts: secret");
+    a.optargs.bitmask |= GUESTFS_ADD_DRIVE_OPTS_SECRET_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "cachemode");
+  if (!NIL_P (v)) {
+    a.optargs.cachemode = rbg_cstr (v, keep, "add_drive_opts: cachemode");
+    a.optargs.bitmask |= GUESTFS_ADD_DRIVE_OPTS_CACHEMODE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "discard");
+  if (!NIL_P (v)) {
+    a.optargs.discard = rbg_cstr (v, keep, "add_drive_opts: discard");
+    a.optargs.bitmask |= GUESTFS_ADD_DRIVE_OPTS_DISCARD_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "copyonread");
+  if (!NIL_P (v)) {
+    a.optargs.copyonread = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_ADD_DRIVE_OPTS_COPYONREAD_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "blocksize");
+  if (!NIL_P (v)) {
+    a.optargs.blocksize = NUM2INT (v);
+    a.optargs.bitmask |= GUESTFS_ADD_DRIVE_OPTS_BLOCKSIZE_BITMASK;
+  }
+
+  rbg_call_init (&c, self, "add_drive_opts", rbgf_add_drive_opts, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* add_drive_ro */
+struct rbga_add_drive_ro {
+  const char *filename;
+  int r;
+};
+
+static void
+rbgf_add_drive_ro (struct rbg_call *c)
+{
+  struct rbga_add_drive_ro *a = c->data;
+  a->r = guestfs_add_drive_ro (c->g, a->filename);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.add_drive_ro(filename) -> nil
+ *
+ * add a disk image read-only
+ *
+ * The same as <tt>add_drive_opts</tt> with <tt>readonly</tt> set.
+ */
+static VALUE
+rbg_add_drive_ro (VALUE self, VALUE filenamev)
+{
+  struct rbga_add_drive_ro a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.filename = rbg_cstr (filenamev, keep, "add_drive_ro: filename");
+
+  rbg_call_init (&c, self, "add_drive_ro", rbgf_add_drive_ro, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* add_cdrom */
+struct rbga_add_cdrom {
+  const char *filename;
+  int r;
+};
+
+static void
+rbgf_add_cdrom (struct rbg_call *c)
+{
+  struct rbga_add_cdrom *a = c->data;
+  a->r = guestfs_add_cdrom (c->g, a->filename);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.add_cdrom(filename) -> nil
+ *
+ * add a CD-ROM image
+ *
+ * The same as <tt>add_drive_ro</tt>, kept for compatibility.
+ *
+ * Deprecated: use #add_drive_ro instead.
+ */
+static VALUE
+rbg_add_cdrom (VALUE self, VALUE filenamev)
+{
+  struct rbga_add_cdrom a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.filename = rbg_cstr (filenamev, keep, "add_cdrom: filename");
+
+  rbg_call_init (&c, self, "add_cdrom", rbgf_add_cdrom, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* add_drive_scratch */
+struct rbga_add_drive_scratch {
+  int64_t size;
+  struct guestfs_add_drive_scratch_argv optargs;
+  int r;
+};
+
+static void
+rbgf_add_drive_scratch (struct rbg_call *c)
+{
+  struct rbga_add_drive_scratch *a = c->data;
+  a->r = guestfs_add_drive_scratch_argv (c->g, a->size, &a->optargs);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.add_drive_scratch(size) -> nil
+ *   g.add_drive_scratch(size, {name: ..., label: ..., blocksize: ...}) -> nil
+ *
+ * add a temporary scratch drive
+ *
+ * Add a drive of <tt>size</tt> bytes backed by a temporary sparse file in
+ * <tt>tmpdir</tt> that is removed at close. It starts filled with zeros.
+ *
+ * Optional arguments (a Hash with Symbol or String keys; nil values are
+ * ignored): +name+, +label+, +blocksize+.
+ */
+static VALUE
+rbg_add_drive_scratch (int argc, VALUE *argv, VALUE self)
+{
+  struct rbga_add_drive_scratch a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE sizev;
+  VALUE optargsv = Qnil, v;
+  static const char *const optnames[] = {"name", "label", "blocksize"};
+
+  if (argc < 1 || argc > 2)
+    rb_raise (rb_eArgError, "add_drive_scratch: wrong number of arguments (given %d, expected 1 or 2)", argc);
+  sizev = argv[0];
+  if (argc == 2)
+    optargsv = argv[1];
+  optargsv = rbg_optargs (optargsv, "add_drive_scratch", optnames, 3);
+
+  memset (&a, 0, sizeof a);
+  a.size = NUM2LL (sizev);
+  v = rbg_optarg (optargsv, "name");
+  if (!NIL_P (v)) {
+    a.optargs.name = rbg_cstr (v, keep, "add_drive_scratch: name");
+    a.optargs.bitmask |= GUESTFS_ADD_DRIVE_SCRATCH_NAME_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "label");
+  if (!NIL_P (v)) {
+    a.optargs.label = rbg_cstr (v, keep, "add_drive_scratch: label");
+    a.optargs.bitmask |= GUESTFS_ADD_DRIVE_SCRATCH_LABEL_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "blocksize");
+  if (!NIL_P (v)) {
+    a.optargs.blocksize = NUM2INT (v);
+    a.optargs.bitmask |= GUESTFS_ADD_DRIVE_SCRATCH_BLOCKSIZE_BITMASK;
+  }
+
+  rbg_call_init (&c, self, "add_drive_scratch", rbgf_add_drive_scratch, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* disk_create */
+struct rbga_disk_create {
+  const char *filename;
+  const char *format;
+  int64_t size;
+  struct guestfs_disk_create_argv optargs;
+  int r;
+};
+
+static void
+rbgf_disk_create (struct rbg_call *c)
+{
+  struct rbga_disk_create *a = c->data;
+  a->r = guestfs_disk_create_argv (c->g, a->filename, a->format, a->size, &a->optargs);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.disk_create(filename, format, size) -> nil
+ *   g.disk_create(filename, format, size, {backingfile: ..., backingformat: ..., preallocation: ..., ...}) -> nil
+ *
+ * create a blank disk image
+ *
+ * Create the disk image <tt>filename</tt> of <tt>size</tt> bytes (a
+ * multiple of 512) in <tt>format</tt>. Only the <tt>raw</tt> format is
+ * supported; other formats fail with ENOTSUP. <tt>preallocation</tt> is
+ * <tt>off</tt> or <tt>sparse</tt> (the default: a sparse file) or
+ * <tt>full</tt> (blocks allocated). <tt>backingfile</tt>,
+ * <tt>backingformat</tt>, <tt>compat</tt> and <tt>clustersize</tt> apply
+ * to qcow2 only and are refused.
+ *
+ * Optional arguments (a Hash with Symbol or String keys; nil values are
+ * ignored): +backingfile+, +backingformat+, +preallocation+, +compat+,
+ * +clustersize+.
+ */
+static VALUE
+rbg_disk_create (int argc, VALUE *argv, VALUE self)
+{
+  struct rbga_disk_create a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE filenamev;
+  VALUE formatv;
+  VALUE sizev;
+  VALUE optargsv = Qnil, v;
+  static const char *const optnames[] = {"backingfile", "backingformat", "preallocation", "compat", "clustersize"};
+
+  if (argc < 3 || argc > 4)
+    rb_raise (rb_eArgError, "disk_create: wrong number of arguments (given %d, expected 3 or 4)", argc);
+  filenamev = argv[0];
+  formatv = argv[1];
+  sizev = argv[2];
+  if (argc == 4)
+    optargsv = argv[3];
+  optargsv = rbg_optargs (optargsv, "disk_create", optnames, 5);
+
+  memset (&a, 0, sizeof a);
+  a.filename = rbg_cstr (filenamev, keep, "disk_create: filename");
+  a.format = rbg_cstr (formatv, keep, "disk_create: format");
+  a.size = NUM2LL (sizev);
+  v = rbg_optarg (optargsv, "backingfile");
+  if (!NIL_P (v)) {
+    a.optargs.backingfile = rbg_cstr (v, keep, "disk_create: backingfile");
+    a.optargs.bitmask |= GUESTFS_DISK_CREATE_BACKINGFILE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "backingformat");
+  if (!NIL_P (v)) {
+    a.optargs.backingformat = rbg_cstr (v, keep, "disk_create: backingformat");
+    a.optargs.bitmask |= GUESTFS_DISK_CREATE_BACKINGFORMAT_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "preallocation");
+  if (!NIL_P (v)) {
+    a.optargs.preallocation = rbg_cstr (v, keep, "disk_create: preallocation");
+    a.optargs.bitmask |= GUESTFS_DISK_CREATE_PREALLOCATION_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "compat");
+  if (!NIL_P (v)) {
+    a.optargs.compat = rbg_cstr (v, keep, "disk_create: compat");
+    a.optargs.bitmask |= GUESTFS_DISK_CREATE_COMPAT_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "clustersize");
+  if (!NIL_P (v)) {
+    a.optargs.clustersize = NUM2INT (v);
+    a.optargs.bitmask |= GUESTFS_DISK_CREATE_CLUSTERSIZE_BITMASK;
+  }
+
+  rbg_call_init (&c, self, "disk_create", rbgf_disk_create, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* disk_format */
+struct rbga_disk_format {
+  const char *filename;
+  char *r;
+};
+
+static void
+rbgf_disk_format (struct rbg_call *c)
+{
+  struct rbga_disk_format *a = c->data;
+  a->r = guestfs_disk_format (c->g, a->filename);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.disk_format(filename) -> String
+ *
+ * detect the format of a disk image
+ *
+ * Return the format of the disk image <tt>filename</tt> from its contents:
+ * <tt>qcow2</tt>, <tt>vmdk</tt>, <tt>vdi</tt>, <tt>vhdx</tt>, or
+ * <tt>raw</tt> for anything else.
+ */
+static VALUE
+rbg_disk_format (VALUE self, VALUE filenamev)
+{
+  struct rbga_disk_format a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE v;
+
+  memset (&a, 0, sizeof a);
+  a.filename = rbg_cstr (filenamev, keep, "disk_format: filename");
+
+  rbg_call_init (&c, self, "disk_format", rbgf_disk_format, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      free (a.r);
+    rbg_call_raise (&c);
+  }
+  v = rbg_str_new (a.r);
+  free (a.r);
+  return v;
+}
+
+/* disk_virtual_size */
+struct rbga_disk_virtual_size {
+  const char *filename;
+  int64_t r;
+};
+
+static void
+rbgf_disk_virtual_size (struct rbg_call *c)
+{
+  struct rbga_disk_virtual_size *a = c->data;
+  a->r = guestfs_disk_virtual_size (c->g, a->filename);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.disk_virtual_size(filename) -> Integer
+ *
+ * get the virtual size of a disk image
+ *
+ * Return the size of the disk the image <tt>filename</tt> holds, in bytes:
+ * the file size for raw images, the header's size for qcow2. Other formats
+ * fail with ENOTSUP.
+ */
+static VALUE
+rbg_disk_virtual_size (VALUE self, VALUE filenamev)
+{
+  struct rbga_disk_virtual_size a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.filename = rbg_cstr (filenamev, keep, "disk_virtual_size: filename");
+
+  rbg_call_init (&c, self, "disk_virtual_size", rbgf_disk_virtual_size, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return LL2NUM (a.r);
+}
+
+/* disk_has_backing_file */
+struct rbga_disk_has_backing_file {
+  const char *filename;
+  int r;
+};
+
+static void
+rbgf_disk_has_backing_file (struct rbg_call *c)
+{
+  struct rbga_disk_has_backing_file *a = c->data;
+  a->r = guestfs_disk_has_backing_file (c->g, a->filename);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.disk_has_backing_file(filename) -> Integer (1/0; true/false with ruby_bool: true)
+ *
+ * does a disk image have a backing file
+ *
+ * Return true if the disk image <tt>filename</tt> is a qcow2 image with a
+ * backing file; raw images never have one. Other formats fail with
+ * ENOTSUP.
+ */
+static VALUE
+rbg_disk_has_backing_file (VALUE self, VALUE filenamev)
+{
+  struct rbga_disk_has_backing_file a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.filename = rbg_cstr (filenamev, keep, "disk_has_backing_file: filename");
+
+  rbg_call_init (&c, self, "disk_has_backing_file", rbgf_disk_has_backing_file, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  if (rbg_handle_ruby_bool (c.h))
+    return a.r ? Qtrue : Qfalse;
+  return INT2NUM (a.r);
+}
+
+/* canonical_device_name */
+struct rbga_canonical_device_name {
+  const char *device;
+  char *r;
+};
+
+static void
+rbgf_canonical_device_name (struct rbg_call *c)
+{
+  struct rbga_canonical_device_name *a = c->data;
+  a->r = guestfs_canonical_device_name (c->g, a->device);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.canonical_device_name(device) -> String
+ *
+ * return the canonical device name
+ *
+ * Return <tt>device</tt> with the libguestfs naming rules applied:
+ * <tt>/dev/hdX</tt>, <tt>/dev/vdX</tt> and <tt>/dev/xvdX</tt> become
+ * <tt>/dev/sdX</tt> (partition numbers kept). Other names are returned
+ * unchanged.
+ */
+static VALUE
+rbg_canonical_device_name (VALUE self, VALUE devicev)
+{
+  struct rbga_canonical_device_name a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE v;
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "canonical_device_name: device");
+
+  rbg_call_init (&c, self, "canonical_device_name", rbgf_canonical_device_name, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      free (a.r);
+    rbg_call_raise (&c);
+  }
+  v = rbg_str_new (a.r);
+  free (a.r);
+  return v;
+}
+
+/* sync */
+struct rbga_sync {
+  int r;
+};
+
+static void
+rbgf_sync (struct rbg_call *c)
+{
+  struct rbga_sync *a = c->data;
+  a->r = guestfs_sync (c->g);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.sync() -> nil
+ *
+ * flush the drives to stable storage
+ *
+ * Flush every drive to stable storage (fsync of the image files). Writes
+ * that returned before <tt>sync</tt> survive a crash of the machine
+ * afterwards.
+ */
+static VALUE
+rbg_sync (VALUE self)
+{
+  struct rbga_sync a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+
+  rbg_call_init (&c, self, "sync", rbgf_sync, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* debug */
+struct rbga_debug {
+  const char *subcmd;
+  char **extraargs;
+  char *r;
+};
+
+static void
+rbgf_debug (struct rbg_call *c)
+{
+  struct rbga_debug *a = c->data;
+  a->r = guestfs_debug (c->g, a->subcmd, (char *const *) a->extraargs);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.debug(subcmd, extraargs) -> String
+ *
+ * debugging and internals
+ *
+ * Debugging commands, for tests. <tt>debug("progress", [seconds])</tt>
+ * runs for <tt>seconds</tt> (default 5, at most 3600) and reports PROGRESS
+ * events by the usual rule: the first about two seconds after the start,
+ * then about three per second, and a final one with position == total;
+ * <tt>user_cancel</tt> stops it with EINTR. It returns <tt>"ok"</tt>.
+ * <tt>debug("echo", [words...])</tt> returns the words joined by spaces, a
+ * trivial round trip.
+ */
+static VALUE
+rbg_debug (VALUE self, VALUE subcmdv, VALUE extraargsv)
+{
+  struct rbga_debug a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE v;
+
+  memset (&a, 0, sizeof a);
+  a.subcmd = rbg_cstr (subcmdv, keep, "debug: subcmd");
+  a.extraargs = rbg_strlist (extraargsv, keep, "debug: extraargs");
+
+  rbg_call_init (&c, self, "debug", rbgf_debug, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      free (a.r);
+    rbg_call_raise (&c);
+  }
+  v = rbg_str_new (a.r);
+  free (a.r);
+  return v;
+}
+
+/* list_devices */
+struct rbga_list_devices {
+  char **r;
+};
+
+static void
+rbgf_list_devices (struct rbg_call *c)
+{
+  struct rbga_list_devices *a = c->data;
+  a->r = guestfs_list_devices (c->g);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.list_devices() -> Array of Strings
+ *
+ * list the block devices
+ *
+ * Return the whole-disk devices, <tt>/dev/sda</tt>, <tt>/dev/sdb</tt>,
+ * ..., in the order the drives were added.
+ */
+static VALUE
+rbg_list_devices (VALUE self)
+{
+  struct rbga_list_devices a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+
+  rbg_call_init (&c, self, "list_devices", rbgf_list_devices, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      rbg_free_strlist (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbg_strlist_value (a.r);
+}
+
+/* list_partitions */
+struct rbga_list_partitions {
+  char **r;
+};
+
+static void
+rbgf_list_partitions (struct rbg_call *c)
+{
+  struct rbga_list_partitions *a = c->data;
+  a->r = guestfs_list_partitions (c->g);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.list_partitions() -> Array of Strings
+ *
+ * list the partitions
+ *
+ * Return every partition of every device (<tt>/dev/sda1</tt>, ...),
+ * devices in order and partitions by number. A device whose partition
+ * table cannot be read has none.
+ */
+static VALUE
+rbg_list_partitions (VALUE self)
+{
+  struct rbga_list_partitions a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+
+  rbg_call_init (&c, self, "list_partitions", rbgf_list_partitions, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      rbg_free_strlist (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbg_strlist_value (a.r);
+}
+
+/* device_index */
+struct rbga_device_index {
+  const char *device;
+  int r;
+};
+
+static void
+rbgf_device_index (struct rbg_call *c)
+{
+  struct rbga_device_index *a = c->data;
+  a->r = guestfs_device_index (c->g, a->device);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.device_index(device) -> Integer
+ *
+ * convert a device name to its index
+ *
+ * Return the index of the whole-disk <tt>device</tt> in
+ * <tt>list_devices</tt> (<tt>/dev/sda</tt> is 0).
+ */
+static VALUE
+rbg_device_index (VALUE self, VALUE devicev)
+{
+  struct rbga_device_index a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "device_index: device");
+
+  rbg_call_init (&c, self, "device_index", rbgf_device_index, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return INT2NUM (a.r);
+}
+
+/* blockdev_getsize64 */
+struct rbga_blockdev_getsize64 {
+  const char *device;
+  int64_t r;
+};
+
+static void
+rbgf_blockdev_getsize64 (struct rbg_call *c)
+{
+  struct rbga_blockdev_getsize64 *a = c->data;
+  a->r = guestfs_blockdev_getsize64 (c->g, a->device);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.blockdev_getsize64(device) -> Integer
+ *
+ * get the size of a device in bytes
+ *
+ * Return the size of the device or partition in bytes.
+ */
+static VALUE
+rbg_blockdev_getsize64 (VALUE self, VALUE devicev)
+{
+  struct rbga_blockdev_getsize64 a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "blockdev_getsize64: device");
+
+  rbg_call_init (&c, self, "blockdev_getsize64", rbgf_blockdev_getsize64, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return LL2NUM (a.r);
+}
+
+/* blockdev_getss */
+struct rbga_blockdev_getss {
+  const char *device;
+  int r;
+};
+
+static void
+rbgf_blockdev_getss (struct rbg_call *c)
+{
+  struct rbga_blockdev_getss *a = c->data;
+  a->r = guestfs_blockdev_getss (c->g, a->device);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.blockdev_getss(device) -> Integer
+ *
+ * get the sector size of a device
+ *
+ * Return the logical sector size of the device in bytes (512).
+ */
+static VALUE
+rbg_blockdev_getss (VALUE self, VALUE devicev)
+{
+  struct rbga_blockdev_getss a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "blockdev_getss: device");
+
+  rbg_call_init (&c, self, "blockdev_getss", rbgf_blockdev_getss, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return INT2NUM (a.r);
+}
+
+/* blockdev_getsz */
+struct rbga_blockdev_getsz {
+  const char *device;
+  int64_t r;
+};
+
+static void
+rbgf_blockdev_getsz (struct rbg_call *c)
+{
+  struct rbga_blockdev_getsz *a = c->data;
+  a->r = guestfs_blockdev_getsz (c->g, a->device);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.blockdev_getsz(device) -> Integer
+ *
+ * get the size of a device in 512-byte sectors
+ *
+ * Return the size of the device in 512-byte sectors, whatever its sector
+ * size.
+ */
+static VALUE
+rbg_blockdev_getsz (VALUE self, VALUE devicev)
+{
+  struct rbga_blockdev_getsz a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "blockdev_getsz: device");
+
+  rbg_call_init (&c, self, "blockdev_getsz", rbgf_blockdev_getsz, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return LL2NUM (a.r);
+}
+
+/* blockdev_getbsz */
+struct rbga_blockdev_getbsz {
+  const char *device;
+  int r;
+};
+
+static void
+rbgf_blockdev_getbsz (struct rbg_call *c)
+{
+  struct rbga_blockdev_getbsz *a = c->data;
+  a->r = guestfs_blockdev_getbsz (c->g, a->device);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.blockdev_getbsz(device) -> Integer
+ *
+ * get the block size of a device
+ *
+ * Return the block size of the device (4096).
+ */
+static VALUE
+rbg_blockdev_getbsz (VALUE self, VALUE devicev)
+{
+  struct rbga_blockdev_getbsz a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "blockdev_getbsz: device");
+
+  rbg_call_init (&c, self, "blockdev_getbsz", rbgf_blockdev_getbsz, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return INT2NUM (a.r);
+}
+
+/* blockdev_getro */
+struct rbga_blockdev_getro {
+  const char *device;
+  int r;
+};
+
+static void
+rbgf_blockdev_getro (struct rbg_call *c)
+{
+  struct rbga_blockdev_getro *a = c->data;
+  a->r = guestfs_blockdev_getro (c->g, a->device);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.blockdev_getro(device) -> Integer (1/0; true/false with ruby_bool: true)
+ *
+ * is a device set to read-only
+ *
+ * Return true if the device was set read-only with
+ * <tt>blockdev_setro</tt>.
+ */
+static VALUE
+rbg_blockdev_getro (VALUE self, VALUE devicev)
+{
+  struct rbga_blockdev_getro a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "blockdev_getro: device");
+
+  rbg_call_init (&c, self, "blockdev_getro", rbgf_blockdev_getro, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  if (rbg_handle_ruby_bool (c.h))
+    return a.r ? Qtrue : Qfalse;
+  return INT2NUM (a.r);
+}
+
+/* blockdev_setro */
+struct rbga_blockdev_setro {
+  const char *device;
+  int r;
+};
+
+static void
+rbgf_blockdev_setro (struct rbg_call *c)
+{
+  struct rbga_blockdev_setro *a = c->data;
+  a->r = guestfs_blockdev_setro (c->g, a->device);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.blockdev_setro(device) -> nil
+ *
+ * set a device read-only
+ *
+ * Make the device refuse writes with EROFS until <tt>blockdev_setrw</tt>.
+ * Setting a partition read-only affects only that partition.
+ */
+static VALUE
+rbg_blockdev_setro (VALUE self, VALUE devicev)
+{
+  struct rbga_blockdev_setro a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "blockdev_setro: device");
+
+  rbg_call_init (&c, self, "blockdev_setro", rbgf_blockdev_setro, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* blockdev_setrw */
+struct rbga_blockdev_setrw {
+  const char *device;
+  int r;
+};
+
+static void
+rbgf_blockdev_setrw (struct rbg_call *c)
+{
+  struct rbga_blockdev_setrw *a = c->data;
+  a->r = guestfs_blockdev_setrw (c->g, a->device);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.blockdev_setrw(device) -> nil
+ *
+ * set a device read-write
+ *
+ * Undo <tt>blockdev_setro</tt>.
+ */
+static VALUE
+rbg_blockdev_setrw (VALUE self, VALUE devicev)
+{
+  struct rbga_blockdev_setrw a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "blockdev_setrw: device");
+
+  rbg_call_init (&c, self, "blockdev_setrw", rbgf_blockdev_setrw, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* blockdev_flushbufs */
+struct rbga_blockdev_flushbufs {
+  const char *device;
+  int r;
+};
+
+static void
+rbgf_blockdev_flushbufs (struct rbg_call *c)
+{
+  struct rbga_blockdev_flushbufs *a = c->data;
+  a->r = guestfs_blockdev_flushbufs (c->g, a->device);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.blockdev_flushbufs(device) -> nil
+ *
+ * flush a device to stable storage
+ *
+ * Flush the drive holding the device to stable storage.
+ */
+static VALUE
+rbg_blockdev_flushbufs (VALUE self, VALUE devicev)
+{
+  struct rbga_blockdev_flushbufs a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "blockdev_flushbufs: device");
+
+  rbg_call_init (&c, self, "blockdev_flushbufs", rbgf_blockdev_flushbufs, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* zero */
+struct rbga_zero {
+  const char *device;
+  int r;
+};
+
+static void
+rbgf_zero (struct rbg_call *c)
+{
+  struct rbga_zero *a = c->data;
+  a->r = guestfs_zero (c->g, a->device);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.zero(device) -> nil
+ *
+ * write zeros to the start of a device
+ *
+ * Overwrite the first 32 sectors of the device with zeros, which makes
+ * partition tables and filesystem signatures there unreadable.
+ */
+static VALUE
+rbg_zero (VALUE self, VALUE devicev)
+{
+  struct rbga_zero a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "zero: device");
+
+  rbg_call_init (&c, self, "zero", rbgf_zero, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* zero_device */
+struct rbga_zero_device {
+  const char *device;
+  int r;
+};
+
+static void
+rbgf_zero_device (struct rbg_call *c)
+{
+  struct rbga_zero_device *a = c->data;
+  a->r = guestfs_zero_device (c->g, a->device);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.zero_device(device) -> nil
+ *
+ * write zeros to a whole device
+ *
+ * Overwrite the whole device with zeros. Blocks that already read as zeros
+ * are not written, so a sparse image stays sparse. Reports progress;
+ * <tt>user_cancel</tt> stops it with EINTR.
+ */
+static VALUE
+rbg_zero_device (VALUE self, VALUE devicev)
+{
+  struct rbga_zero_device a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "zero_device: device");
+
+  rbg_call_init (&c, self, "zero_device", rbgf_zero_device, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* pread_device */
+struct rbga_pread_device {
+  const char *device;
+  int count;
+  int64_t offset;
+  char *r;
+  size_t size;
+};
+
+static void
+rbgf_pread_device (struct rbg_call *c)
+{
+  struct rbga_pread_device *a = c->data;
+  a->r = guestfs_pread_device (c->g, a->device, a->count, a->offset, &a->size);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.pread_device(device, count, offset) -> String (binary)
+ *
+ * read part of a device
+ *
+ * Read up to <tt>count</tt> bytes (at most 4 MiB) from the device at
+ * <tt>offset</tt>. Fewer bytes come back at the end of the device; none
+ * past it.
+ */
+static VALUE
+rbg_pread_device (VALUE self, VALUE devicev, VALUE countv, VALUE offsetv)
+{
+  struct rbga_pread_device a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE v;
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "pread_device: device");
+  a.count = NUM2INT (countv);
+  a.offset = NUM2LL (offsetv);
+
+  rbg_call_init (&c, self, "pread_device", rbgf_pread_device, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      free (a.r);
+    rbg_call_raise (&c);
+  }
+  v = rb_str_new (a.r, (long) a.size);
+  free (a.r);
+  return v;
+}
+
+/* pwrite_device */
+struct rbga_pwrite_device {
+  const char *device;
+  const char *content;
+  size_t content_size;
+  int64_t offset;
+  int r;
+};
+
+static void
+rbgf_pwrite_device (struct rbg_call *c)
+{
+  struct rbga_pwrite_device *a = c->data;
+  a->r = guestfs_pwrite_device (c->g, a->device, a->content, a->content_size, a->offset);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.pwrite_device(device, content, offset) -> Integer
+ *
+ * write part of a device
+ *
+ * Write <tt>content</tt> (at most 4 MiB) to the device at <tt>offset</tt>
+ * and return the number of bytes written, which is less than asked at the
+ * end of the device (ENOSPC when nothing fits).
+ */
+static VALUE
+rbg_pwrite_device (VALUE self, VALUE devicev, VALUE contentv, VALUE offsetv)
+{
+  struct rbga_pwrite_device a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "pwrite_device: device");
+  a.content = rbg_buffer (contentv, keep, &a.content_size);
+  a.offset = NUM2LL (offsetv);
+
+  rbg_call_init (&c, self, "pwrite_device", rbgf_pwrite_device, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return INT2NUM (a.r);
+}
+
+/* part_init */
+struct rbga_part_init {
+  const char *device;
+  const char *parttype;
+  int r;
+};
+
+static void
+rbgf_part_init (struct rbg_call *c)
+{
+  struct rbga_part_init *a = c->data;
+  a->r = guestfs_part_init (c->g, a->device, a->parttype);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.part_init(device, parttype) -> nil
+ *
+ * create an empty partition table
+ *
+ * Write an empty partition table of <tt>parttype</tt> to the whole-disk
+ * <tt>device</tt>: <tt>msdos</tt> (or <tt>mbr</tt>) or <tt>gpt</tt>.
+ */
+static VALUE
+rbg_part_init (VALUE self, VALUE devicev, VALUE parttypev)
+{
+  struct rbga_part_init a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "part_init: device");
+  a.parttype = rbg_cstr (parttypev, keep, "part_init: parttype");
+
+  rbg_call_init (&c, self, "part_init", rbgf_part_init, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* part_add */
+struct rbga_part_add {
+  const char *device;
+  const char *prlogex;
+  int64_t startsect;
+  int64_t endsect;
+  int r;
+};
+
+static void
+rbgf_part_add (struct rbg_call *c)
+{
+  struct rbga_part_add *a = c->data;
+  a->r = guestfs_part_add (c->g, a->device, a->prlogex, a->startsect, a->endsect);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.part_add(device, prlogex, startsect, endsect) -> nil
+ *
+ * add a partition
+ *
+ * Add a partition from sector <tt>startsect</tt> to <tt>endsect</tt>
+ * (inclusive; a negative <tt>endsect</tt> counts back from the end of the
+ * disk). <tt>prlogex</tt> is <tt>p</tt> (primary), <tt>e</tt> (extended)
+ * or <tt>l</tt> (logical, numbered from 5) on MBR, and <tt>p</tt> on GPT.
+ */
+static VALUE
+rbg_part_add (VALUE self, VALUE devicev, VALUE prlogexv, VALUE startsectv, VALUE endsectv)
+{
+  struct rbga_part_add a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "part_add: device");
+  a.prlogex = rbg_cstr (prlogexv, keep, "part_add: prlogex");
+  a.startsect = NUM2LL (startsectv);
+  a.endsect = NUM2LL (endsectv);
+
+  rbg_call_init (&c, self, "part_add", rbgf_part_add, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* part_disk */
+struct rbga_part_disk {
+  const char *device;
+  const char *parttype;
+  int r;
+};
+
+static void
+rbgf_part_disk (struct rbg_call *c)
+{
+  struct rbga_part_disk *a = c->data;
+  a->r = guestfs_part_disk (c->g, a->device, a->parttype);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.part_disk(device, parttype) -> nil
+ *
+ * partition a whole disk with one partition
+ *
+ * Write a new partition table of <tt>parttype</tt> with one partition
+ * covering the usable disk.
+ */
+static VALUE
+rbg_part_disk (VALUE self, VALUE devicev, VALUE parttypev)
+{
+  struct rbga_part_disk a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "part_disk: device");
+  a.parttype = rbg_cstr (parttypev, keep, "part_disk: parttype");
+
+  rbg_call_init (&c, self, "part_disk", rbgf_part_disk, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* part_del */
+struct rbga_part_del {
+  const char *device;
+  int partnum;
+  int r;
+};
+
+static void
+rbgf_part_del (struct rbg_call *c)
+{
+  struct rbga_part_del *a = c->data;
+  a->r = guestfs_part_del (c->g, a->device, a->partnum);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.part_del(device, partnum) -> nil
+ *
+ * delete a partition
+ *
+ * Delete partition <tt>partnum</tt>. An extended partition can only be
+ * deleted when it holds no logical partitions.
+ */
+static VALUE
+rbg_part_del (VALUE self, VALUE devicev, VALUE partnumv)
+{
+  struct rbga_part_del a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "part_del: device");
+  a.partnum = NUM2INT (partnumv);
+
+  rbg_call_init (&c, self, "part_del", rbgf_part_del, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* part_list */
+struct rbga_part_list {
+  const char *device;
+  struct guestfs_partition_list *r;
+};
+
+static void
+rbgf_part_list (struct rbg_call *c)
+{
+  struct rbga_part_list *a = c->data;
+  a->r = guestfs_part_list (c->g, a->device);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.part_list(device) -> Array of Hashes (struct partition)
+ *
+ * list the partitions of a device
+ *
+ * Return the partitions of <tt>device</tt>: number, first byte, last byte
+ * and size in bytes.
+ */
+static VALUE
+rbg_part_list (VALUE self, VALUE devicev)
+{
+  struct rbga_part_list a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "part_list: device");
+
+  rbg_call_init (&c, self, "part_list", rbgf_part_list, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      guestfs_free_partition_list (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbgs_partition_list_take (a.r);
+}
+
+/* part_get_parttype */
+struct rbga_part_get_parttype {
+  const char *device;
+  char *r;
+};
+
+static void
+rbgf_part_get_parttype (struct rbg_call *c)
+{
+  struct rbga_part_get_parttype *a = c->data;
+  a->r = guestfs_part_get_parttype (c->g, a->device);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.part_get_parttype(device) -> String
+ *
+ * get the partition table type
+ *
+ * Return <tt>msdos</tt> or <tt>gpt</tt>.
+ */
+static VALUE
+rbg_part_get_parttype (VALUE self, VALUE devicev)
+{
+  struct rbga_part_get_parttype a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE v;
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "part_get_parttype: device");
+
+  rbg_call_init (&c, self, "part_get_parttype", rbgf_part_get_parttype, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      free (a.r);
+    rbg_call_raise (&c);
+  }
+  v = rbg_str_new (a.r);
+  free (a.r);
+  return v;
+}
+
+/* part_set_name */
+struct rbga_part_set_name {
+  const char *device;
+  int partnum;
+  const char *name;
+  int r;
+};
+
+static void
+rbgf_part_set_name (struct rbg_call *c)
+{
+  struct rbga_part_set_name *a = c->data;
+  a->r = guestfs_part_set_name (c->g, a->device, a->partnum, a->name);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.part_set_name(device, partnum, name) -> nil
+ *
+ * set a partition's name
+ *
+ * Set the name of GPT partition <tt>partnum</tt> (at most 36 UTF-16 code
+ * units).
+ */
+static VALUE
+rbg_part_set_name (VALUE self, VALUE devicev, VALUE partnumv, VALUE namev)
+{
+  struct rbga_part_set_name a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "part_set_name: device");
+  a.partnum = NUM2INT (partnumv);
+  a.name = rbg_cstr (namev, keep, "part_set_name: name");
+
+  rbg_call_init (&c, self, "part_set_name", rbgf_part_set_name, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* part_get_name */
+struct rbga_part_get_name {
+  const char *device;
+  int partnum;
+  char *r;
+};
+
+static void
+rbgf_part_get_name (struct rbg_call *c)
+{
+  struct rbga_part_get_name *a = c->data;
+  a->r = guestfs_part_get_name (c->g, a->device, a->partnum);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.part_get_name(device, partnum) -> String
+ *
+ * get a partition's name
+ *
+ * Return the name of GPT partition <tt>partnum</tt> (empty on MBR).
+ */
+static VALUE
+rbg_part_get_name (VALUE self, VALUE devicev, VALUE partnumv)
+{
+  struct rbga_part_get_name a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE v;
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "part_get_name: device");
+  a.partnum = NUM2INT (partnumv);
+
+  rbg_call_init (&c, self, "part_get_name", rbgf_part_get_name, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      free (a.r);
+    rbg_call_raise (&c);
+  }
+  v = rbg_str_new (a.r);
+  free (a.r);
+  return v;
+}
+
+/* part_set_bootable */
+struct rbga_part_set_bootable {
+  const char *device;
+  int partnum;
+  int bootable;
+  int r;
+};
+
+static void
+rbgf_part_set_bootable (struct rbg_call *c)
+{
+  struct rbga_part_set_bootable *a = c->data;
+  a->r = guestfs_part_set_bootable (c->g, a->device, a->partnum, a->bootable);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.part_set_bootable(device, partnum, bootable) -> nil
+ *
+ * set a partition's bootable flag
+ *
+ * Set or clear the bootable flag (MBR active flag, GPT legacy BIOS
+ * bootable attribute).
+ */
+static VALUE
+rbg_part_set_bootable (VALUE self, VALUE devicev, VALUE partnumv, VALUE bootablev)
+{
+  struct rbga_part_set_bootable a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "part_set_bootable: device");
+  a.partnum = NUM2INT (partnumv);
+  a.bootable = rbg_bool (bootablev);
+
+  rbg_call_init (&c, self, "part_set_bootable", rbgf_part_set_bootable, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* part_get_bootable */
+struct rbga_part_get_bootable {
+  const char *device;
+  int partnum;
+  int r;
+};
+
+static void
+rbgf_part_get_bootable (struct rbg_call *c)
+{
+  struct rbga_part_get_bootable *a = c->data;
+  a->r = guestfs_part_get_bootable (c->g, a->device, a->partnum);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.part_get_bootable(device, partnum) -> Integer (1/0; true/false with ruby_bool: true)
+ *
+ * get a partition's bootable flag
+ *
+ * Return the bootable flag of partition <tt>partnum</tt>.
+ */
+static VALUE
+rbg_part_get_bootable (VALUE self, VALUE devicev, VALUE partnumv)
+{
+  struct rbga_part_get_bootable a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "part_get_bootable: device");
+  a.partnum = NUM2INT (partnumv);
+
+  rbg_call_init (&c, self, "part_get_bootable", rbgf_part_get_bootable, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  if (rbg_handle_ruby_bool (c.h))
+    return a.r ? Qtrue : Qfalse;
+  return INT2NUM (a.r);
+}
+
+/* part_set_gpt_type */
+struct rbga_part_set_gpt_type {
+  const char *device;
+  int partnum;
+  const char *guid;
+  int r;
+};
+
+static void
+rbgf_part_set_gpt_type (struct rbg_call *c)
+{
+  struct rbga_part_set_gpt_type *a = c->data;
+  a->r = guestfs_part_set_gpt_type (c->g, a->device, a->partnum, a->guid);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.part_set_gpt_type(device, partnum, guid) -> nil
+ *
+ * set a GPT partition's type
+ *
+ * Set the type GUID of GPT partition <tt>partnum</tt>.
+ */
+static VALUE
+rbg_part_set_gpt_type (VALUE self, VALUE devicev, VALUE partnumv, VALUE guidv)
+{
+  struct rbga_part_set_gpt_type a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "part_set_gpt_type: device");
+  a.partnum = NUM2INT (partnumv);
+  a.guid = rbg_cstr (guidv, keep, "part_set_gpt_type: guid");
+
+  rbg_call_init (&c, self, "part_set_gpt_type", rbgf_part_set_gpt_type, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* part_get_gpt_type */
+struct rbga_part_get_gpt_type {
+  const char *device;
+  int partnum;
+  char *r;
+};
+
+static void
+rbgf_part_get_gpt_type (struct rbg_call *c)
+{
+  struct rbga_part_get_gpt_type *a = c->data;
+  a->r = guestfs_part_get_gpt_type (c->g, a->device, a->partnum);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.part_get_gpt_type(device, partnum) -> String
+ *
+ * get a GPT partition's type
+ *
+ * Return the type GUID of GPT partition <tt>partnum</tt>, upper case.
+ */
+static VALUE
+rbg_part_get_gpt_type (VALUE self, VALUE devicev, VALUE partnumv)
+{
+  struct rbga_part_get_gpt_type a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE v;
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "part_get_gpt_type: device");
+  a.partnum = NUM2INT (partnumv);
+
+  rbg_call_init (&c, self, "part_get_gpt_type", rbgf_part_get_gpt_type, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      free (a.r);
+    rbg_call_raise (&c);
+  }
+  v = rbg_str_new (a.r);
+  free (a.r);
+  return v;
+}
+
+/* part_get_gpt_guid */
+struct rbga_part_get_gpt_guid {
+  const char *device;
+  int partnum;
+  char *r;
+};
+
+static void
+rbgf_part_get_gpt_guid (struct rbg_call *c)
+{
+  struct rbga_part_get_gpt_guid *a = c->data;
+  a->r = guestfs_part_get_gpt_guid (c->g, a->device, a->partnum);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.part_get_gpt_guid(device, partnum) -> String
+ *
+ * get a GPT partition's GUID
+ *
+ * Return the unique GUID of GPT partition <tt>partnum</tt>, upper case.
+ */
+static VALUE
+rbg_part_get_gpt_guid (VALUE self, VALUE devicev, VALUE partnumv)
+{
+  struct rbga_part_get_gpt_guid a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE v;
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "part_get_gpt_guid: device");
+  a.partnum = NUM2INT (partnumv);
+
+  rbg_call_init (&c, self, "part_get_gpt_guid", rbgf_part_get_gpt_guid, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      free (a.r);
+    rbg_call_raise (&c);
+  }
+  v = rbg_str_new (a.r);
+  free (a.r);
+  return v;
+}
+
+/* part_set_mbr_id */
+struct rbga_part_set_mbr_id {
+  const char *device;
+  int partnum;
+  int idbyte;
+  int r;
+};
+
+static void
+rbgf_part_set_mbr_id (struct rbg_call *c)
+{
+  struct rbga_part_set_mbr_id *a = c->data;
+  a->r = guestfs_part_set_mbr_id (c->g, a->device, a->partnum, a->idbyte);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.part_set_mbr_id(device, partnum, idbyte) -> nil
+ *
+ * set an MBR partition's type byte
+ *
+ * Set the type byte (0-255) of MBR partition <tt>partnum</tt>.
+ */
+static VALUE
+rbg_part_set_mbr_id (VALUE self, VALUE devicev, VALUE partnumv, VALUE idbytev)
+{
+  struct rbga_part_set_mbr_id a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "part_set_mbr_id: device");
+  a.partnum = NUM2INT (partnumv);
+  a.idbyte = NUM2INT (idbytev);
+
+  rbg_call_init (&c, self, "part_set_mbr_id", rbgf_part_set_mbr_id, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* part_get_mbr_id */
+struct rbga_part_get_mbr_id {
+  const char *device;
+  int partnum;
+  int r;
+};
+
+static void
+rbgf_part_get_mbr_id (struct rbg_call *c)
+{
+  struct rbga_part_get_mbr_id *a = c->data;
+  a->r = guestfs_part_get_mbr_id (c->g, a->device, a->partnum);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.part_get_mbr_id(device, partnum) -> Integer
+ *
+ * get an MBR partition's type byte
+ *
+ * Return the type byte of MBR partition <tt>partnum</tt>.
+ */
+static VALUE
+rbg_part_get_mbr_id (VALUE self, VALUE devicev, VALUE partnumv)
+{
+  struct rbga_part_get_mbr_id a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "part_get_mbr_id: device");
+  a.partnum = NUM2INT (partnumv);
+
+  rbg_call_init (&c, self, "part_get_mbr_id", rbgf_part_get_mbr_id, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return INT2NUM (a.r);
+}
+
+/* part_to_dev */
+struct rbga_part_to_dev {
+  const char *partition;
+  char *r;
+};
+
+static void
+rbgf_part_to_dev (struct rbg_call *c)
+{
+  struct rbga_part_to_dev *a = c->data;
+  a->r = guestfs_part_to_dev (c->g, a->partition);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.part_to_dev(partition) -> String
+ *
+ * convert a partition name to its device
+ *
+ * Return the device of a partition name: <tt>/dev/sda1</tt> gives
+ * <tt>/dev/sda</tt>. A whole-disk name is an error (EINVAL).
+ */
+static VALUE
+rbg_part_to_dev (VALUE self, VALUE partitionv)
+{
+  struct rbga_part_to_dev a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE v;
+
+  memset (&a, 0, sizeof a);
+  a.partition = rbg_cstr (partitionv, keep, "part_to_dev: partition");
+
+  rbg_call_init (&c, self, "part_to_dev", rbgf_part_to_dev, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      free (a.r);
+    rbg_call_raise (&c);
+  }
+  v = rbg_str_new (a.r);
+  free (a.r);
+  return v;
+}
+
+/* part_to_partnum */
+struct rbga_part_to_partnum {
+  const char *partition;
+  int r;
+};
+
+static void
+rbgf_part_to_partnum (struct rbg_call *c)
+{
+  struct rbga_part_to_partnum *a = c->data;
+  a->r = guestfs_part_to_partnum (c->g, a->partition);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.part_to_partnum(partition) -> Integer
+ *
+ * convert a partition name to its number
+ *
+ * Return the partition number of a partition name: <tt>/dev/sda1</tt>
+ * gives 1.
+ */
+static VALUE
+rbg_part_to_partnum (VALUE self, VALUE partitionv)
+{
+  struct rbga_part_to_partnum a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.partition = rbg_cstr (partitionv, keep, "part_to_partnum: partition");
+
+  rbg_call_init (&c, self, "part_to_partnum", rbgf_part_to_partnum, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return INT2NUM (a.r);
+}
+
+/* part_expand_gpt */
+struct rbga_part_expand_gpt {
+  const char *device;
+  int r;
+};
+
+static void
+rbgf_part_expand_gpt (struct rbg_call *c)
+{
+  struct rbga_part_expand_gpt *a = c->data;
+  a->r = guestfs_part_expand_gpt (c->g, a->device);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.part_expand_gpt(device) -> nil
+ *
+ * move the backup GPT to the end of the disk
+ *
+ * After the disk grew, move the backup GPT header and entries to the new
+ * end of the disk so that the space can be partitioned.
+ */
+static VALUE
+rbg_part_expand_gpt (VALUE self, VALUE devicev)
+{
+  struct rbga_part_expand_gpt a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep, "part_expand_gpt: device");
+
+  rbg_call_init (&c, self, "part_expand_gpt", rbgf_part_expand_gpt, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
 /* Define the action methods and the event constants. */
 void
 rbg_init_actions (void)
@@ -3667,4 +6077,52 @@ rbg_init_actions (void)
   rb_define_method (c_guestfs, "internal_test_rhashtableerr", rbg_internal_test_rhashtableerr, 0);
   rb_define_method (c_guestfs, "internal_test_rbufferout", rbg_internal_test_rbufferout, 1);
   rb_define_method (c_guestfs, "internal_test_rbufferouterr", rbg_internal_test_rbufferouterr, 0);
+  rb_define_method (c_guestfs, "launch", rbg_launch, 0);
+  rb_define_method (c_guestfs, "shutdown", rbg_shutdown, 0);
+  rb_define_method (c_guestfs, "kill_subprocess", rbg_kill_subprocess, 0);
+  rb_define_method (c_guestfs, "add_drive", rbg_add_drive, 1);
+  rb_define_method (c_guestfs, "add_drive_opts", rbg_add_drive_opts, -1);
+  rb_define_method (c_guestfs, "add_drive_ro", rbg_add_drive_ro, 1);
+  rb_define_method (c_guestfs, "add_cdrom", rbg_add_cdrom, 1);
+  rb_define_method (c_guestfs, "add_drive_scratch", rbg_add_drive_scratch, -1);
+  rb_define_method (c_guestfs, "disk_create", rbg_disk_create, -1);
+  rb_define_method (c_guestfs, "disk_format", rbg_disk_format, 1);
+  rb_define_method (c_guestfs, "disk_virtual_size", rbg_disk_virtual_size, 1);
+  rb_define_method (c_guestfs, "disk_has_backing_file", rbg_disk_has_backing_file, 1);
+  rb_define_method (c_guestfs, "canonical_device_name", rbg_canonical_device_name, 1);
+  rb_define_method (c_guestfs, "sync", rbg_sync, 0);
+  rb_define_method (c_guestfs, "debug", rbg_debug, 2);
+  rb_define_method (c_guestfs, "list_devices", rbg_list_devices, 0);
+  rb_define_method (c_guestfs, "list_partitions", rbg_list_partitions, 0);
+  rb_define_method (c_guestfs, "device_index", rbg_device_index, 1);
+  rb_define_method (c_guestfs, "blockdev_getsize64", rbg_blockdev_getsize64, 1);
+  rb_define_method (c_guestfs, "blockdev_getss", rbg_blockdev_getss, 1);
+  rb_define_method (c_guestfs, "blockdev_getsz", rbg_blockdev_getsz, 1);
+  rb_define_method (c_guestfs, "blockdev_getbsz", rbg_blockdev_getbsz, 1);
+  rb_define_method (c_guestfs, "blockdev_getro", rbg_blockdev_getro, 1);
+  rb_define_method (c_guestfs, "blockdev_setro", rbg_blockdev_setro, 1);
+  rb_define_method (c_guestfs, "blockdev_setrw", rbg_blockdev_setrw, 1);
+  rb_define_method (c_guestfs, "blockdev_flushbufs", rbg_blockdev_flushbufs, 1);
+  rb_define_method (c_guestfs, "zero", rbg_zero, 1);
+  rb_define_method (c_guestfs, "zero_device", rbg_zero_device, 1);
+  rb_define_method (c_guestfs, "pread_device", rbg_pread_device, 3);
+  rb_define_method (c_guestfs, "pwrite_device", rbg_pwrite_device, 3);
+  rb_define_method (c_guestfs, "part_init", rbg_part_init, 2);
+  rb_define_method (c_guestfs, "part_add", rbg_part_add, 4);
+  rb_define_method (c_guestfs, "part_disk", rbg_part_disk, 2);
+  rb_define_method (c_guestfs, "part_del", rbg_part_del, 2);
+  rb_define_method (c_guestfs, "part_list", rbg_part_list, 1);
+  rb_define_method (c_guestfs, "part_get_parttype", rbg_part_get_parttype, 1);
+  rb_define_method (c_guestfs, "part_set_name", rbg_part_set_name, 3);
+  rb_define_method (c_guestfs, "part_get_name", rbg_part_get_name, 2);
+  rb_define_method (c_guestfs, "part_set_bootable", rbg_part_set_bootable, 3);
+  rb_define_method (c_guestfs, "part_get_bootable", rbg_part_get_bootable, 2);
+  rb_define_method (c_guestfs, "part_set_gpt_type", rbg_part_set_gpt_type, 3);
+  rb_define_method (c_guestfs, "part_get_gpt_type", rbg_part_get_gpt_type, 2);
+  rb_define_method (c_guestfs, "part_get_gpt_guid", rbg_part_get_gpt_guid, 2);
+  rb_define_method (c_guestfs, "part_set_mbr_id", rbg_part_set_mbr_id, 3);
+  rb_define_method (c_guestfs, "part_get_mbr_id", rbg_part_get_mbr_id, 2);
+  rb_define_method (c_guestfs, "part_to_dev", rbg_part_to_dev, 1);
+  rb_define_method (c_guestfs, "part_to_partnum", rbg_part_to_partnum, 1);
+  rb_define_method (c_guestfs, "part_expand_gpt", rbg_part_expand_gpt, 1);
 }

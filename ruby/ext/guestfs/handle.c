@@ -898,8 +898,19 @@ rbg_close_now (struct rbg_handle *h, struct rbg_call *outer)
     c.data = h;
     c.cancellable = 0;          /* the handle is being freed: no user_cancel */
     c.jump_exc = Qnil;
-    while (!rbg_call_once (&c))
-      ;                         /* pending interrupts are handled after closing */
+    if (!rbg_call_once (&c)) {
+      /* An interrupt is pending, so rb_thread_call_without_gvl2 ran
+       * nothing (retrying would spin for ever). No call is in progress on
+       * this handle, so the handle lock is free: close with the GVL held;
+       * the interrupt is handled after closing.
+       */
+      c.prev = rbg_current;
+      rbg_current = &c;
+      h->in_call++;
+      c.fn (&c);
+      h->in_call--;
+      rbg_current = c.prev;
+    }
     if (c.jump_state != 0 && outer != NULL && outer->jump_state == 0) {
       outer->jump_state = c.jump_state;
       outer->jump_exc = c.jump_exc;

@@ -1,0 +1,89 @@
+package core
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// callerMain is the test binary acting as a caller that gets killed: it
+// launches a handle on the image GOGUESTFS_TEST_CALLER names, writes a
+// marker with pwrite_device, prints the daemon's pid and waits to die.
+func callerMain() int {
+	img := os.Getenv("GOGUESTFS_TEST_CALLER")
+	path := os.Getenv("GOGUESTFS_TEST_DAEMON_DIR")
+	h, err := New(Options{NoEnvironment: true})
+	if err == nil {
+		err = h.SetPath(&path)
+	}
+	if err == nil {
+		err = h.AddDrive(img)
+	}
+	if err == nil {
+		err = h.Launch()
+	}
+	if err == nil {
+		_, err = h.PwriteDevice("/dev/sda", []byte("acknowledged write"), 4096)
+	}
+	if err != nil {
+		fmt.Println("error:", err)
+		return 1
+	}
+	fmt.Println(h.daemon.proc.Pid)
+	time.Sleep(time.Hour)
+	return 0
+}
+
+// TestCallerDeath kills the caller with SIGKILL after an acknowledged
+// write: the daemon must exit on its own and the write must be in the
+// image.
+func TestCallerDeath(t *testing.T) {
+	img := image(t, 8<<20)
+	self, err := os.Executable()
+	require.NoError(t, err)
+	cmd := exec.Command(self, "-test.run=^$")
+	cmd.Env = append(os.Environ(), "GOGUESTFS_TEST_CALLER="+img, "GOGUESTFS_TEST_DAEMON_DIR="+daemonDir)
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	cmd.Stderr = os.Stderr
+	require.NoError(t, cmd.Start())
+	line, err := bufio.NewReader(out).ReadString('\n')
+	require.NoError(t, err)
+	pid, err := strconv.Atoi(strings.TrimSpace(line))
+	require.NoError(t, err, "caller said %q", line)
+	require.NoError(t, cmd.Process.Kill())
+	cmd.Wait()
+	// The daemon is the caller's child: once the caller is gone it is
+	// reparented (to init or a subreaper, possibly this test process) and
+	// must exit by itself. Reap it if it became ours.
+	gone := false
+	for i := 0; i < 500 && !gone; i++ {
+		var ws syscall.WaitStatus
+		if wpid, _ := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil); wpid == pid {
+			gone = true
+			break
+		}
+		if err := syscall.Kill(pid, 0); err == syscall.ESRCH {
+			gone = true
+			break
+		}
+		if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil && strings.Contains(string(st), ") Z ") {
+			gone = true
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	assert.True(t, gone, "the daemon (pid %d) outlived its caller", pid)
+	b, err := os.ReadFile(img)
+	require.NoError(t, err)
+	assert.Equal(t, "acknowledged write", string(b[4096:4096+18]))
+}

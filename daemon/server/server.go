@@ -1,0 +1,358 @@
+// Package server is the daemon's side of the protocol: it answers the
+// library's calls by running the matching method of an Actions
+// implementation (the dispatch table is generated from the API table), one
+// call at a time, with progress, cancel and log support, and ends cleanly
+// when the library asks it to or disappears.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"goguestfs/protocol"
+)
+
+// Backend is what the server serves: the actions, plus the launch-time
+// drive setup and the flush run before the daemon exits.
+type Backend interface {
+	Actions
+	// AddDrive adds drive index (in order from 0) backed by file; overlay
+	// is the copy-on-write file of a read-only drive, else nil. The
+	// backend owns both files from then on.
+	AddDrive(index int, file, overlay *os.File, readonly bool) error
+	// Flush writes everything to stable storage.
+	Flush() error
+}
+
+// AddDriveArgs are the arguments of the launch-internal call
+// internal_add_drive (the library has the same struct).
+type AddDriveArgs struct {
+	Index    int  `cbor:"1,keyasint"`
+	Readonly bool `cbor:"2,keyasint"`
+}
+
+// Config tunes a Server.
+type Config struct {
+	// ProgressDelay is the time before the first PROGRESS message of a
+	// call (default 2 s); ProgressInterval the time between two (default
+	// 1/3 s).
+	ProgressDelay, ProgressInterval time.Duration
+	// Verbose sends log lines to the library (APPLIANCE events).
+	Verbose bool
+	// PollFD is a descriptor of the connection's socket that Serve may
+	// poll (never read) to spin for up to Spin before blocking for the
+	// next message; -1 or a zero Spin disables spinning.
+	PollFD int
+	Spin   time.Duration
+}
+
+// proc is one entry of the generated dispatch table.
+type proc struct {
+	nr       int
+	progress bool
+	run      func(c *Call, h Actions, raw []byte) (any, error)
+}
+
+// Server serves one connection.
+type Server struct {
+	conn *protocol.Conn
+	b    Backend
+	cfg  Config
+
+	prelude func()
+
+	mu      sync.Mutex
+	running *Call // the call in progress, nil when idle
+	done    chan struct{}
+}
+
+// Prelude sets a function that Serve runs right after the hello, to send
+// the first log lines and warnings.
+func (s *Server) Prelude(fn func()) { s.prelude = fn }
+
+// New returns a server for conn and b.
+func New(conn *protocol.Conn, b Backend, cfg Config) *Server {
+	if cfg.ProgressDelay <= 0 {
+		cfg.ProgressDelay = 2 * time.Second
+	}
+	if cfg.ProgressInterval <= 0 {
+		cfg.ProgressInterval = time.Second / 3
+	}
+	return &Server{conn: conn, b: b, cfg: cfg}
+}
+
+// ErrShutdown is what Serve returns after a Shutdown from the library.
+var ErrShutdown = errors.New("shutdown requested")
+
+// Logf sends a log line to the library when verbose.
+func (s *Server) Logf(format string, args ...any) {
+	if s.cfg.Verbose {
+		s.conn.Send(&protocol.Log{Line: fmt.Sprintf(format, args...)})
+	}
+}
+
+// Warnf sends a WARNING line to the library (a WARNING event there).
+func (s *Server) Warnf(format string, args ...any) {
+	s.conn.Send(&protocol.Log{Line: "WARNING: " + fmt.Sprintf(format, args...)})
+}
+
+// Serve sends the hello and answers messages until the library sends
+// Shutdown (ErrShutdown), the connection ends (io.EOF: the caller is gone)
+// or a protocol error. Before it returns, the running call (if any) has
+// finished and the backend has been flushed; a flush failure is returned
+// when nothing else went wrong.
+func (s *Server) Serve() error {
+	if err := s.conn.Send(protocol.NewHello()); err != nil {
+		return err
+	}
+	if s.prelude != nil {
+		s.prelude()
+	}
+	err := s.loop()
+	s.wait()
+	ferr := s.b.Flush()
+	if err == ErrShutdown {
+		return err
+	}
+	if err == nil {
+		err = ferr
+	}
+	return err
+}
+
+// wait waits for the running call to end.
+func (s *Server) wait() {
+	s.mu.Lock()
+	done := s.done
+	s.mu.Unlock()
+	if done != nil {
+		<-done
+	}
+}
+
+func (s *Server) loop() error {
+	for {
+		s.spin()
+		m, files, err := s.conn.RecvFDs()
+		if err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, os.ErrClosed) || errors.Is(err, net.ErrClosed) {
+				return io.EOF
+			}
+			return err
+		}
+		switch m := m.(type) {
+		case *protocol.Call:
+			if m.Proc == "internal_add_drive" {
+				s.addDrive(m, files)
+				continue
+			}
+			closeFiles(files)
+			if m.Proc == "internal_ready" {
+				s.reply(m.Serial, nil, nil)
+				continue
+			}
+			s.start(m)
+		case *protocol.Cancel:
+			closeFiles(files)
+			s.mu.Lock()
+			if c := s.running; c != nil && c.Serial == m.Serial {
+				c.cancel()
+			}
+			s.mu.Unlock()
+		case *protocol.Shutdown:
+			closeFiles(files)
+			s.wait()
+			err := s.b.Flush()
+			s.reply(m.Serial, nil, err)
+			return ErrShutdown
+		default:
+			closeFiles(files)
+			return fmt.Errorf("protocol: unexpected %s message from the library", m.Type())
+		}
+	}
+}
+
+func closeFiles(files []*os.File) {
+	for _, f := range files {
+		f.Close()
+	}
+}
+
+// addDrive handles internal_add_drive.
+func (s *Server) addDrive(m *protocol.Call, files []*os.File) {
+	var args AddDriveArgs
+	err := protocol.Unmarshal(m.Args, &args)
+	want := 1
+	if args.Readonly {
+		want = 2
+	}
+	if err == nil && len(files) != want {
+		err = fmt.Errorf("internal_add_drive: %d descriptors, want %d: %w", len(files), want, syscall.EINVAL)
+	}
+	if err != nil {
+		closeFiles(files)
+		s.reply(m.Serial, nil, err)
+		return
+	}
+	var overlay *os.File
+	if args.Readonly {
+		overlay = files[1]
+	}
+	s.reply(m.Serial, nil, s.b.AddDrive(args.Index, files[0], overlay, args.Readonly))
+}
+
+// reply sends the result or error of call serial.
+func (s *Server) reply(serial uint32, result any, err error) {
+	if err != nil {
+		s.conn.Send(protocol.NewError(serial, err))
+		return
+	}
+	raw, merr := protocol.Marshal(result)
+	if merr != nil {
+		s.conn.Send(protocol.NewError(serial, fmt.Errorf("cannot encode the result: %v: %w", merr, syscall.EIO)))
+		return
+	}
+	s.conn.Send(&protocol.Reply{Serial: serial, Result: raw})
+}
+
+// start runs call m in a goroutine of its own, so that the loop can still
+// read Cancel messages.
+func (s *Server) start(m *protocol.Call) {
+	p, ok := procs[m.Proc]
+	if !ok {
+		s.reply(m.Serial, nil, fmt.Errorf("%s: unknown action (the library and guestfsd come from different builds): %w", m.Proc, syscall.ENOSYS))
+		return
+	}
+	s.mu.Lock()
+	if s.running != nil {
+		s.mu.Unlock()
+		s.reply(m.Serial, nil, fmt.Errorf("%s: another call is running: %w", m.Proc, syscall.EBUSY))
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &Call{Ctx: ctx, Serial: m.Serial, Proc: m.Proc, s: s, cancel: cancel,
+		progress: m.Progress && p.progress, start: time.Now()}
+	done := make(chan struct{})
+	s.running, s.done = c, done
+	s.mu.Unlock()
+	body := func() {
+		defer close(done)
+		result, err := s.run(c, p, m.Args)
+		c.finishProgress()
+		cancel()
+		// Idle again before the reply goes out: the library may send its
+		// next call as soon as it has the reply.
+		s.mu.Lock()
+		s.running, s.done = nil, nil
+		s.mu.Unlock()
+		s.reply(m.Serial, result, err)
+	}
+	if !p.progress {
+		// Short actions run on the loop's goroutine: no hand-off, and no
+		// Cancel can matter to them.
+		body()
+		return
+	}
+	go body()
+}
+
+// spin waits, busy, up to cfg.Spin for the library's next message, so that
+// a quick sequence of calls does not pay the scheduler's wake-up latency
+// on every one. It yields to the running call's goroutine meanwhile.
+func (s *Server) spin() {
+	if s.cfg.PollFD < 0 || s.cfg.Spin <= 0 {
+		return
+	}
+	fds := []unix.PollFd{{Fd: int32(s.cfg.PollFD), Events: unix.POLLIN}}
+	deadline := time.Now().Add(s.cfg.Spin)
+	for time.Now().Before(deadline) {
+		if n, _ := unix.Poll(fds, 0); n != 0 {
+			return
+		}
+		runtime.Gosched()
+	}
+}
+
+// run runs one action, turning a panic into an EIO error.
+func (s *Server) run(c *Call, p proc, raw []byte) (result any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			result, err = nil, fmt.Errorf("%s: internal error in the daemon: %v: %w", c.Proc, r, syscall.EIO)
+		}
+	}()
+	return p.run(c, s.b, raw)
+}
+
+// Call is the context of one running action.
+type Call struct {
+	// Ctx is cancelled when the library cancels the call.
+	Ctx context.Context
+	// Serial is the call's serial number; Proc the action's name.
+	Serial uint32
+	Proc   string
+
+	s        *Server
+	cancel   context.CancelFunc
+	progress bool
+	start    time.Time
+
+	mu                 sync.Mutex
+	last               time.Time // when the last progress message went out
+	sent               bool
+	lastPos, lastTotal uint64
+}
+
+// ErrCancelled is the error of a cancelled action: it carries EINTR.
+var ErrCancelled = fmt.Errorf("operation cancelled by the user: %w", syscall.EINTR)
+
+// Cancelled returns ErrCancelled (wrapped with the action name) once the
+// library cancelled the call, else nil. Long actions check it often.
+func (c *Call) Cancelled() error {
+	if c.Ctx.Err() != nil {
+		return fmt.Errorf("%s: %w", c.Proc, ErrCancelled)
+	}
+	return nil
+}
+
+// Progress reports that the action has done position units out of total.
+// Messages go out by the progress rule: none before the delay, then at
+// most one per interval; the final position == total is sent when the
+// action ends if any message was sent.
+func (c *Call) Progress(position, total uint64) {
+	if !c.progress {
+		return
+	}
+	now := time.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lastTotal = total
+	if now.Sub(c.start) < c.s.cfg.ProgressDelay || (c.sent && now.Sub(c.last) < c.s.cfg.ProgressInterval) {
+		return
+	}
+	c.sent, c.last, c.lastPos = true, now, position
+	c.s.conn.Send(&protocol.Progress{Serial: c.Serial, Proc: c.Proc, Position: position, Total: total})
+}
+
+// finishProgress sends the final position == total message when any
+// progress message was sent.
+func (c *Call) finishProgress() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sent && c.lastPos != c.lastTotal {
+		c.lastPos = c.lastTotal
+		c.s.conn.Send(&protocol.Progress{Serial: c.Serial, Proc: c.Proc, Position: c.lastTotal, Total: c.lastTotal})
+	}
+}
+
+// Logf sends a log line to the library when verbose.
+func (c *Call) Logf(format string, args ...any) { c.s.Logf(format, args...) }
