@@ -1344,8 +1344,10 @@ func (h *Handle) KillSubprocess() (err error) {
 
 // AddDrive: add a disk image.
 //
-// Add the raw disk image `filename` as the next drive, read-write. The same as
-// `add_drive_opts` with no optional arguments.
+// Add the raw disk image `filename` as the next drive, read-write. In C this
+// is `add_drive_opts` with no optional arguments; in Python and Ruby
+// `add_drive` takes the optional arguments of `add_drive_opts`, as in
+// libguestfs.
 func (h *Handle) AddDrive(filename string) (err error) {
 	traceFn := func(t *tracer) {
 		t.str(filename)

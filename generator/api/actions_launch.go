@@ -27,9 +27,9 @@ var driveOptArgs = []OptArg{
 // driveActions add drives and create or inspect disk image files. They run
 // in the library.
 var driveActions = []Action{
-	{Name: "add_drive", Ret: Ret{Kind: RErr}, Args: []Arg{{String, "filename"}},
+	{Name: "add_drive", Ret: Ret{Kind: RErr}, Args: []Arg{{String, "filename"}}, BindingOptArgs: "add_drive_opts",
 		Shortdesc: "add a disk image",
-		Longdesc:  "Add the raw disk image `filename` as the next drive, read-write. The same as `add_drive_opts` with no optional arguments."},
+		Longdesc:  "Add the raw disk image `filename` as the next drive, read-write. In C this is `add_drive_opts` with no optional arguments; in Python and Ruby `add_drive` takes the optional arguments of `add_drive_opts`, as in libguestfs."},
 	{Name: "add_drive_opts", Ret: Ret{Kind: RErr}, Args: []Arg{{String, "filename"}}, OptArgs: driveOptArgs,
 		Shortdesc: "add a disk image with options",
 		Longdesc: "Add the disk image `filename` as the next drive; drives are `/dev/sda`, `/dev/sdb`, ... in the order they were added. `/dev/null` is a drive of size zero. The file is opened at `launch`. " +

@@ -115,6 +115,12 @@ type Action struct {
 	ProcNr int
 	// DeprecatedBy names the action to use instead, when deprecated.
 	DeprecatedBy string
+	// BindingOptArgs names an action with the same required arguments
+	// whose optional arguments this action takes in the Python and Ruby
+	// bindings, which then call that action. It is libguestfs's
+	// "once had no optargs": C keeps guestfs_add_drive(g, filename), while
+	// scripts call g.add_drive(filename, readonly=True).
+	BindingOptArgs string
 	// Shortdesc is a one-line summary.
 	Shortdesc string
 	// Longdesc is the full documentation, in Markdown.

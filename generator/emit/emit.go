@@ -85,3 +85,21 @@ type Buffer struct{ strings.Builder }
 func (b *Buffer) P(format string, args ...any) {
 	fmt.Fprintf(&b.Builder, format, args...)
 }
+
+// BindingView returns the action as the Python and Ruby bindings present
+// it, and the action their method calls: for an action with
+// BindingOptArgs, a copy carrying the other action's optional arguments,
+// and that other action.
+func BindingView(t *api.Table, a *api.Action) (view *api.Action, target *api.Action) {
+	if a.BindingOptArgs == "" {
+		return a, a
+	}
+	for i := range t.Actions {
+		if o := &t.Actions[i]; o.Name == a.BindingOptArgs {
+			v := *a
+			v.OptArgs = o.OptArgs
+			return &v, o
+		}
+	}
+	panic("emit: " + a.Name + ": BindingOptArgs names no action: " + a.BindingOptArgs)
+}

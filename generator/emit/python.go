@@ -564,7 +564,7 @@ class GuestFS(object):
         return r
 `)
 	for i := range t.Actions {
-		a := &t.Actions[i]
+		a, target := BindingView(t, &t.Actions[i])
 		b.P("\n    def %s(self", a.Name)
 		for _, p := range pyParams(a, false) {
 			b.P(", %s", p)
@@ -586,7 +586,7 @@ class GuestFS(object):
 		for _, o := range a.OptArgs {
 			args = append(args, o.Name)
 		}
-		call := "libguestfsmod." + a.Name + "(" + strings.Join(args, ", ") + ")"
+		call := "libguestfsmod." + target.Name + "(" + strings.Join(args, ", ") + ")"
 		if a.Ret.Kind == api.RHashtable {
 			b.P("        return self._maybe_dict(%s)\n", call)
 		} else {
@@ -654,7 +654,7 @@ EventCallback = Callable[[int, int, bytes, List[int]], object]
     def user_cancel(self) -> None: ...
 `)
 	for i := range t.Actions {
-		a := &t.Actions[i]
+		a, _ := BindingView(t, &t.Actions[i])
 		params := append([]string{"self"}, pyParams(a, true)...)
 		b.P("    def %s(%s) -> %s: ...\n", a.Name, strings.Join(params, ", "), pyRetType(a.Ret))
 	}

@@ -129,6 +129,9 @@ func rubyActionsC(t *api.Table) (string, error) {
 		rubyStruct(&b, &s)
 	}
 	for i := range t.Actions {
+		if t.Actions[i].BindingOptArgs != "" {
+			continue // its method is the target action's (see BindingView)
+		}
 		if err := rubyAction(&b, t, &t.Actions[i]); err != nil {
 			return "", err
 		}
@@ -145,12 +148,12 @@ func rubyActionsC(t *api.Table) (string, error) {
 	b.P("  /* every event */\n")
 	b.P("  rb_define_const (m_guestfs, \"EVENT_ALL\", ULL2NUM (UINT64_C (0x%x)));\n\n", api.EventAll)
 	for i := range t.Actions {
-		a := &t.Actions[i]
+		a, target := BindingView(t, &t.Actions[i])
 		arity := len(a.Args)
 		if len(a.OptArgs) > 0 {
 			arity = -1
 		}
-		b.P("  rb_define_method (c_guestfs, \"%s\", rbg_%s, %d);\n", a.Name, a.Name, arity)
+		b.P("  rb_define_method (c_guestfs, \"%s\", rbg_%s, %d);\n", a.Name, target.Name, arity)
 	}
 	b.P("}\n")
 	return b.String(), nil

@@ -613,12 +613,12 @@ class GuestFS(object):
         """
         return libguestfsmod.kill_subprocess(self._o)
 
-    def add_drive(self, filename):
+    def add_drive(self, filename, readonly=None, format=None, iface=None, name=None, label=None, protocol=None, server=None, username=None, secret=None, cachemode=None, discard=None, copyonread=None, blocksize=None):
         """add a disk image.
 
-        Add the raw disk image `filename` as the next drive, read-write. The same as `add_drive_opts` with no optional arguments.
+        Add the raw disk image `filename` as the next drive, read-write. In C this is `add_drive_opts` with no optional arguments; in Python and Ruby `add_drive` takes the optional arguments of `add_drive_opts`, as in libguestfs.
         """
-        return libguestfsmod.add_drive(self._o, filename)
+        return libguestfsmod.add_drive_opts(self._o, filename, readonly, format, iface, name, label, protocol, server, username, secret, cachemode, discard, copyonread, blocksize)
 
     def add_drive_opts(self, filename, readonly=None, format=None, iface=None, name=None, label=None, protocol=None, server=None, username=None, secret=None, cachemode=None, discard=None, copyonread=None, blocksize=None):
         """add a disk image with options.

@@ -118,6 +118,22 @@ class TestDaemon(unittest.TestCase):
         with open(self.img, "rb") as f:
             self.assertEqual(f.read(7), b"\0" * 7)
 
+    def test_add_drive_takes_optargs(self):
+        # libguestfs scripts call add_drive with optional arguments.
+        g = self.g
+        with open(self.img, "wb") as f:
+            f.truncate(4 * 1024 * 1024)
+        g.add_drive(self.img, readonly=True, format="raw")
+        g.launch()
+        g.pwrite_device("/dev/sda", b"overlay", 0)
+        g.close()
+        with open(self.img, "rb") as f:
+            self.assertEqual(f.read(7), b"\0" * 7)
+        g2 = guestfs.GuestFS()
+        with self.assertRaises(TypeError):
+            g2.add_drive(self.img, no_such_option=1)
+        g2.close()
+
     def test_progress_events(self):
         g = self.g
         g.launch()

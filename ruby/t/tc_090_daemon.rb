@@ -76,6 +76,19 @@ class TestDaemon < Minitest::Test
     check_image(@img, true, parts)
   end
 
+  def test_add_drive_takes_optargs
+    # libguestfs scripts call add_drive with optional arguments.
+    File.binwrite(@img, "\0" * (4 * 1024 * 1024))
+    @g.add_drive(@img, readonly: true, format: 'raw')
+    @g.launch
+    @g.pwrite_device('/dev/sda', 'overlay', 0)
+    @g.close
+    assert_equal "\0" * 7, File.binread(@img, 7)
+    g2 = Guestfs::Guestfs.new
+    assert_raises(ArgumentError) { g2.add_drive(@img, no_such_option: 1) }
+    g2.close
+  end
+
   def test_errno_from_daemon
     @g.add_drive_scratch(8 * 1024 * 1024)
     @g.launch

@@ -3760,49 +3760,6 @@ rbg_kill_subprocess (VALUE self)
   return Qnil;
 }
 
-/* add_drive */
-struct rbga_add_drive {
-  const char *filename;
-  int r;
-};
-
-static void
-rbgf_add_drive (struct rbg_call *c)
-{
-  struct rbga_add_drive *a = c->data;
-  a->r = guestfs_add_drive (c->g, a->filename);
-  if (a->r == -1)
-    rbg_call_failed (c);
-}
-
-/*
- * call-seq:
- *   g.add_drive(filename) -> nil
- *
- * add a disk image
- *
- * Add the raw disk image <tt>filename</tt> as the next drive, read-write.
- * The same as <tt>add_drive_opts</tt> with no optional arguments.
- */
-static VALUE
-rbg_add_drive (VALUE self, VALUE filenamev)
-{
-  struct rbga_add_drive a;
-  struct rbg_call c;
-  VALUE keep = rb_ary_new ();
-
-  memset (&a, 0, sizeof a);
-  a.filename = rbg_cstr (filenamev, keep, "add_drive: filename");
-
-  rbg_call_init (&c, self, "add_drive", rbgf_add_drive, &a);
-  rbg_call_run (&c);
-  RB_GC_GUARD (keep);
-  if (rbg_call_check (&c)) {
-    rbg_call_raise (&c);
-  }
-  return Qnil;
-}
-
 /* add_drive_opts */
 struct rbga_add_drive_opts {
   const char *filename;
@@ -6080,7 +6037,7 @@ rbg_init_actions (void)
   rb_define_method (c_guestfs, "launch", rbg_launch, 0);
   rb_define_method (c_guestfs, "shutdown", rbg_shutdown, 0);
   rb_define_method (c_guestfs, "kill_subprocess", rbg_kill_subprocess, 0);
-  rb_define_method (c_guestfs, "add_drive", rbg_add_drive, 1);
+  rb_define_method (c_guestfs, "add_drive", rbg_add_drive_opts, -1);
   rb_define_method (c_guestfs, "add_drive_opts", rbg_add_drive_opts, -1);
   rb_define_method (c_guestfs, "add_drive_ro", rbg_add_drive_ro, 1);
   rb_define_method (c_guestfs, "add_cdrom", rbg_add_cdrom, 1);
