@@ -126,14 +126,28 @@ class TestDaemon < Minitest::Test
   # bounded (5 s): a process-directed signal does not always reach the
   # binding's unblocking function (reported to the lead), and then the
   # Interrupt comes when the action ends instead of cancelling it.
+  # A real SIGINT (the terminal's Ctrl-C) while the main thread waits
+  # inside a long call cancels it. The action would run for 600 s; the
+  # watchdog only keeps a broken build from hanging the suite, and the test
+  # fails if it had to act.
   def test_sigint_during_progress
     @g.launch
-    t = Thread.new do
-      sleep 0.5
+    started = Queue.new
+    @g.set_event_callback(Guestfs::EVENT_PROGRESS) { started << true if started.empty? }
+    killer = Thread.new do
+      started.pop
       Process.kill(:INT, Process.pid)
     end
-    assert_raises(Interrupt) { @g.debug('progress', ['5']) }
-    t.join
+    watchdog_fired = false
+    watchdog = Thread.new do
+      sleep 120
+      watchdog_fired = true
+      @g.user_cancel
+    end
+    assert_raises(Interrupt) { @g.debug('progress', ['600']) }
+    watchdog.kill
+    killer.join
+    refute watchdog_fired, 'SIGINT did not cancel the call'
     assert_equal [], @g.list_devices
   end
 end
