@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -115,6 +116,10 @@ func run() int {
 		srv.Logf("guestfsd started, pid %d, memsize %d MiB, append %q", os.Getpid(), *memsize, *appendArg)
 	})
 	err = srv.Serve()
+	// The server polls sock's descriptor; without this, the garbage
+	// collector may finalize sock (closing the descriptor) once FileConn
+	// has duplicated it, and the poll then fails with POLLNVAL.
+	runtime.KeepAlive(sock)
 	switch {
 	case err == nil, errors.Is(err, server.ErrShutdown), errors.Is(err, io.EOF):
 		return 0
