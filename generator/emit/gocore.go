@@ -209,19 +209,25 @@ func traceResult(r api.Ret) string {
 	panic("unknown return kind")
 }
 
-func goCoreMethod(b *Buffer, a *api.Action) {
-	var params []string
+// goSignature returns the Go parameter and result lists of an action's
+// method in core (the public method and its daemon stub share them).
+func goSignature(a *api.Action) (params []string, results string) {
 	for _, arg := range a.Args {
 		params = append(params, goName(arg.Name)+" "+GoArgType(arg.Kind))
 	}
 	if len(a.OptArgs) > 0 {
 		params = append(params, "opts *"+OptsType(a))
 	}
-	ret := GoRetType(a.Ret)
-	results := "err error"
-	if ret != "" {
+	results = "err error"
+	if ret := GoRetType(a.Ret); ret != "" {
 		results = "r " + ret + ", err error"
 	}
+	return params, results
+}
+
+func goCoreMethod(b *Buffer, a *api.Action) {
+	params, results := goSignature(a)
+	ret := GoRetType(a.Ret)
 	b.P("// %s: %s.\n//\n", Camel(a.Name), a.Shortdesc)
 	for _, line := range strings.Split(wrap(a.Longdesc, 76), "\n") {
 		b.P("// %s\n", line)
@@ -301,18 +307,8 @@ func goClientStub(b *Buffer, a *api.Action) {
 		b.P("\t%s %s %s\n", f[0], f[1], f[2])
 	}
 	b.P("}\n\n")
-	var params []string
-	for _, arg := range a.Args {
-		params = append(params, goName(arg.Name)+" "+GoArgType(arg.Kind))
-	}
-	if len(a.OptArgs) > 0 {
-		params = append(params, "opts *"+OptsType(a))
-	}
+	params, results := goSignature(a)
 	ret := GoRetType(a.Ret)
-	results := "err error"
-	if ret != "" {
-		results = "r " + ret + ", err error"
-	}
 	b.P("// %s sends %s to the daemon.\n", implName(a), a.Name)
 	b.P("func (h *Handle) %s(%s) (%s) {\n", implName(a), strings.Join(params, ", "), results)
 	b.P("\targs := &%s{\n", at)
