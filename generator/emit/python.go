@@ -68,11 +68,16 @@ func pyActionsC(t *api.Table) string {
 		}
 	}
 	for i := range t.Actions {
-		pyActionC(&b, &t.Actions[i])
+		if t.Actions[i].BindingOptArgs == "" { // else the front calls the target's function
+			pyActionC(&b, &t.Actions[i])
+		}
 	}
 	b.P("/* The module's action functions, added to libguestfsmod at import. */\n")
 	b.P("PyMethodDef guestfs_int_py_action_methods[] = {\n")
 	for _, a := range t.Actions {
+		if a.BindingOptArgs != "" {
+			continue
+		}
 		b.P("  { %q, py_%s, METH_VARARGS,\n    %s },\n", a.Name, a.Name, cString(a.Name+": "+a.Shortdesc))
 	}
 	b.P("  { NULL, NULL, 0, NULL }\n};\n")

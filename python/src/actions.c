@@ -2999,40 +2999,6 @@ py_kill_subprocess (PyObject *self, PyObject *args)
   return py_r;
 }
 
-/* add_drive: add a disk image */
-static PyObject *
-py_add_drive (PyObject *self, PyObject *args)
-{
-  PyObject *py_h;
-  guestfs_int_py_call call;
-  guestfs_h *g;
-  PyObject *py_r = NULL;
-  const char *a_filename;
-  int r;
-
-  (void) self;
-  if (!PyArg_ParseTuple (args, "O!s:add_drive",
-                         &guestfs_int_py_handle_type, &py_h, &a_filename))
-    return NULL;
-
-  g = guestfs_int_py_enter (py_h, &call);
-  if (g == NULL)
-    goto out;
-  Py_BEGIN_ALLOW_THREADS
-  r = guestfs_add_drive (g, a_filename);
-  if (r == -1)
-    guestfs_int_py_save_error (&call);
-  Py_END_ALLOW_THREADS
-  if (r == -1) {
-    py_r = guestfs_int_py_leave (&call, NULL);
-    goto out;
-  }
-  py_r = Py_NewRef (Py_None);
-  py_r = guestfs_int_py_leave (&call, py_r);
- out:
-  return py_r;
-}
-
 /* add_drive_opts: add a disk image with options */
 static PyObject *
 py_add_drive_opts (PyObject *self, PyObject *args)
@@ -4848,8 +4814,6 @@ PyMethodDef guestfs_int_py_action_methods[] = {
     "shutdown: flush the drives and stop the daemon" },
   { "kill_subprocess", py_kill_subprocess, METH_VARARGS,
     "kill_subprocess: stop the daemon" },
-  { "add_drive", py_add_drive, METH_VARARGS,
-    "add_drive: add a disk image" },
   { "add_drive_opts", py_add_drive_opts, METH_VARARGS,
     "add_drive_opts: add a disk image with options" },
   { "add_drive_ro", py_add_drive_ro, METH_VARARGS,
