@@ -14,15 +14,20 @@ VERSION    := 1.0.0
 
 export CGO_ENABLED := 1
 
+# `make` with no target builds everything, as `make all` does: the fragments
+# included below define targets of their own before `all:` is read, so the
+# goal is set here (tests/check-default-goal.sh checks it).
+.DEFAULT_GOAL := all
+
 # Fragments add their targets to these lists.
 ALL_TARGETS     := lib daemon
-TEST_TARGETS    := check-generated test-go test-c test-c-valgrind
+TEST_TARGETS    := check-generated check-default-goal test-go test-c test-c-valgrind
 INSTALL_TARGETS := install-lib install-daemon
 
 -include python/python.mk
 -include ruby/ruby.mk
 
-.PHONY: all deps lib daemon install-daemon demo generate check-generated test test-go test-c test-c-valgrind \
+.PHONY: all deps lib daemon install-daemon demo generate check-generated check-default-goal test test-go test-c test-c-valgrind \
 	install install-lib bench clean FORCE
 
 all: deps $(ALL_TARGETS)
@@ -79,6 +84,9 @@ generate:
 
 check-generated:
 	$(GO) run ./generator -check
+
+check-default-goal:
+	MAKE='$(MAKE)' tests/check-default-goal.sh $(CURDIR)/Makefile
 
 # ---- tests ----------------------------------------------------------------
 
