@@ -387,22 +387,23 @@ func rubyAction(b *Buffer, t *api.Table, a *api.Action) error {
 		}
 		b.P("};\n\n")
 		na := len(a.Args)
-		b.P("  if (argc < %d || argc > %d)\n", na, na+1)
-		b.P("    rb_raise (rb_eArgError, \"%s: wrong number of arguments (given %%d, expected %d or %d)\", argc);\n", n, na, na+1)
+		// Ruby's own message: "wrong number of arguments (given 3, expected 1..2)".
+		b.P("  rb_check_arity (argc, %d, %d);\n", na, na+1)
 		for i, arg := range a.Args {
 			b.P("  %sv = argv[%d];\n", arg.Name, i)
 		}
 		b.P("  if (argc == %d)\n    optargsv = argv[%d];\n", na+1, na)
-		b.P("  optargsv = rbg_optargs (optargsv, \"%s\", optnames, %d);\n", n, len(a.OptArgs))
+		b.P("  optargsv = rbg_optargs (optargsv, optnames, %d);\n", len(a.OptArgs))
 	}
+	// Every conversion is Ruby's own (see rbguestfs.h), so a wrong argument
+	// raises the TypeError, ArgumentError or RangeError a core method would.
 	b.P("\n  memset (&a, 0, sizeof a);\n")
 	for _, arg := range a.Args {
-		what := n + ": " + arg.Name
 		switch arg.Kind {
 		case api.OptString:
-			b.P("  a.%s = rbg_optcstr (%sv, keep, \"%s\");\n", arg.Name, arg.Name, what)
+			b.P("  a.%s = rbg_optcstr (%sv, keep);\n", arg.Name, arg.Name)
 		case api.StringList:
-			b.P("  a.%s = rbg_strlist (%sv, keep, \"%s\");\n", arg.Name, arg.Name, what)
+			b.P("  a.%s = rbg_strlist (%sv, keep);\n", arg.Name, arg.Name)
 		case api.Bool:
 			b.P("  a.%s = rbg_bool (%sv);\n", arg.Name, arg.Name)
 		case api.Int:
@@ -412,11 +413,10 @@ func rubyAction(b *Buffer, t *api.Table, a *api.Action) error {
 		case api.BufferIn:
 			b.P("  a.%s = rbg_buffer (%sv, keep, &a.%s_size);\n", arg.Name, arg.Name, arg.Name)
 		default:
-			b.P("  a.%s = rbg_cstr (%sv, keep, \"%s\");\n", arg.Name, arg.Name, what)
+			b.P("  a.%s = rbg_cstr (%sv, keep);\n", arg.Name, arg.Name)
 		}
 	}
 	for _, o := range a.OptArgs {
-		what := n + ": " + o.Name
 		b.P("  v = rbg_optarg (optargsv, \"%s\");\n  if (!NIL_P (v)) {\n", o.Name)
 		switch o.Kind {
 		case api.OBool:
@@ -426,9 +426,9 @@ func rubyAction(b *Buffer, t *api.Table, a *api.Action) error {
 		case api.OInt64:
 			b.P("    a.optargs.%s = NUM2LL (v);\n", o.Name)
 		case api.OString:
-			b.P("    a.optargs.%s = rbg_cstr (v, keep, \"%s\");\n", o.Name, what)
+			b.P("    a.optargs.%s = rbg_cstr (v, keep);\n", o.Name)
 		case api.OStringList:
-			b.P("    a.optargs.%s = (char *const *) rbg_strlist (v, keep, \"%s\");\n", o.Name, what)
+			b.P("    a.optargs.%s = (char *const *) rbg_strlist (v, keep);\n", o.Name)
 		default:
 			return fmt.Errorf("%s: unknown optional argument kind %d", n, o.Kind)
 		}

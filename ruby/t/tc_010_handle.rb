@@ -22,7 +22,7 @@ class TestHandle < Minitest::Test
 
   def test_unknown_option
     e = assert_raises(ArgumentError) { Guestfs::Guestfs.new(bogus: 1) }
-    assert_match(/unknown option :bogus/, e.message)
+    assert_equal 'unknown keyword: :bogus', e.message
     assert_raises(TypeError) { Guestfs::Guestfs.new(42) }
   end
 

@@ -60,7 +60,7 @@ class TestOptargs < Minitest::Test
 
   def test_unknown_key
     e = assert_raises(ArgumentError) { @g.internal_test_only_optargs(tset: 1) }
-    assert_match(/internal_test_only_optargs: unknown optional argument :tset/, e.message)
+    assert_equal 'unknown keyword: :tset', e.message
     assert_raises(ArgumentError) { @g.internal_test_only_optargs('bogus' => 1) }
     assert_raises(ArgumentError) { @g.internal_test_only_optargs(1 => 1) }
   end

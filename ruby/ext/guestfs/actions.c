@@ -917,7 +917,7 @@ rbg_set_path (VALUE self, VALUE searchpathv)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.searchpath = rbg_optcstr (searchpathv, keep, "set_path: searchpath");
+  a.searchpath = rbg_optcstr (searchpathv, keep);
 
   rbg_call_init (&c, self, "set_path", rbgf_set_path, &a);
   rbg_call_run (&c);
@@ -1014,7 +1014,7 @@ rbg_set_hv (VALUE self, VALUE hvv)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.hv = rbg_cstr (hvv, keep, "set_hv: hv");
+  a.hv = rbg_cstr (hvv, keep);
 
   rbg_call_init (&c, self, "set_hv", rbgf_set_hv, &a);
   rbg_call_run (&c);
@@ -1104,7 +1104,7 @@ rbg_set_identifier (VALUE self, VALUE identifierv)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.identifier = rbg_cstr (identifierv, keep, "set_identifier: identifier");
+  a.identifier = rbg_cstr (identifierv, keep);
 
   rbg_call_init (&c, self, "set_identifier", rbgf_set_identifier, &a);
   rbg_call_run (&c);
@@ -1199,7 +1199,7 @@ rbg_set_program (VALUE self, VALUE programv)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.program = rbg_cstr (programv, keep, "set_program: program");
+  a.program = rbg_cstr (programv, keep);
 
   rbg_call_init (&c, self, "set_program", rbgf_set_program, &a);
   rbg_call_run (&c);
@@ -1295,7 +1295,7 @@ rbg_set_tmpdir (VALUE self, VALUE tmpdirv)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.tmpdir = rbg_optcstr (tmpdirv, keep, "set_tmpdir: tmpdir");
+  a.tmpdir = rbg_optcstr (tmpdirv, keep);
 
   rbg_call_init (&c, self, "set_tmpdir", rbgf_set_tmpdir, &a);
   rbg_call_run (&c);
@@ -1384,7 +1384,7 @@ rbg_set_cachedir (VALUE self, VALUE cachedirv)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.cachedir = rbg_optcstr (cachedirv, keep, "set_cachedir: cachedir");
+  a.cachedir = rbg_optcstr (cachedirv, keep);
 
   rbg_call_init (&c, self, "set_cachedir", rbgf_set_cachedir, &a);
   rbg_call_run (&c);
@@ -1472,7 +1472,7 @@ rbg_set_append (VALUE self, VALUE appendv)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.append = rbg_optcstr (appendv, keep, "set_append: append");
+  a.append = rbg_optcstr (appendv, keep);
 
   rbg_call_init (&c, self, "set_append", rbgf_set_append, &a);
   rbg_call_run (&c);
@@ -1570,7 +1570,7 @@ rbg_set_backend (VALUE self, VALUE backendv)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.backend = rbg_cstr (backendv, keep, "set_backend: backend");
+  a.backend = rbg_cstr (backendv, keep);
 
   rbg_call_init (&c, self, "set_backend", rbgf_set_backend, &a);
   rbg_call_run (&c);
@@ -1962,7 +1962,7 @@ rbg_parse_environment_list (VALUE self, VALUE environmentv)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.environment = rbg_strlist (environmentv, keep, "parse_environment_list: environment");
+  a.environment = rbg_strlist (environmentv, keep);
 
   rbg_call_init (&c, self, "parse_environment_list", rbgf_parse_environment_list, &a);
   rbg_call_run (&c);
@@ -2034,8 +2034,7 @@ rbg_internal_test (int argc, VALUE *argv, VALUE self)
   VALUE optargsv = Qnil, v;
   static const char *const optnames[] = {"obool", "oint", "oint64", "ostring", "ostringlist"};
 
-  if (argc < 9 || argc > 10)
-    rb_raise (rb_eArgError, "internal_test: wrong number of arguments (given %d, expected 9 or 10)", argc);
+  rb_check_arity (argc, 9, 10);
   strv = argv[0];
   optstrv = argv[1];
   strlistv = argv[2];
@@ -2047,17 +2046,17 @@ rbg_internal_test (int argc, VALUE *argv, VALUE self)
   bufferinv = argv[8];
   if (argc == 10)
     optargsv = argv[9];
-  optargsv = rbg_optargs (optargsv, "internal_test", optnames, 5);
+  optargsv = rbg_optargs (optargsv, optnames, 5);
 
   memset (&a, 0, sizeof a);
-  a.str = rbg_cstr (strv, keep, "internal_test: str");
-  a.optstr = rbg_optcstr (optstrv, keep, "internal_test: optstr");
-  a.strlist = rbg_strlist (strlistv, keep, "internal_test: strlist");
+  a.str = rbg_cstr (strv, keep);
+  a.optstr = rbg_optcstr (optstrv, keep);
+  a.strlist = rbg_strlist (strlistv, keep);
   a.b = rbg_bool (bv);
   a.integer = NUM2INT (integerv);
   a.integer64 = NUM2LL (integer64v);
-  a.filein = rbg_cstr (fileinv, keep, "internal_test: filein");
-  a.fileout = rbg_cstr (fileoutv, keep, "internal_test: fileout");
+  a.filein = rbg_cstr (fileinv, keep);
+  a.fileout = rbg_cstr (fileoutv, keep);
   a.bufferin = rbg_buffer (bufferinv, keep, &a.bufferin_size);
   v = rbg_optarg (optargsv, "obool");
   if (!NIL_P (v)) {
@@ -2076,12 +2075,12 @@ rbg_internal_test (int argc, VALUE *argv, VALUE self)
   }
   v = rbg_optarg (optargsv, "ostring");
   if (!NIL_P (v)) {
-    a.optargs.ostring = rbg_cstr (v, keep, "internal_test: ostring");
+    a.optargs.ostring = rbg_cstr (v, keep);
     a.optargs.bitmask |= GUESTFS_INTERNAL_TEST_OSTRING_BITMASK;
   }
   v = rbg_optarg (optargsv, "ostringlist");
   if (!NIL_P (v)) {
-    a.optargs.ostringlist = (char *const *) rbg_strlist (v, keep, "internal_test: ostringlist");
+    a.optargs.ostringlist = (char *const *) rbg_strlist (v, keep);
     a.optargs.bitmask |= GUESTFS_INTERNAL_TEST_OSTRINGLIST_BITMASK;
   }
 
@@ -2131,11 +2130,10 @@ rbg_internal_test_only_optargs (int argc, VALUE *argv, VALUE self)
   VALUE optargsv = Qnil, v;
   static const char *const optnames[] = {"test"};
 
-  if (argc < 0 || argc > 1)
-    rb_raise (rb_eArgError, "internal_test_only_optargs: wrong number of arguments (given %d, expected 0 or 1)", argc);
+  rb_check_arity (argc, 0, 1);
   if (argc == 1)
     optargsv = argv[0];
-  optargsv = rbg_optargs (optargsv, "internal_test_only_optargs", optnames, 1);
+  optargsv = rbg_optargs (optargsv, optnames, 1);
 
   memset (&a, 0, sizeof a);
   v = rbg_optarg (optargsv, "test");
@@ -2198,11 +2196,10 @@ rbg_internal_test_63_optargs (int argc, VALUE *argv, VALUE self)
   VALUE optargsv = Qnil, v;
   static const char *const optnames[] = {"opt1", "opt2", "opt3", "opt4", "opt5", "opt6", "opt7", "opt8", "opt9", "opt10", "opt11", "opt12", "opt13", "opt14", "opt15", "opt16", "opt17", "opt18", "opt19", "opt20", "opt21", "opt22", "opt23", "opt24", "opt25", "opt26", "opt27", "opt28", "opt29", "opt30", "opt31", "opt32", "opt33", "opt34", "opt35", "opt36", "opt37", "opt38", "opt39", "opt40", "opt41", "opt42", "opt43", "opt44", "opt45", "opt46", "opt47", "opt48", "opt49", "opt50", "opt51", "opt52", "opt53", "opt54", "opt55", "opt56", "opt57", "opt58", "opt59", "opt60", "opt61", "opt62", "opt63"};
 
-  if (argc < 0 || argc > 1)
-    rb_raise (rb_eArgError, "internal_test_63_optargs: wrong number of arguments (given %d, expected 0 or 1)", argc);
+  rb_check_arity (argc, 0, 1);
   if (argc == 1)
     optargsv = argv[0];
-  optargsv = rbg_optargs (optargsv, "internal_test_63_optargs", optnames, 63);
+  optargsv = rbg_optargs (optargsv, optnames, 63);
 
   memset (&a, 0, sizeof a);
   v = rbg_optarg (optargsv, "opt1");
@@ -2562,7 +2559,7 @@ rbg_internal_test_set_output (VALUE self, VALUE filenamev)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.filename = rbg_cstr (filenamev, keep, "internal_test_set_output: filename");
+  a.filename = rbg_cstr (filenamev, keep);
 
   rbg_call_init (&c, self, "internal_test_set_output", rbgf_internal_test_set_output, &a);
   rbg_call_run (&c);
@@ -2646,7 +2643,7 @@ rbg_internal_test_rint (VALUE self, VALUE valv)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.val = rbg_cstr (valv, keep, "internal_test_rint: val");
+  a.val = rbg_cstr (valv, keep);
 
   rbg_call_init (&c, self, "internal_test_rint", rbgf_internal_test_rint, &a);
   rbg_call_run (&c);
@@ -2730,7 +2727,7 @@ rbg_internal_test_rint64 (VALUE self, VALUE valv)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.val = rbg_cstr (valv, keep, "internal_test_rint64: val");
+  a.val = rbg_cstr (valv, keep);
 
   rbg_call_init (&c, self, "internal_test_rint64", rbgf_internal_test_rint64, &a);
   rbg_call_run (&c);
@@ -2814,7 +2811,7 @@ rbg_internal_test_rbool (VALUE self, VALUE valv)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.val = rbg_cstr (valv, keep, "internal_test_rbool: val");
+  a.val = rbg_cstr (valv, keep);
 
   rbg_call_init (&c, self, "internal_test_rbool", rbgf_internal_test_rbool, &a);
   rbg_call_run (&c);
@@ -2910,7 +2907,7 @@ rbg_internal_test_rconststring (VALUE self, VALUE valv)
   VALUE v;
 
   memset (&a, 0, sizeof a);
-  a.val = rbg_cstr (valv, keep, "internal_test_rconststring: val");
+  a.val = rbg_cstr (valv, keep);
 
   rbg_call_init (&c, self, "internal_test_rconststring", rbgf_internal_test_rconststring, &a);
   rbg_call_run (&c);
@@ -3016,7 +3013,7 @@ rbg_internal_test_rconstoptstring (VALUE self, VALUE valv)
   VALUE v;
 
   memset (&a, 0, sizeof a);
-  a.val = rbg_cstr (valv, keep, "internal_test_rconstoptstring: val");
+  a.val = rbg_cstr (valv, keep);
 
   rbg_call_init (&c, self, "internal_test_rconstoptstring", rbgf_internal_test_rconstoptstring, &a);
   rbg_call_run (&c);
@@ -3118,7 +3115,7 @@ rbg_internal_test_rstring (VALUE self, VALUE valv)
   VALUE v;
 
   memset (&a, 0, sizeof a);
-  a.val = rbg_cstr (valv, keep, "internal_test_rstring: val");
+  a.val = rbg_cstr (valv, keep);
 
   rbg_call_init (&c, self, "internal_test_rstring", rbgf_internal_test_rstring, &a);
   rbg_call_run (&c);
@@ -3211,7 +3208,7 @@ rbg_internal_test_rstringlist (VALUE self, VALUE valv)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.val = rbg_cstr (valv, keep, "internal_test_rstringlist: val");
+  a.val = rbg_cstr (valv, keep);
 
   rbg_call_init (&c, self, "internal_test_rstringlist", rbgf_internal_test_rstringlist, &a);
   rbg_call_run (&c);
@@ -3299,7 +3296,7 @@ rbg_internal_test_rstruct (VALUE self, VALUE valv)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.val = rbg_cstr (valv, keep, "internal_test_rstruct: val");
+  a.val = rbg_cstr (valv, keep);
 
   rbg_call_init (&c, self, "internal_test_rstruct", rbgf_internal_test_rstruct, &a);
   rbg_call_run (&c);
@@ -3387,7 +3384,7 @@ rbg_internal_test_rstructlist (VALUE self, VALUE valv)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.val = rbg_cstr (valv, keep, "internal_test_rstructlist: val");
+  a.val = rbg_cstr (valv, keep);
 
   rbg_call_init (&c, self, "internal_test_rstructlist", rbgf_internal_test_rstructlist, &a);
   rbg_call_run (&c);
@@ -3475,7 +3472,7 @@ rbg_internal_test_rhashtable (VALUE self, VALUE valv)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.val = rbg_cstr (valv, keep, "internal_test_rhashtable: val");
+  a.val = rbg_cstr (valv, keep);
 
   rbg_call_init (&c, self, "internal_test_rhashtable", rbgf_internal_test_rhashtable, &a);
   rbg_call_run (&c);
@@ -3565,7 +3562,7 @@ rbg_internal_test_rbufferout (VALUE self, VALUE valv)
   VALUE v;
 
   memset (&a, 0, sizeof a);
-  a.val = rbg_cstr (valv, keep, "internal_test_rbufferout: val");
+  a.val = rbg_cstr (valv, keep);
 
   rbg_call_init (&c, self, "internal_test_rbufferout", rbgf_internal_test_rbufferout, &a);
   rbg_call_run (&c);
@@ -3815,15 +3812,14 @@ rbg_add_drive_opts (int argc, VALUE *argv, VALUE self)
   VALUE optargsv = Qnil, v;
   static const char *const optnames[] = {"readonly", "format", "iface", "name", "label", "protocol", "server", "username", "secret", "cachemode", "discard", "copyonread", "blocksize"};
 
-  if (argc < 1 || argc > 2)
-    rb_raise (rb_eArgError, "add_drive_opts: wrong number of arguments (given %d, expected 1 or 2)", argc);
+  rb_check_arity (argc, 1, 2);
   filenamev = argv[0];
   if (argc == 2)
     optargsv = argv[1];
-  optargsv = rbg_optargs (optargsv, "add_drive_opts", optnames, 13);
+  optargsv = rbg_optargs (optargsv, optnames, 13);
 
   memset (&a, 0, sizeof a);
-  a.filename = rbg_cstr (filenamev, keep, "add_drive_opts: filename");
+  a.filename = rbg_cstr (filenamev, keep);
   v = rbg_optarg (optargsv, "readonly");
   if (!NIL_P (v)) {
     a.optargs.readonly = rbg_bool (v);
@@ -3831,52 +3827,52 @@ rbg_add_drive_opts (int argc, VALUE *argv, VALUE self)
   }
   v = rbg_optarg (optargsv, "format");
   if (!NIL_P (v)) {
-    a.optargs.format = rbg_cstr (v, keep, "add_drive_opts: format");
+    a.optargs.format = rbg_cstr (v, keep);
     a.optargs.bitmask |= GUESTFS_ADD_DRIVE_OPTS_FORMAT_BITMASK;
   }
   v = rbg_optarg (optargsv, "iface");
   if (!NIL_P (v)) {
-    a.optargs.iface = rbg_cstr (v, keep, "add_drive_opts: iface");
+    a.optargs.iface = rbg_cstr (v, keep);
     a.optargs.bitmask |= GUESTFS_ADD_DRIVE_OPTS_IFACE_BITMASK;
   }
   v = rbg_optarg (optargsv, "name");
   if (!NIL_P (v)) {
-    a.optargs.name = rbg_cstr (v, keep, "add_drive_opts: name");
+    a.optargs.name = rbg_cstr (v, keep);
     a.optargs.bitmask |= GUESTFS_ADD_DRIVE_OPTS_NAME_BITMASK;
   }
   v = rbg_optarg (optargsv, "label");
   if (!NIL_P (v)) {
-    a.optargs.label = rbg_cstr (v, keep, "add_drive_opts: label");
+    a.optargs.label = rbg_cstr (v, keep);
     a.optargs.bitmask |= GUESTFS_ADD_DRIVE_OPTS_LABEL_BITMASK;
   }
   v = rbg_optarg (optargsv, "protocol");
   if (!NIL_P (v)) {
-    a.optargs.protocol = rbg_cstr (v, keep, "add_drive_opts: protocol");
+    a.optargs.protocol = rbg_cstr (v, keep);
     a.optargs.bitmask |= GUESTFS_ADD_DRIVE_OPTS_PROTOCOL_BITMASK;
   }
   v = rbg_optarg (optargsv, "server");
   if (!NIL_P (v)) {
-    a.optargs.server = (char *const *) rbg_strlist (v, keep, "add_drive_opts: server");
+    a.optargs.server = (char *const *) rbg_strlist (v, keep);
     a.optargs.bitmask |= GUESTFS_ADD_DRIVE_OPTS_SERVER_BITMASK;
   }
   v = rbg_optarg (optargsv, "username");
   if (!NIL_P (v)) {
-    a.optargs.username = rbg_cstr (v, keep, "add_drive_opts: username");
+    a.optargs.username = rbg_cstr (v, keep);
     a.optargs.bitmask |= GUESTFS_ADD_DRIVE_OPTS_USERNAME_BITMASK;
   }
   v = rbg_optarg (optargsv, "secret");
   if (!NIL_P (v)) {
-    a.optargs.secret = rbg_cstr (v, keep, "add_drive_opts: secret");
+    a.optargs.secret = rbg_cstr (v, keep);
     a.optargs.bitmask |= GUESTFS_ADD_DRIVE_OPTS_SECRET_BITMASK;
   }
   v = rbg_optarg (optargsv, "cachemode");
   if (!NIL_P (v)) {
-    a.optargs.cachemode = rbg_cstr (v, keep, "add_drive_opts: cachemode");
+    a.optargs.cachemode = rbg_cstr (v, keep);
     a.optargs.bitmask |= GUESTFS_ADD_DRIVE_OPTS_CACHEMODE_BITMASK;
   }
   v = rbg_optarg (optargsv, "discard");
   if (!NIL_P (v)) {
-    a.optargs.discard = rbg_cstr (v, keep, "add_drive_opts: discard");
+    a.optargs.discard = rbg_cstr (v, keep);
     a.optargs.bitmask |= GUESTFS_ADD_DRIVE_OPTS_DISCARD_BITMASK;
   }
   v = rbg_optarg (optargsv, "copyonread");
@@ -3930,7 +3926,7 @@ rbg_add_drive_ro (VALUE self, VALUE filenamev)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.filename = rbg_cstr (filenamev, keep, "add_drive_ro: filename");
+  a.filename = rbg_cstr (filenamev, keep);
 
   rbg_call_init (&c, self, "add_drive_ro", rbgf_add_drive_ro, &a);
   rbg_call_run (&c);
@@ -3974,7 +3970,7 @@ rbg_add_cdrom (VALUE self, VALUE filenamev)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.filename = rbg_cstr (filenamev, keep, "add_cdrom: filename");
+  a.filename = rbg_cstr (filenamev, keep);
 
   rbg_call_init (&c, self, "add_cdrom", rbgf_add_cdrom, &a);
   rbg_call_run (&c);
@@ -4024,23 +4020,22 @@ rbg_add_drive_scratch (int argc, VALUE *argv, VALUE self)
   VALUE optargsv = Qnil, v;
   static const char *const optnames[] = {"name", "label", "blocksize"};
 
-  if (argc < 1 || argc > 2)
-    rb_raise (rb_eArgError, "add_drive_scratch: wrong number of arguments (given %d, expected 1 or 2)", argc);
+  rb_check_arity (argc, 1, 2);
   sizev = argv[0];
   if (argc == 2)
     optargsv = argv[1];
-  optargsv = rbg_optargs (optargsv, "add_drive_scratch", optnames, 3);
+  optargsv = rbg_optargs (optargsv, optnames, 3);
 
   memset (&a, 0, sizeof a);
   a.size = NUM2LL (sizev);
   v = rbg_optarg (optargsv, "name");
   if (!NIL_P (v)) {
-    a.optargs.name = rbg_cstr (v, keep, "add_drive_scratch: name");
+    a.optargs.name = rbg_cstr (v, keep);
     a.optargs.bitmask |= GUESTFS_ADD_DRIVE_SCRATCH_NAME_BITMASK;
   }
   v = rbg_optarg (optargsv, "label");
   if (!NIL_P (v)) {
-    a.optargs.label = rbg_cstr (v, keep, "add_drive_scratch: label");
+    a.optargs.label = rbg_cstr (v, keep);
     a.optargs.bitmask |= GUESTFS_ADD_DRIVE_SCRATCH_LABEL_BITMASK;
   }
   v = rbg_optarg (optargsv, "blocksize");
@@ -4107,37 +4102,36 @@ rbg_disk_create (int argc, VALUE *argv, VALUE self)
   VALUE optargsv = Qnil, v;
   static const char *const optnames[] = {"backingfile", "backingformat", "preallocation", "compat", "clustersize"};
 
-  if (argc < 3 || argc > 4)
-    rb_raise (rb_eArgError, "disk_create: wrong number of arguments (given %d, expected 3 or 4)", argc);
+  rb_check_arity (argc, 3, 4);
   filenamev = argv[0];
   formatv = argv[1];
   sizev = argv[2];
   if (argc == 4)
     optargsv = argv[3];
-  optargsv = rbg_optargs (optargsv, "disk_create", optnames, 5);
+  optargsv = rbg_optargs (optargsv, optnames, 5);
 
   memset (&a, 0, sizeof a);
-  a.filename = rbg_cstr (filenamev, keep, "disk_create: filename");
-  a.format = rbg_cstr (formatv, keep, "disk_create: format");
+  a.filename = rbg_cstr (filenamev, keep);
+  a.format = rbg_cstr (formatv, keep);
   a.size = NUM2LL (sizev);
   v = rbg_optarg (optargsv, "backingfile");
   if (!NIL_P (v)) {
-    a.optargs.backingfile = rbg_cstr (v, keep, "disk_create: backingfile");
+    a.optargs.backingfile = rbg_cstr (v, keep);
     a.optargs.bitmask |= GUESTFS_DISK_CREATE_BACKINGFILE_BITMASK;
   }
   v = rbg_optarg (optargsv, "backingformat");
   if (!NIL_P (v)) {
-    a.optargs.backingformat = rbg_cstr (v, keep, "disk_create: backingformat");
+    a.optargs.backingformat = rbg_cstr (v, keep);
     a.optargs.bitmask |= GUESTFS_DISK_CREATE_BACKINGFORMAT_BITMASK;
   }
   v = rbg_optarg (optargsv, "preallocation");
   if (!NIL_P (v)) {
-    a.optargs.preallocation = rbg_cstr (v, keep, "disk_create: preallocation");
+    a.optargs.preallocation = rbg_cstr (v, keep);
     a.optargs.bitmask |= GUESTFS_DISK_CREATE_PREALLOCATION_BITMASK;
   }
   v = rbg_optarg (optargsv, "compat");
   if (!NIL_P (v)) {
-    a.optargs.compat = rbg_cstr (v, keep, "disk_create: compat");
+    a.optargs.compat = rbg_cstr (v, keep);
     a.optargs.bitmask |= GUESTFS_DISK_CREATE_COMPAT_BITMASK;
   }
   v = rbg_optarg (optargsv, "clustersize");
@@ -4189,7 +4183,7 @@ rbg_disk_format (VALUE self, VALUE filenamev)
   VALUE v;
 
   memset (&a, 0, sizeof a);
-  a.filename = rbg_cstr (filenamev, keep, "disk_format: filename");
+  a.filename = rbg_cstr (filenamev, keep);
 
   rbg_call_init (&c, self, "disk_format", rbgf_disk_format, &a);
   rbg_call_run (&c);
@@ -4237,7 +4231,7 @@ rbg_disk_virtual_size (VALUE self, VALUE filenamev)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.filename = rbg_cstr (filenamev, keep, "disk_virtual_size: filename");
+  a.filename = rbg_cstr (filenamev, keep);
 
   rbg_call_init (&c, self, "disk_virtual_size", rbgf_disk_virtual_size, &a);
   rbg_call_run (&c);
@@ -4281,7 +4275,7 @@ rbg_disk_has_backing_file (VALUE self, VALUE filenamev)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.filename = rbg_cstr (filenamev, keep, "disk_has_backing_file: filename");
+  a.filename = rbg_cstr (filenamev, keep);
 
   rbg_call_init (&c, self, "disk_has_backing_file", rbgf_disk_has_backing_file, &a);
   rbg_call_run (&c);
@@ -4329,7 +4323,7 @@ rbg_canonical_device_name (VALUE self, VALUE devicev)
   VALUE v;
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "canonical_device_name: device");
+  a.device = rbg_cstr (devicev, keep);
 
   rbg_call_init (&c, self, "canonical_device_name", rbgf_canonical_device_name, &a);
   rbg_call_run (&c);
@@ -4425,8 +4419,8 @@ rbg_debug (VALUE self, VALUE subcmdv, VALUE extraargsv)
   VALUE v;
 
   memset (&a, 0, sizeof a);
-  a.subcmd = rbg_cstr (subcmdv, keep, "debug: subcmd");
-  a.extraargs = rbg_strlist (extraargsv, keep, "debug: extraargs");
+  a.subcmd = rbg_cstr (subcmdv, keep);
+  a.extraargs = rbg_strlist (extraargsv, keep);
 
   rbg_call_init (&c, self, "debug", rbgf_debug, &a);
   rbg_call_run (&c);
@@ -4560,7 +4554,7 @@ rbg_device_index (VALUE self, VALUE devicev)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "device_index: device");
+  a.device = rbg_cstr (devicev, keep);
 
   rbg_call_init (&c, self, "device_index", rbgf_device_index, &a);
   rbg_call_run (&c);
@@ -4602,7 +4596,7 @@ rbg_blockdev_getsize64 (VALUE self, VALUE devicev)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "blockdev_getsize64: device");
+  a.device = rbg_cstr (devicev, keep);
 
   rbg_call_init (&c, self, "blockdev_getsize64", rbgf_blockdev_getsize64, &a);
   rbg_call_run (&c);
@@ -4644,7 +4638,7 @@ rbg_blockdev_getss (VALUE self, VALUE devicev)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "blockdev_getss: device");
+  a.device = rbg_cstr (devicev, keep);
 
   rbg_call_init (&c, self, "blockdev_getss", rbgf_blockdev_getss, &a);
   rbg_call_run (&c);
@@ -4687,7 +4681,7 @@ rbg_blockdev_getsz (VALUE self, VALUE devicev)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "blockdev_getsz: device");
+  a.device = rbg_cstr (devicev, keep);
 
   rbg_call_init (&c, self, "blockdev_getsz", rbgf_blockdev_getsz, &a);
   rbg_call_run (&c);
@@ -4729,7 +4723,7 @@ rbg_blockdev_getbsz (VALUE self, VALUE devicev)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "blockdev_getbsz: device");
+  a.device = rbg_cstr (devicev, keep);
 
   rbg_call_init (&c, self, "blockdev_getbsz", rbgf_blockdev_getbsz, &a);
   rbg_call_run (&c);
@@ -4772,7 +4766,7 @@ rbg_blockdev_getro (VALUE self, VALUE devicev)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "blockdev_getro: device");
+  a.device = rbg_cstr (devicev, keep);
 
   rbg_call_init (&c, self, "blockdev_getro", rbgf_blockdev_getro, &a);
   rbg_call_run (&c);
@@ -4817,7 +4811,7 @@ rbg_blockdev_setro (VALUE self, VALUE devicev)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "blockdev_setro: device");
+  a.device = rbg_cstr (devicev, keep);
 
   rbg_call_init (&c, self, "blockdev_setro", rbgf_blockdev_setro, &a);
   rbg_call_run (&c);
@@ -4859,7 +4853,7 @@ rbg_blockdev_setrw (VALUE self, VALUE devicev)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "blockdev_setrw: device");
+  a.device = rbg_cstr (devicev, keep);
 
   rbg_call_init (&c, self, "blockdev_setrw", rbgf_blockdev_setrw, &a);
   rbg_call_run (&c);
@@ -4901,7 +4895,7 @@ rbg_blockdev_flushbufs (VALUE self, VALUE devicev)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "blockdev_flushbufs: device");
+  a.device = rbg_cstr (devicev, keep);
 
   rbg_call_init (&c, self, "blockdev_flushbufs", rbgf_blockdev_flushbufs, &a);
   rbg_call_run (&c);
@@ -4944,7 +4938,7 @@ rbg_zero (VALUE self, VALUE devicev)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "zero: device");
+  a.device = rbg_cstr (devicev, keep);
 
   rbg_call_init (&c, self, "zero", rbgf_zero, &a);
   rbg_call_run (&c);
@@ -4988,7 +4982,7 @@ rbg_zero_device (VALUE self, VALUE devicev)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "zero_device: device");
+  a.device = rbg_cstr (devicev, keep);
 
   rbg_call_init (&c, self, "zero_device", rbgf_zero_device, &a);
   rbg_call_run (&c);
@@ -5036,7 +5030,7 @@ rbg_pread_device (VALUE self, VALUE devicev, VALUE countv, VALUE offsetv)
   VALUE v;
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "pread_device: device");
+  a.device = rbg_cstr (devicev, keep);
   a.count = NUM2INT (countv);
   a.offset = NUM2LL (offsetv);
 
@@ -5089,7 +5083,7 @@ rbg_pwrite_device (VALUE self, VALUE devicev, VALUE contentv, VALUE offsetv)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "pwrite_device: device");
+  a.device = rbg_cstr (devicev, keep);
   a.content = rbg_buffer (contentv, keep, &a.content_size);
   a.offset = NUM2LL (offsetv);
 
@@ -5135,8 +5129,8 @@ rbg_part_init (VALUE self, VALUE devicev, VALUE parttypev)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "part_init: device");
-  a.parttype = rbg_cstr (parttypev, keep, "part_init: parttype");
+  a.device = rbg_cstr (devicev, keep);
+  a.parttype = rbg_cstr (parttypev, keep);
 
   rbg_call_init (&c, self, "part_init", rbgf_part_init, &a);
   rbg_call_run (&c);
@@ -5184,8 +5178,8 @@ rbg_part_add (VALUE self, VALUE devicev, VALUE prlogexv, VALUE startsectv, VALUE
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "part_add: device");
-  a.prlogex = rbg_cstr (prlogexv, keep, "part_add: prlogex");
+  a.device = rbg_cstr (devicev, keep);
+  a.prlogex = rbg_cstr (prlogexv, keep);
   a.startsect = NUM2LL (startsectv);
   a.endsect = NUM2LL (endsectv);
 
@@ -5231,8 +5225,8 @@ rbg_part_disk (VALUE self, VALUE devicev, VALUE parttypev)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "part_disk: device");
-  a.parttype = rbg_cstr (parttypev, keep, "part_disk: parttype");
+  a.device = rbg_cstr (devicev, keep);
+  a.parttype = rbg_cstr (parttypev, keep);
 
   rbg_call_init (&c, self, "part_disk", rbgf_part_disk, &a);
   rbg_call_run (&c);
@@ -5276,7 +5270,7 @@ rbg_part_del (VALUE self, VALUE devicev, VALUE partnumv)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "part_del: device");
+  a.device = rbg_cstr (devicev, keep);
   a.partnum = NUM2INT (partnumv);
 
   rbg_call_init (&c, self, "part_del", rbgf_part_del, &a);
@@ -5320,7 +5314,7 @@ rbg_part_list (VALUE self, VALUE devicev)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "part_list: device");
+  a.device = rbg_cstr (devicev, keep);
 
   rbg_call_init (&c, self, "part_list", rbgf_part_list, &a);
   rbg_call_run (&c);
@@ -5365,7 +5359,7 @@ rbg_part_get_parttype (VALUE self, VALUE devicev)
   VALUE v;
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "part_get_parttype: device");
+  a.device = rbg_cstr (devicev, keep);
 
   rbg_call_init (&c, self, "part_get_parttype", rbgf_part_get_parttype, &a);
   rbg_call_run (&c);
@@ -5414,9 +5408,9 @@ rbg_part_set_name (VALUE self, VALUE devicev, VALUE partnumv, VALUE namev)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "part_set_name: device");
+  a.device = rbg_cstr (devicev, keep);
   a.partnum = NUM2INT (partnumv);
-  a.name = rbg_cstr (namev, keep, "part_set_name: name");
+  a.name = rbg_cstr (namev, keep);
 
   rbg_call_init (&c, self, "part_set_name", rbgf_part_set_name, &a);
   rbg_call_run (&c);
@@ -5460,7 +5454,7 @@ rbg_part_get_name (VALUE self, VALUE devicev, VALUE partnumv)
   VALUE v;
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "part_get_name: device");
+  a.device = rbg_cstr (devicev, keep);
   a.partnum = NUM2INT (partnumv);
 
   rbg_call_init (&c, self, "part_get_name", rbgf_part_get_name, &a);
@@ -5510,7 +5504,7 @@ rbg_part_set_bootable (VALUE self, VALUE devicev, VALUE partnumv, VALUE bootable
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "part_set_bootable: device");
+  a.device = rbg_cstr (devicev, keep);
   a.partnum = NUM2INT (partnumv);
   a.bootable = rbg_bool (bootablev);
 
@@ -5555,7 +5549,7 @@ rbg_part_get_bootable (VALUE self, VALUE devicev, VALUE partnumv)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "part_get_bootable: device");
+  a.device = rbg_cstr (devicev, keep);
   a.partnum = NUM2INT (partnumv);
 
   rbg_call_init (&c, self, "part_get_bootable", rbgf_part_get_bootable, &a);
@@ -5602,9 +5596,9 @@ rbg_part_set_gpt_type (VALUE self, VALUE devicev, VALUE partnumv, VALUE guidv)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "part_set_gpt_type: device");
+  a.device = rbg_cstr (devicev, keep);
   a.partnum = NUM2INT (partnumv);
-  a.guid = rbg_cstr (guidv, keep, "part_set_gpt_type: guid");
+  a.guid = rbg_cstr (guidv, keep);
 
   rbg_call_init (&c, self, "part_set_gpt_type", rbgf_part_set_gpt_type, &a);
   rbg_call_run (&c);
@@ -5648,7 +5642,7 @@ rbg_part_get_gpt_type (VALUE self, VALUE devicev, VALUE partnumv)
   VALUE v;
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "part_get_gpt_type: device");
+  a.device = rbg_cstr (devicev, keep);
   a.partnum = NUM2INT (partnumv);
 
   rbg_call_init (&c, self, "part_get_gpt_type", rbgf_part_get_gpt_type, &a);
@@ -5697,7 +5691,7 @@ rbg_part_get_gpt_guid (VALUE self, VALUE devicev, VALUE partnumv)
   VALUE v;
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "part_get_gpt_guid: device");
+  a.device = rbg_cstr (devicev, keep);
   a.partnum = NUM2INT (partnumv);
 
   rbg_call_init (&c, self, "part_get_gpt_guid", rbgf_part_get_gpt_guid, &a);
@@ -5746,7 +5740,7 @@ rbg_part_set_mbr_id (VALUE self, VALUE devicev, VALUE partnumv, VALUE idbytev)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "part_set_mbr_id: device");
+  a.device = rbg_cstr (devicev, keep);
   a.partnum = NUM2INT (partnumv);
   a.idbyte = NUM2INT (idbytev);
 
@@ -5791,7 +5785,7 @@ rbg_part_get_mbr_id (VALUE self, VALUE devicev, VALUE partnumv)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "part_get_mbr_id: device");
+  a.device = rbg_cstr (devicev, keep);
   a.partnum = NUM2INT (partnumv);
 
   rbg_call_init (&c, self, "part_get_mbr_id", rbgf_part_get_mbr_id, &a);
@@ -5836,7 +5830,7 @@ rbg_part_to_dev (VALUE self, VALUE partitionv)
   VALUE v;
 
   memset (&a, 0, sizeof a);
-  a.partition = rbg_cstr (partitionv, keep, "part_to_dev: partition");
+  a.partition = rbg_cstr (partitionv, keep);
 
   rbg_call_init (&c, self, "part_to_dev", rbgf_part_to_dev, &a);
   rbg_call_run (&c);
@@ -5883,7 +5877,7 @@ rbg_part_to_partnum (VALUE self, VALUE partitionv)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.partition = rbg_cstr (partitionv, keep, "part_to_partnum: partition");
+  a.partition = rbg_cstr (partitionv, keep);
 
   rbg_call_init (&c, self, "part_to_partnum", rbgf_part_to_partnum, &a);
   rbg_call_run (&c);
@@ -5926,7 +5920,7 @@ rbg_part_expand_gpt (VALUE self, VALUE devicev)
   VALUE keep = rb_ary_new ();
 
   memset (&a, 0, sizeof a);
-  a.device = rbg_cstr (devicev, keep, "part_expand_gpt: device");
+  a.device = rbg_cstr (devicev, keep);
 
   rbg_call_init (&c, self, "part_expand_gpt", rbgf_part_expand_gpt, &a);
   rbg_call_run (&c);

@@ -96,6 +96,7 @@ static int rbg_exiting;
 static int rbg_end_proc_registered;
 
 static void rbg_close_now (struct rbg_handle *h, struct rbg_call *outer);
+static void rbg_check_keywords (VALUE h, const char *const *names, int n);
 static void rbg_at_exit (VALUE unused);
 
 /* --------------------------------------------------------------- SIGINT */
@@ -359,6 +360,8 @@ rbg_key_is (VALUE key, const char *name)
     && memcmp (RSTRING_PTR (s), name, n) == 0;
 }
 
+static const char *const rbg_opt_names[] = { "environment", "close_on_exit", "ruby_bool" };
+
 static int
 rbg_opts_each (VALUE key, VALUE val, VALUE arg)
 {
@@ -369,9 +372,6 @@ rbg_opts_each (VALUE key, VALUE val, VALUE arg)
     o->close_on_exit = RTEST (val);
   else if (rbg_key_is (key, "ruby_bool"))
     o->ruby_bool = RTEST (val);
-  else
-    rb_raise (rb_eArgError, "Guestfs::Guestfs.new: unknown option %" PRIsVALUE
-              " (expected environment, close_on_exit, ruby_bool)", rb_inspect (key));
   return ST_CONTINUE;
 }
 
@@ -397,6 +397,7 @@ rbg_handle_initialize (int argc, VALUE *argv, VALUE self)
   rb_scan_args (argc, argv, "01", &opts);
   if (!NIL_P (opts)) {
     Check_Type (opts, T_HASH);
+    rbg_check_keywords (opts, rbg_opt_names, 3);
     rb_hash_foreach (opts, rbg_opts_each, (VALUE) &o);
   }
   if (h->g != NULL || h->refs != 1 || h->pid != 0)
@@ -816,7 +817,8 @@ rbg_set_event_callback (int argc, VALUE *argv, VALUE self)
   else {
     rb_scan_args (argc, argv, "2", &procv, &eventsv);
     if (!rb_respond_to (procv, id_call))
-      rb_raise (rb_eTypeError, "set_event_callback: callback must respond to call (a Proc)");
+      rb_raise (rb_eTypeError, "wrong argument type %s (expected Proc)",
+                rb_obj_classname (procv));
   }
   memset (&r, 0, sizeof r);
   r.events = NUM2ULL (eventsv);
@@ -1125,6 +1127,14 @@ rbg_at_exit (VALUE unused)
 
 /* ----------------------------------------------------- argument helpers */
 
+/* The conversions are Ruby's own (StringValueCStr, Check_Type, NUM2INT,
+ * ...), so a wrong argument raises the error a core method would raise:
+ * TypeError "no implicit conversion of Integer into String", TypeError
+ * "wrong argument type Integer (expected Array)", ArgumentError "string
+ * contains null byte", RangeError "integer 1099511627776 too big to convert
+ * to `int'", ArgumentError "unknown keyword: :x".
+ */
+
 void *
 rbg_alloc (VALUE keep, size_t size)
 {
@@ -1135,42 +1145,35 @@ rbg_alloc (VALUE keep, size_t size)
 }
 
 const char *
-rbg_cstr (VALUE v, VALUE keep, const char *argname)
+rbg_cstr (VALUE v, VALUE keep)
 {
-  char *p;
-  long len;
-  if (!RB_TYPE_P (v, T_STRING))
-    v = rb_check_string_type (v);
-  if (NIL_P (v))
-    rb_raise (rb_eTypeError, "%s: expected a String", argname);
-  len = RSTRING_LEN (v);
-  if (memchr (RSTRING_PTR (v), 0, (size_t) len) != NULL)
-    rb_raise (rb_eArgError, "%s: string contains a NUL byte", argname);
-  p = rbg_alloc (keep, (size_t) len + 1);
-  memcpy (p, RSTRING_PTR (v), (size_t) len);
-  p[len] = '\0';
+  const char *s = StringValueCStr (v);
+  long len = RSTRING_LEN (v);
+  char *p = rbg_alloc (keep, (size_t) len + 1);
+  memcpy (p, s, (size_t) len + 1);
+  RB_GC_GUARD (v);
   return p;
 }
 
 const char *
-rbg_optcstr (VALUE v, VALUE keep, const char *argname)
+rbg_optcstr (VALUE v, VALUE keep)
 {
-  return NIL_P (v) ? NULL : rbg_cstr (v, keep, argname);
+  return NIL_P (v) ? NULL : rbg_cstr (v, keep);
 }
 
 char **
-rbg_strlist (VALUE v, VALUE keep, const char *argname)
+rbg_strlist (VALUE v, VALUE keep)
 {
   long i, n;
   char **l;
-  VALUE a = rb_check_array_type (v);
-  if (NIL_P (a))
-    rb_raise (rb_eTypeError, "%s: expected an Array of Strings", argname);
-  n = RARRAY_LEN (a);
+  Check_Type (v, T_ARRAY);
+  n = RARRAY_LEN (v);
   l = rbg_alloc (keep, sizeof (char *) * (size_t) (n + 1));
-  for (i = 0; i < n && i < RARRAY_LEN (a); ++i)
-    l[i] = (char *) rbg_cstr (RARRAY_AREF (a, i), keep, argname);
-  l[i] = NULL;
+  /* An element's to_str may shrink the Array: rb_ary_entry then returns
+   * nil, which StringValueCStr refuses. */
+  for (i = 0; i < n; ++i)
+    l[i] = (char *) rbg_cstr (rb_ary_entry (v, i), keep);
+  l[n] = NULL;
   return l;
 }
 
@@ -1184,14 +1187,16 @@ rbg_buffer (VALUE v, VALUE keep, size_t *len_r)
   p = rbg_alloc (keep, (size_t) len);
   memcpy (p, RSTRING_PTR (v), (size_t) len);
   *len_r = (size_t) len;
+  RB_GC_GUARD (v);
   return p;
 }
 
 int
 rbg_bool (VALUE v)
 {
-  /* As libguestfs (anything truthy), except that the Integer 0 is false:
-   * old scripts pass 1/0.
+  /* As libguestfs (RTEST: anything but false and nil is true, so no value
+   * is the wrong type), except that the Integer 0 is false: old scripts
+   * pass 1/0.
    */
   if (RB_INTEGER_TYPE_P (v))
     return rb_equal (v, INT2FIX (0)) ? 0 : 1;
@@ -1201,7 +1206,7 @@ rbg_bool (VALUE v)
 struct rbg_optcheck {
   const char *const *names;
   int n;
-  VALUE bad;
+  VALUE unknown;                /* Array of the unknown keys, or Qnil */
 };
 
 static int
@@ -1212,25 +1217,48 @@ rbg_optcheck_each (VALUE key, VALUE val, VALUE arg)
   for (i = 0; i < oc->n; ++i)
     if (rbg_key_is (key, oc->names[i]))
       return ST_CONTINUE;
-  oc->bad = key;
-  return ST_STOP;
+  if (NIL_P (oc->unknown))
+    oc->unknown = rb_ary_new ();
+  rb_ary_push (oc->unknown, key);
+  return ST_CONTINUE;
+}
+
+/* Raise ArgumentError "unknown keyword: :x" ("unknown keywords: :x, :y"),
+ * as Ruby does for a method with keyword arguments. */
+NORETURN (static void rbg_raise_unknown_keywords (VALUE keys));
+static void
+rbg_raise_unknown_keywords (VALUE keys)
+{
+  VALUE msg = rb_str_new_cstr (RARRAY_LEN (keys) == 1 ? "unknown keyword: " : "unknown keywords: ");
+  long i;
+  for (i = 0; i < RARRAY_LEN (keys); ++i) {
+    if (i > 0)
+      rb_str_cat_cstr (msg, ", ");
+    rb_str_append (msg, rb_inspect (rb_ary_entry (keys, i)));
+  }
+  rb_exc_raise (rb_exc_new_str (rb_eArgError, msg));
+}
+
+static void
+rbg_check_keywords (VALUE h, const char *const *names, int n)
+{
+  struct rbg_optcheck oc;
+  oc.names = names;
+  oc.n = n;
+  oc.unknown = Qnil;
+  rb_hash_foreach (h, rbg_optcheck_each, (VALUE) &oc);
+  if (!NIL_P (oc.unknown))
+    rbg_raise_unknown_keywords (oc.unknown);
+  RB_GC_GUARD (oc.unknown);
 }
 
 VALUE
-rbg_optargs (VALUE h, const char *action, const char *const *names, int n)
+rbg_optargs (VALUE h, const char *const *names, int n)
 {
-  struct rbg_optcheck oc;
   if (NIL_P (h))
     return Qnil;
-  if (!RB_TYPE_P (h, T_HASH))
-    rb_raise (rb_eTypeError, "%s: optional arguments must be a Hash", action);
-  oc.names = names;
-  oc.n = n;
-  oc.bad = Qundef;
-  rb_hash_foreach (h, rbg_optcheck_each, (VALUE) &oc);
-  if (oc.bad != Qundef)
-    rb_raise (rb_eArgError, "%s: unknown optional argument %" PRIsVALUE,
-              action, rb_inspect (oc.bad));
+  Check_Type (h, T_HASH);
+  rbg_check_keywords (h, names, n);
   return h;
 }
 

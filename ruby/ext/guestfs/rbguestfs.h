@@ -78,23 +78,27 @@ int rbg_call_check (struct rbg_call *c);
  */
 NORETURN (void rbg_call_raise (struct rbg_call *c));
 
-/* Argument conversion. The returned memory is owned by the GC through keep
- * (an Array the caller holds on its stack until the call has returned), so
+/* Argument conversion, with Ruby's own conversions and errors
+ * (StringValueCStr, Check_Type (T_ARRAY), StringValue; the generated code
+ * uses NUM2INT and NUM2LL directly), so a wrong argument raises what a core
+ * method would. The returned memory is owned by the GC through keep (an
+ * Array the caller holds on its stack until the call has returned), so
  * nothing leaks when a later conversion raises, and no Ruby string is read
  * while the GVL is released.
  */
 void *rbg_alloc (VALUE keep, size_t size);
-const char *rbg_cstr (VALUE v, VALUE keep, const char *argname);
-const char *rbg_optcstr (VALUE v, VALUE keep, const char *argname);
-char **rbg_strlist (VALUE v, VALUE keep, const char *argname);
-const char *rbg_buffer (VALUE v, VALUE keep, size_t *len_r);
-int rbg_bool (VALUE v);
+const char *rbg_cstr (VALUE v, VALUE keep);          /* String (to_str), no NUL */
+const char *rbg_optcstr (VALUE v, VALUE keep);       /* nil -> NULL */
+char **rbg_strlist (VALUE v, VALUE keep);            /* Array of Strings */
+const char *rbg_buffer (VALUE v, VALUE keep, size_t *len_r); /* any bytes */
+int rbg_bool (VALUE v);                              /* RTEST, but 0 is false */
 
-/* Optional arguments: check that h (a Hash or nil) has only keys (Symbols or
- * Strings) among names, raising ArgumentError naming the first unknown one;
- * returns h or Qnil.
+/* Optional arguments: h is nil (none) or a Hash (else TypeError "wrong
+ * argument type X (expected Hash)") whose keys (Symbols or Strings) are
+ * among names (else ArgumentError "unknown keyword: :x", as Ruby raises
+ * for keyword arguments); returns h or Qnil.
  */
-VALUE rbg_optargs (VALUE h, const char *action, const char *const *names, int n);
+VALUE rbg_optargs (VALUE h, const char *const *names, int n);
 /* The value of an optional argument, or Qnil when it is not given. */
 VALUE rbg_optarg (VALUE h, const char *name);
 
