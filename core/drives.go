@@ -8,7 +8,9 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
 )
@@ -102,6 +104,9 @@ func (h *Handle) addDriveOpts(filename string, o *AddDriveOptsOpts) error {
 		return errorf(syscall.EINVAL, "iface: must not be empty")
 	}
 	d := &drive{filename: filename, readonly: o.Readonly != nil && *o.Readonly}
+	if err := checkDriveFile(filename, d.readonly); err != nil {
+		return err
+	}
 	if o.Format != nil {
 		d.format = *o.Format
 	}
@@ -113,6 +118,59 @@ func (h *Handle) addDriveOpts(filename string, o *AddDriveOptsOpts) error {
 }
 
 var labelRE = regexp.MustCompile(`^[A-Za-z0-9_]{1,20}$`)
+
+// checkDriveFile refuses, at add_drive time as libguestfs does, a drive file
+// that launch could not open: one that does not exist (ENOENT, "FILE: No
+// such file or directory"), a directory (EISDIR), or a file the caller may
+// not read, or not write when the drive is not read-only (EACCES, EROFS).
+// It uses stat and access(2) with the effective ids, never open: opening a
+// FIFO or a device can block or have side effects. launch opens the file
+// and checks again.
+func checkDriveFile(filename string, readonly bool) error {
+	var st unix.Stat_t
+	if err := unix.Stat(filename, &st); err != nil {
+		return driveFileError(filename, err, "")
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		return driveFileError(filename, syscall.EISDIR, ", not a disk image")
+	}
+	if err := unix.Faccessat(unix.AT_FDCWD, filename, unix.R_OK, unix.AT_EACCESS); err != nil {
+		return driveFileError(filename, err, " (the file cannot be read)")
+	}
+	if !readonly {
+		if err := unix.Faccessat(unix.AT_FDCWD, filename, unix.W_OK, unix.AT_EACCESS); err != nil {
+			return driveFileError(filename, err, " (the file cannot be written: add it read-only with add_drive_ro or readonly=true)")
+		}
+	}
+	return nil
+}
+
+// driveFileError is "FILE: Strerror" (libguestfs's wording, from perror)
+// plus a hint, with errno err. A very long file name is cut.
+func driveFileError(filename string, err error, hint string) *Error {
+	errno := errnoOf(err)
+	msg := errno.Error()
+	if msg != "" {
+		msg = strings.ToUpper(msg[:1]) + msg[1:]
+	}
+	return errorf(errno, "%s: %s%s", cutName(filename), msg, hint)
+}
+
+// maxNameInMessage is the longest argument an error message repeats whole.
+const maxNameInMessage = 256
+
+// cutName returns s, or its first maxNameInMessage bytes and a note of its
+// length when it is longer, so that an error never echoes a huge argument.
+func cutName(s string) string {
+	if len(s) <= maxNameInMessage {
+		return s
+	}
+	cut := maxNameInMessage
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s... (%d bytes)", s[:cut], len(s))
+}
 
 // checkAddDrive fails unless a drive may be added now.
 func (h *Handle) checkAddDrive() error {
