@@ -103,6 +103,9 @@ func mbrAdd(t *table, kind byte, start, end int64) error {
 				return invalid("sectors %d..%d overlap partition %d", start, end, i+5)
 			}
 		}
+		if len(m.logicals) >= maxPartNum-4 {
+			return noSpace("the extended partition already holds %d logical partitions (5 to %d), the most this library writes: sfdisk and fdisk ignore partitions past number %d", len(m.logicals), 4+len(m.logicals), maxPartNum)
+		}
 		m.logicals = append(m.logicals, logical{ebr: -1, mbrEntry: e})
 		if err := m.layoutLogicals(); err != nil {
 			return err

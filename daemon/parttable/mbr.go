@@ -9,12 +9,23 @@ import (
 const (
 	mbrTableOffset = 446
 	mbrSigOffset   = 510
-	maxLogicals    = 256 // longest EBR chain accepted
-	maxMBRSector   = 1<<32 - 1
-	typeGPTProt    = 0xee
-	typeExtended   = 0x05
-	typeLinux      = 0x83
+	maxLogicals    = 256 // longest EBR chain the reader follows
+	// maxPartNum is the highest MBR partition number part_add creates, so
+	// at most maxPartNum-4 logical partitions: libfdisk (sfdisk, fdisk)
+	// reads no partition past #60 ("Omitting partitions after #60. They
+	// will be deleted if you save this partition table"), parted stops at
+	// 64 and Linux at 255. Every table we write thus reads back the same
+	// through sfdisk, parted and the kernel, and through our own reader,
+	// which follows up to maxLogicals EBRs (see the check below).
+	maxPartNum   = 60
+	maxMBRSector = 1<<32 - 1
+	typeGPTProt  = 0xee
+	typeExtended = 0x05
+	typeLinux    = 0x83
 )
+
+// The reader must read every chain the writer makes.
+var _ [maxLogicals - (maxPartNum - 4)]struct{}
 
 // mbrEntry is one slot of an MBR or EBR partition table, with absolute LBAs.
 type mbrEntry struct {

@@ -1,0 +1,90 @@
+package parttable
+
+import (
+	"fmt"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// addLogicals adds n logical partitions of 2048 sectors, 4096 sectors
+// apart, from sector start.
+func addLogicals(t *testing.T, d *Device, start int64, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		s := start + int64(i)*4096
+		require.NoError(t, d.PartAdd("l", s, s+2047), "logical partition %d", i+5)
+	}
+}
+
+// TestMBRLogicalLimit: part_add stops at partition 60, the last one
+// sfdisk and fdisk read, so every table it writes reads back the same
+// through them and through our reader (which follows up to 256 EBRs).
+func TestMBRLogicalLimit(t *testing.T) {
+	im := newImage(t, 512*MiB)
+	d := im.dev
+	require.NoError(t, d.PartInit("msdos"))
+	require.NoError(t, d.PartAdd("p", 2048, 4095))
+	require.NoError(t, d.PartAdd("e", 8192, -1))
+	addLogicals(t, d, 10240, maxPartNum-4)
+	list := im.check(t)
+	require.Len(t, list, 2+maxPartNum-4)
+	require.Equal(t, int32(maxPartNum), list[len(list)-1].PartNum)
+
+	next := 10240 + int64(maxPartNum-4)*4096
+	err := d.PartAdd("l", next, next+2047)
+	requireErrno(t, err, syscall.ENOSPC, "/dev/sda: the extended partition already holds 56 logical partitions (5 to 60)")
+	// Refused before anything was written: the table is as it was.
+	require.Equal(t, list, im.check(t))
+
+	// A freed slot can be used again.
+	require.NoError(t, d.PartDel(30))
+	require.NoError(t, d.PartAdd("l", next, next+2047))
+	list = im.check(t)
+	require.Len(t, list, 2+maxPartNum-4)
+	a, _ := sectors(list[len(list)-1])
+	require.Equal(t, next, a)
+}
+
+// writeLogicals writes a chain of n logical partitions directly, as
+// another tool might (part_add stops at 56).
+func writeLogicals(t *testing.T, d *Device, n int) {
+	t.Helper()
+	require.NoError(t, d.PartInit("msdos"))
+	require.NoError(t, d.PartAdd("e", 2048, -1))
+	tb, err := d.load()
+	require.NoError(t, err)
+	m := tb.mbr
+	for i := 0; i < n; i++ {
+		s := 4096 + int64(i)*4096
+		m.logicals = append(m.logicals, logical{ebr: -1, mbrEntry: mbrEntry{ptype: typeLinux, start: s, size: 2048}})
+	}
+	require.NoError(t, m.layoutLogicals())
+	require.NoError(t, m.write(tb.g))
+}
+
+// TestMBRLongChainFromElsewhere: a chain longer than part_add makes, up to
+// the reader's limit, is read; part_add refuses to lengthen it, and other
+// changes keep it readable. One EBR more than the reader's limit is refused
+// by the reader, with EIO.
+func TestMBRLongChainFromElsewhere(t *testing.T) {
+	im := newImage(t, 2*GiB)
+	d := im.dev
+	writeLogicals(t, d, maxLogicals)
+	list, err := d.PartList()
+	require.NoError(t, err)
+	require.Len(t, list, 1+maxLogicals)
+	end := 4096 + int64(maxLogicals)*4096
+	requireErrno(t, d.PartAdd("l", end, end+2047), syscall.ENOSPC, fmt.Sprintf("already holds %d logical partitions", maxLogicals))
+	require.NoError(t, d.PartDel(5))
+	require.NoError(t, d.PartSetMbrId(100, 0x0c))
+	list, err = d.PartList()
+	require.NoError(t, err)
+	require.Len(t, list, maxLogicals)
+
+	im2 := newImage(t, 2*GiB)
+	writeLogicals(t, im2.dev, maxLogicals+1)
+	_, err = im2.dev.PartList()
+	requireErrno(t, err, syscall.EIO, fmt.Sprintf("EBR chain longer than %d entries", maxLogicals))
+}
