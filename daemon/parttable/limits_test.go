@@ -88,3 +88,31 @@ func TestMBRLongChainFromElsewhere(t *testing.T) {
 	_, err = im2.dev.PartList()
 	requireErrno(t, err, syscall.EIO, fmt.Sprintf("EBR chain longer than %d entries", maxLogicals))
 }
+
+// TestPartSetMbrIdRefusesGPTProtective: type 0xee would make the disk read
+// as GPT (by Linux, sfdisk and us) and hide its MBR partitions.
+func TestPartSetMbrIdRefusesGPTProtective(t *testing.T) {
+	im := newImage(t, 64*MiB)
+	d := im.dev
+	require.NoError(t, d.PartInit("mbr"))
+	require.NoError(t, d.PartAdd("p", 2048, 4095))
+	require.NoError(t, d.PartAdd("e", 8192, -1))
+	require.NoError(t, d.PartAdd("l", 10240, 20479))
+	before := im.check(t)
+	for _, n := range []int{1, 5} {
+		err := d.PartSetMbrId(n, 0xee)
+		requireErrno(t, err, syscall.EINVAL, fmt.Sprintf("/dev/sda%d: type 0xee is the GPT protective type", n))
+	}
+	requireErrno(t, d.PartSetMbrId(2, 0xee), syscall.EINVAL, "extended")
+	pt, err := d.PartGetParttype()
+	require.NoError(t, err)
+	require.Equal(t, "msdos", pt)
+	require.Equal(t, before, im.check(t))
+	id, err := d.PartGetMbrId(1)
+	require.NoError(t, err)
+	require.Equal(t, 0x83, id)
+	// Other types are still accepted, 0xef (EFI system) among them.
+	require.NoError(t, d.PartSetMbrId(1, 0xef))
+	require.NoError(t, d.PartSetMbrId(5, 0xed))
+	im.check(t)
+}

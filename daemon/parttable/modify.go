@@ -112,6 +112,12 @@ func (dev *Device) partSetMbrID(n, id int) error {
 	if isExtendedType(e.ptype) != isExtendedType(byte(id)) {
 		return invalid("cannot change type 0x%02x to 0x%02x: extended types are only for the extended partition", e.ptype, id)
 	}
+	if id == typeGPTProt {
+		// Linux, sfdisk, parted and this package take an MBR holding an
+		// 0xee entry for the protective MBR of a GPT disk, and would no
+		// longer see its MBR partitions.
+		return invalid("type 0xee is the GPT protective type: a disk with it in its MBR is read as GPT, and its MBR partitions would be lost")
+	}
 	e.ptype = byte(id)
 	return t.write()
 }
