@@ -1477,3 +1477,33 @@ guestfs_part_expand_gpt (guestfs_h *g, const char *device)
   return goguestfs_a_part_expand_gpt (g, (char *) device);
 }
 
+int
+guestfs_available (guestfs_h *g, char *const *groups)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_available (g, (char **) groups);
+}
+
+int
+guestfs_feature_available (guestfs_h *g, char *const *groups)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_feature_available (g, (char **) groups);
+}
+
+char **
+guestfs_available_all_groups (guestfs_h *g)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_available_all_groups (g);
+}
+

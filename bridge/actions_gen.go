@@ -2892,3 +2892,63 @@ func goguestfs_a_part_expand_gpt(g *C.guestfs_h, arg_device *C.char) (ret C.int)
 	}
 	return 0
 }
+
+//export goguestfs_a_available
+func goguestfs_a_available(g *C.guestfs_h, arg_groups **C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("available", p)
+			ret = -1
+		}
+	}()
+	if arg_groups == nil {
+		b.nullArg("available", "groups")
+		return -1
+	}
+	go_groups := goStrings(arg_groups)
+	if err := b.h.Available(go_groups); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_feature_available
+func goguestfs_a_feature_available(g *C.guestfs_h, arg_groups **C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("feature_available", p)
+			ret = -1
+		}
+	}()
+	if arg_groups == nil {
+		b.nullArg("feature_available", "groups")
+		return -1
+	}
+	go_groups := goStrings(arg_groups)
+	r, err := b.h.FeatureAvailable(go_groups)
+	if err != nil {
+		return -1
+	}
+	if r {
+		return 1
+	}
+	return 0
+}
+
+//export goguestfs_a_available_all_groups
+func goguestfs_a_available_all_groups(g *C.guestfs_h) (ret **C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("available_all_groups", p)
+			ret = nil
+		}
+	}()
+	r, err := b.h.AvailableAllGroups()
+	if err != nil {
+		return nil
+	}
+	return cStrings(r)
+}

@@ -2637,41 +2637,129 @@ func (h *Handle) partExpandGPT(device string) (err error) {
 	return
 }
 
+// Available: test availability of some parts of the API.
+//
+// Succeed when every optional group in `groups` is available, as libguestfs
+// does: a group is available when this build implements all of its actions. A
+// group that is known but not available fails with ENOTSUP (`lvm2: group not
+// available`); a name that is no group fails with EINVAL (`foo: unknown
+// group`). An empty list succeeds. `available_all_groups` lists the known
+// groups.
+func (h *Handle) Available(groups []string) (err error) {
+	traceFn := func(t *tracer) {
+		t.strList(groups)
+	}
+	bodyFn := func() error { return h.available(groups) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("available", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// availableArgs are the wire arguments of available.
+type availableArgs struct {
+	Groups []string `cbor:"1,keyasint"`
+}
+
+// available sends available to the daemon.
+func (h *Handle) available(groups []string) (err error) {
+	args := &availableArgs{
+		Groups: groups,
+	}
+	err = h.daemonCall("available", false, args, nil)
+	return
+}
+
+// FeatureAvailable: test availability of some parts of the API.
+//
+// The same as `available`, but return false instead of failing when a known
+// group is not available. An unknown group is still an error (EINVAL).
+func (h *Handle) FeatureAvailable(groups []string) (r bool, err error) {
+	traceFn := func(t *tracer) {
+		t.strList(groups)
+	}
+	bodyFn := func() (e error) { r, e = h.featureAvailable(groups); return }
+	resultFn := func(t *tracer) { t.boolean(r) }
+	err = h.call("feature_available", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// featureAvailableArgs are the wire arguments of feature_available.
+type featureAvailableArgs struct {
+	Groups []string `cbor:"1,keyasint"`
+}
+
+// featureAvailable sends feature_available to the daemon.
+func (h *Handle) featureAvailable(groups []string) (r bool, err error) {
+	args := &featureAvailableArgs{
+		Groups: groups,
+	}
+	err = h.daemonCall("feature_available", false, args, &r)
+	return
+}
+
+// AvailableAllGroups: return a list of all optional groups.
+//
+// Return every optional group this library knows, available or not
+// (libguestfs's names: `gdisk`, `lvm2`, `xfs`, `linuxxattrs`, ...). Test each
+// with `available` or `feature_available`.
+func (h *Handle) AvailableAllGroups() (r []string, err error) {
+	traceFn := func(t *tracer) {
+	}
+	bodyFn := func() (e error) { r, e = h.availableAllGroups(); return }
+	resultFn := func(t *tracer) { t.strList(r) }
+	err = h.call("available_all_groups", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// availableAllGroupsArgs are the wire arguments of available_all_groups.
+type availableAllGroupsArgs struct {
+}
+
+// availableAllGroups sends available_all_groups to the daemon.
+func (h *Handle) availableAllGroups() (r []string, err error) {
+	args := &availableAllGroupsArgs{}
+	err = h.daemonCall("available_all_groups", false, args, &r)
+	return
+}
+
 // procNumbers maps each daemon action to its procedure number.
 var procNumbers = map[string]uint64{
-	"sync":               1,
-	"debug":              2,
-	"list_devices":       3,
-	"list_partitions":    4,
-	"device_index":       5,
-	"blockdev_getsize64": 6,
-	"blockdev_getss":     7,
-	"blockdev_getsz":     8,
-	"blockdev_getbsz":    9,
-	"blockdev_getro":     10,
-	"blockdev_setro":     11,
-	"blockdev_setrw":     12,
-	"blockdev_flushbufs": 13,
-	"zero":               14,
-	"zero_device":        15,
-	"pread_device":       16,
-	"pwrite_device":      17,
-	"part_init":          18,
-	"part_add":           19,
-	"part_disk":          20,
-	"part_del":           21,
-	"part_list":          22,
-	"part_get_parttype":  23,
-	"part_set_name":      24,
-	"part_get_name":      25,
-	"part_set_bootable":  26,
-	"part_get_bootable":  27,
-	"part_set_gpt_type":  28,
-	"part_get_gpt_type":  29,
-	"part_get_gpt_guid":  30,
-	"part_set_mbr_id":    31,
-	"part_get_mbr_id":    32,
-	"part_to_dev":        33,
-	"part_to_partnum":    34,
-	"part_expand_gpt":    35,
+	"sync":                 1,
+	"debug":                2,
+	"list_devices":         3,
+	"list_partitions":      4,
+	"device_index":         5,
+	"blockdev_getsize64":   6,
+	"blockdev_getss":       7,
+	"blockdev_getsz":       8,
+	"blockdev_getbsz":      9,
+	"blockdev_getro":       10,
+	"blockdev_setro":       11,
+	"blockdev_setrw":       12,
+	"blockdev_flushbufs":   13,
+	"zero":                 14,
+	"zero_device":          15,
+	"pread_device":         16,
+	"pwrite_device":        17,
+	"part_init":            18,
+	"part_add":             19,
+	"part_disk":            20,
+	"part_del":             21,
+	"part_list":            22,
+	"part_get_parttype":    23,
+	"part_set_name":        24,
+	"part_get_name":        25,
+	"part_set_bootable":    26,
+	"part_get_bootable":    27,
+	"part_set_gpt_type":    28,
+	"part_get_gpt_type":    29,
+	"part_get_gpt_guid":    30,
+	"part_set_mbr_id":      31,
+	"part_get_mbr_id":      32,
+	"part_to_dev":          33,
+	"part_to_partnum":      34,
+	"part_expand_gpt":      35,
+	"available":            36,
+	"feature_available":    37,
+	"available_all_groups": 38,
 }

@@ -126,21 +126,11 @@ func (h *Handle) roundTrip(name string, msg protocol.Message, fds []int, result 
 			if m.Serial != serial {
 				return h.daemonLost(fmt.Errorf("error for call %d while waiting for call %d", m.Serial, serial))
 			}
-			return &Error{Msg: trimOp(m.Message, name), Errno: syscall.Errno(m.Errno)}
+			return &Error{Op: m.Op, Msg: m.Message, Errno: syscall.Errno(m.Errno)}
 		default:
 			return h.daemonLost(fmt.Errorf("unexpected %s message from the daemon", m.Type()))
 		}
 	}
-}
-
-// trimOp removes the "name: " prefix that the daemon's messages carry (the
-// call wrapper adds it again). It avoids building name+": ", whose stack
-// buffer Memcheck takes for uninitialised when memequal compares it.
-func trimOp(msg, name string) string {
-	if rest, ok := strings.CutPrefix(msg, name); ok && strings.HasPrefix(rest, ": ") {
-		return rest[2:]
-	}
-	return msg
 }
 
 // spinPolls is how many times (about a microsecond each, some 100 µs in

@@ -4,10 +4,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"os"
-	"regexp"
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"goguestfs/daemon/devices"
 )
 
 func (h *Handle) diskCreate(filename, format string, size int64, o *DiskCreateOpts) error {
@@ -142,11 +143,6 @@ func (h *Handle) diskHasBackingFile(filename string) (bool, error) {
 	}
 }
 
-var otherDiskRE = regexp.MustCompile(`^/dev/(h|v|xv)d([a-z]+)(p?[0-9]*)$`)
-
 func (h *Handle) canonicalDeviceName(device string) (string, error) {
-	if m := otherDiskRE.FindStringSubmatch(device); m != nil {
-		return "/dev/sd" + m[2] + m[3], nil
-	}
-	return device, nil
+	return devices.Canonical(device), nil
 }

@@ -180,7 +180,7 @@ func (h *Handle) startDaemon(exe string) error {
 			return errorf(syscall.EINVAL, "%v", err)
 		}
 		if err := h.roundTrip("launch", &protocol.Call{Proc: "internal_add_drive", Args: raw}, d.fds, nil); err != nil {
-			return fmt.Errorf("%s: %w", h.drives[i].filename, err)
+			return errorf(errnoOf(err), "%s: %v", h.drives[i].filename, err)
 		}
 	}
 	return h.roundTrip("launch", &protocol.Call{Proc: "internal_ready"}, nil, nil)

@@ -1,7 +1,6 @@
 package protocol
 
 import (
-	"errors"
 	"io/fs"
 	"strings"
 	"syscall"
@@ -110,11 +109,14 @@ func TestErrorMessage(t *testing.T) {
 	assert.NotErrorIs(t, err, syscall.EEXIST)
 	assert.NoError(t, (&Error{Message: "x"}).Unwrap())
 
-	ne := NewError(3, &fs.PathError{Op: "mkdir", Path: "/d", Err: syscall.EEXIST})
-	assert.Equal(t, &Error{Serial: 3, Message: "mkdir /d: file exists", Errno: int32(syscall.EEXIST)}, ne)
-	assert.Equal(t, int32(0), NewError(4, errors.New("plain")).Errno)
-	// An Error from the daemon keeps its errno when forwarded.
-	assert.Equal(t, int32(syscall.ENOENT), NewError(5, e).Errno)
+	// The action name is Op, given once, by the daemon's server.
+	e = &Error{Serial: 2, Op: "mkdir", Message: "/d: File exists", Errno: int32(syscall.EEXIST)}
+	assert.Equal(t, "mkdir: /d: File exists", e.Error())
+	raw, err := Encode(e)
+	require.NoError(t, err)
+	back, err := Decode(raw)
+	require.NoError(t, err)
+	assert.Equal(t, e, back)
 }
 
 func TestCheckHello(t *testing.T) {

@@ -1,7 +1,6 @@
 package protocol
 
 import (
-	"errors"
 	"fmt"
 	"syscall"
 
@@ -84,13 +83,16 @@ type Reply struct {
 	Result cbor.RawMessage `cbor:"2,keyasint"`
 }
 
-// Error is the failed end of call Serial. Errno is a Linux errno number, 0
-// when unknown. *Error is also a Go error that unwraps to syscall.Errno, so
+// Error is the failed end of call Serial. Op is the action's name, added
+// once by the daemon's server; Message names the object and says what went
+// wrong, without the action. Errno is a Linux errno number, 0 when
+// unknown. *Error is also a Go error that unwraps to syscall.Errno, so
 // errors.Is(err, syscall.ENOENT) works on it.
 type Error struct {
 	Serial  uint32 `cbor:"1,keyasint"`
 	Message string `cbor:"2,keyasint"`
 	Errno   int32  `cbor:"3,keyasint"`
+	Op      string `cbor:"4,keyasint,omitempty"`
 }
 
 // Progress reports that call Serial (running action Proc) has done Position
@@ -203,8 +205,13 @@ func typeName(m Message) string {
 	return m.Type().String()
 }
 
-// Error returns the daemon's error message.
-func (e *Error) Error() string { return e.Message }
+// Error returns "op: message", or the message alone when Op is empty.
+func (e *Error) Error() string {
+	if e.Op == "" {
+		return e.Message
+	}
+	return e.Op + ": " + e.Message
+}
 
 // Unwrap returns syscall.Errno(e.Errno), or nil when Errno is 0.
 func (e *Error) Unwrap() error {
@@ -212,16 +219,4 @@ func (e *Error) Unwrap() error {
 		return nil
 	}
 	return syscall.Errno(e.Errno)
-}
-
-// NewError builds the Error message answering call serial from err: the
-// message is err's text and Errno the first syscall.Errno found in err's
-// chain (0 if none). err must not be nil.
-func NewError(serial uint32, err error) *Error {
-	var errno syscall.Errno
-	e := &Error{Serial: serial, Message: err.Error()}
-	if errors.As(err, &errno) {
-		e.Errno = int32(errno)
-	}
-	return e
 }

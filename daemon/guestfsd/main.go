@@ -24,7 +24,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"goguestfs/daemon/handlers"
 	"goguestfs/daemon/server"
 	"goguestfs/protocol"
 )
@@ -91,8 +90,8 @@ func run() int {
 		fmt.Fprintf(os.Stderr, "guestfsd: descriptor %d: %v\n", socketFD, err)
 		return 2
 	}
-	h := handlers.New()
-	srv := server.New(conn, h, cfg)
+	groups, devs := backend()
+	srv := server.New(conn, groups, devs, cfg)
 	if *parent > 0 {
 		if err := watchParent(*parent, conn); err != nil {
 			fmt.Fprintf(os.Stderr, "guestfsd: %v\n", err)

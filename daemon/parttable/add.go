@@ -6,7 +6,7 @@ import "encoding/binary"
 // prlogex is "p"/"primary", "e"/"extended" or "l"/"logical" (the last two on
 // MBR only). A negative endsect counts back from the last usable sector (-1).
 func (dev *Device) PartAdd(prlogex string, startsect, endsect int64) error {
-	return wrap("part_add", dev.Name, dev.partAdd(prlogex, startsect, endsect))
+	return wrap(dev.Name, dev.partAdd(prlogex, startsect, endsect))
 }
 
 func (dev *Device) partAdd(prlogex string, start, end int64) error {

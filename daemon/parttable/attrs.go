@@ -11,7 +11,7 @@ const gptNameUnits = 36 // UTF-16 code units in a GPT partition name
 // PartSetName sets the GPT name of partition partnum (part_set_name). The name
 // is stored as UTF-16LE and may hold at most 36 UTF-16 code units.
 func (dev *Device) PartSetName(partnum int, name string) error {
-	return wrap("part_set_name", dev.partName(partnum), dev.partSetName(partnum, name))
+	return wrap(dev.partName(partnum), dev.partSetName(partnum, name))
 }
 
 func (dev *Device) partSetName(n int, name string) error {
@@ -60,14 +60,14 @@ func (dev *Device) PartGetName(partnum int) (string, error) {
 			return string(utf16.Decode(units)), nil
 		}
 	}
-	return "", wrap("part_get_name", dev.partName(partnum), err)
+	return "", wrap(dev.partName(partnum), err)
 }
 
 // PartSetBootable sets or clears the bootable flag (part_set_bootable): the
 // 0x80 active flag on MBR, the legacy BIOS bootable attribute (bit 2) on GPT.
 // On MBR, setting it clears it on every other partition, as parted does.
 func (dev *Device) PartSetBootable(partnum int, bootable bool) error {
-	return wrap("part_set_bootable", dev.partName(partnum), dev.partSetBootable(partnum, bootable))
+	return wrap(dev.partName(partnum), dev.partSetBootable(partnum, bootable))
 }
 
 func (dev *Device) partSetBootable(n int, bootable bool) error {
@@ -123,14 +123,14 @@ func (dev *Device) PartGetBootable(partnum int) (bool, error) {
 			}
 		}
 	}
-	return false, wrap("part_get_bootable", dev.partName(partnum), err)
+	return false, wrap(dev.partName(partnum), err)
 }
 
 // PartSetGptType sets the GPT partition type GUID (part_set_gpt_type). The
 // GUID is XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX in either case; the all-zero
 // GUID (an unused entry) is refused.
 func (dev *Device) PartSetGptType(partnum int, guidStr string) error {
-	return wrap("part_set_gpt_type", dev.partName(partnum), dev.partSetGptType(partnum, guidStr))
+	return wrap(dev.partName(partnum), dev.partSetGptType(partnum, guidStr))
 }
 
 func (dev *Device) partSetGptType(n int, s string) error {
@@ -156,16 +156,16 @@ func (dev *Device) partSetGptType(n int, s string) error {
 // PartGetGptType returns the GPT partition type GUID in uppercase
 // (part_get_gpt_type).
 func (dev *Device) PartGetGptType(partnum int) (string, error) {
-	return dev.gptGUID("part_get_gpt_type", partnum, 0)
+	return dev.gptGUID(partnum, 0)
 }
 
 // PartGetGptGuid returns the GPT unique partition GUID in uppercase
 // (part_get_gpt_guid).
 func (dev *Device) PartGetGptGuid(partnum int) (string, error) {
-	return dev.gptGUID("part_get_gpt_guid", partnum, 16)
+	return dev.gptGUID(partnum, 16)
 }
 
-func (dev *Device) gptGUID(op string, n, off int) (string, error) {
+func (dev *Device) gptGUID(n, off int) (string, error) {
 	t, err := dev.load()
 	if err == nil {
 		var e []byte
@@ -173,5 +173,5 @@ func (dev *Device) gptGUID(op string, n, off int) (string, error) {
 			return guid(e[off : off+16]).String(), nil
 		}
 	}
-	return "", wrap(op, dev.partName(n), err)
+	return "", wrap(dev.partName(n), err)
 }

@@ -87,7 +87,7 @@ func noSuchPartition() error {
 func (dev *Device) PartGetParttype() (string, error) {
 	t, err := dev.load()
 	if err != nil {
-		return "", wrap("part_get_parttype", dev.Name, err)
+		return "", wrap(dev.Name, err)
 	}
 	if t.gpt != nil {
 		return "gpt", nil
@@ -98,7 +98,7 @@ func (dev *Device) PartGetParttype() (string, error) {
 // PartInit writes an empty partition table (part_init). parttype is "msdos"
 // or "mbr" for MBR, "gpt" or "efi" for GPT.
 func (dev *Device) PartInit(parttype string) error {
-	return wrap("part_init", dev.Name, dev.partInit(parttype))
+	return wrap(dev.Name, dev.partInit(parttype))
 }
 
 func (dev *Device) partInit(parttype string) error {
@@ -156,7 +156,7 @@ func (dev *Device) partInit(parttype string) error {
 // PartDisk initialises the table and adds one primary partition from sector
 // 2048 to the last usable sector (part_disk).
 func (dev *Device) PartDisk(parttype string) error {
-	return wrap("part_disk", dev.Name, dev.partDisk(parttype))
+	return wrap(dev.Name, dev.partDisk(parttype))
 }
 
 func (dev *Device) partDisk(parttype string) error {
@@ -182,7 +182,7 @@ func (dev *Device) partDisk(parttype string) error {
 func (dev *Device) PartList() ([]Partition, error) {
 	t, err := dev.load()
 	if err != nil {
-		return nil, wrap("part_list", dev.Name, err)
+		return nil, wrap(dev.Name, err)
 	}
 	ss := uint64(t.g.ss)
 	out := []Partition{}

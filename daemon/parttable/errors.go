@@ -5,29 +5,29 @@ import (
 	"syscall"
 )
 
-// Error is the error returned by every action of this package. It names the
-// action and the object (device or partition) and carries an errno, so that
-// errors.Is(err, syscall.EINVAL) and friends work.
+// Error is the error returned by every operation of this package. It names
+// the object (device or partition), not the action (the daemon's server
+// adds that), and carries an errno, so that errors.Is(err, syscall.EINVAL)
+// and friends work.
 type Error struct {
-	Op    string        // action, e.g. "part_del"
 	Obj   string        // device or partition, e.g. "/dev/sda9"
 	Msg   string        // human-readable reason
 	Errno syscall.Errno // errno class of the failure
 }
 
-// Error formats the error as "op: object: message".
+// Error formats the error as "object: message".
 func (e *Error) Error() string {
 	if e.Obj == "" {
-		return fmt.Sprintf("%s: %s", e.Op, e.Msg)
+		return e.Msg
 	}
-	return fmt.Sprintf("%s: %s: %s", e.Op, e.Obj, e.Msg)
+	return e.Obj + ": " + e.Msg
 }
 
 // Unwrap returns the errno, so errors.Is and errors.As see it.
 func (e *Error) Unwrap() error { return e.Errno }
 
 // tableError is an internal error raised while parsing or laying out a table,
-// before the action name is known. The action wraps it into an *Error.
+// before the object is known. The operation wraps it into an *Error.
 type tableError struct {
 	errno syscall.Errno
 	msg   string
@@ -47,8 +47,8 @@ func noSpace(format string, a ...any) error {
 	return &tableError{syscall.ENOSPC, fmt.Sprintf(format, a...)}
 }
 
-// wrap turns any error into an *Error for action op on object obj.
-func wrap(op, obj string, err error) error {
+// wrap turns any error into an *Error on object obj.
+func wrap(obj string, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -56,7 +56,7 @@ func wrap(op, obj string, err error) error {
 	case *Error:
 		return e
 	case *tableError:
-		return &Error{Op: op, Obj: obj, Msg: e.msg, Errno: e.errno}
+		return &Error{Obj: obj, Msg: e.msg, Errno: e.errno}
 	}
-	return &Error{Op: op, Obj: obj, Msg: err.Error(), Errno: syscall.EIO}
+	return &Error{Obj: obj, Msg: err.Error(), Errno: syscall.EIO}
 }

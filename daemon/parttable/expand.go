@@ -4,7 +4,7 @@ package parttable
 // disk that grew, and extends the last usable sector and the protective MBR
 // to match (part_expand_gpt, like "sgdisk -e").
 func (dev *Device) PartExpandGpt() error {
-	return wrap("part_expand_gpt", dev.Name, dev.partExpandGpt())
+	return wrap(dev.Name, dev.partExpandGpt())
 }
 
 func (dev *Device) partExpandGpt() error {

@@ -18,7 +18,7 @@ func checkParse(t *testing.T, d *Device) bool {
 	if err != nil {
 		var e *Error
 		if !errors.As(err, &e) || e.Errno == 0 {
-			t.Fatalf("part_list: bad error %T %v", err, err)
+			t.Fatalf("bad error %T %v", err, err)
 		}
 		return false
 	}

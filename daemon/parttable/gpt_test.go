@@ -51,7 +51,7 @@ func TestGPTScenario(t *testing.T) {
 	for _, bad := range []string{"", "xyz", "C12A7328F81F11D2BA4B00A0C93EC93B", "C12A7328-F81F-11D2-BA4B-00A0C93EC93G",
 		"{C12A7328-F81F-11D2-BA4B-00A0C93EC93B}", "C12A7328-F81F-11D2-BA4B00-A0C93EC93B",
 		"00000000-0000-0000-0000-000000000000"} {
-		requireErrno(t, d.PartSetGptType(2, bad), syscall.EINVAL, "part_set_gpt_type: /dev/sda2")
+		requireErrno(t, d.PartSetGptType(2, bad), syscall.EINVAL, "/dev/sda2")
 	}
 	requireErrno(t, d.PartSetGptType(7, esp), syscall.ENOENT, "/dev/sda7: no such partition")
 
@@ -107,13 +107,13 @@ func TestGPTScenario(t *testing.T) {
 	im.check(t)
 
 	// MBR-only actions fail on GPT.
-	requireErrno(t, d.PartSetMbrId(1, 0x83), syscall.EINVAL, "part_set_mbr_id: /dev/sda1: not an MBR")
+	requireErrno(t, d.PartSetMbrId(1, 0x83), syscall.EINVAL, "/dev/sda1: not an MBR")
 	_, err = d.PartGetMbrId(1)
 	requireErrno(t, err, syscall.EINVAL, "not an MBR")
 
 	// Delete, then the next add takes the first free entry.
 	require.NoError(t, d.PartDel(2))
-	requireErrno(t, d.PartDel(2), syscall.ENOENT, "part_del: /dev/sda2: no such partition")
+	requireErrno(t, d.PartDel(2), syscall.ENOENT, "/dev/sda2: no such partition")
 	requireErrno(t, d.PartDel(129), syscall.ENOENT, "no such partition")
 	list = im.check(t)
 	require.Len(t, list, 3)
@@ -164,16 +164,16 @@ func TestPartDisk(t *testing.T) {
 		})
 	}
 	im := newImage(t, 256*MiB)
-	requireErrno(t, im.dev.PartDisk("sun"), syscall.EINVAL, "part_disk: /dev/sda: unknown partition type")
+	requireErrno(t, im.dev.PartDisk("sun"), syscall.EINVAL, "/dev/sda: unknown partition type")
 	small := newImage(t, 512*1024)
-	requireErrno(t, small.dev.PartDisk("gpt"), syscall.ENOSPC, "part_disk: /dev/sda: disk of 1024 sectors is too small")
-	requireErrno(t, small.dev.PartDisk("msdos"), syscall.ENOSPC, "part_disk: /dev/sda: disk of 1024 sectors is too small")
+	requireErrno(t, small.dev.PartDisk("gpt"), syscall.ENOSPC, "/dev/sda: disk of 1024 sectors is too small")
+	requireErrno(t, small.dev.PartDisk("msdos"), syscall.ENOSPC, "/dev/sda: disk of 1024 sectors is too small")
 }
 
 func TestPartInitSwitchesLabel(t *testing.T) {
 	im := newImage(t, 128*MiB)
 	d := im.dev
-	requireErrno(t, d.PartInit("bsd"), syscall.EINVAL, "part_init: /dev/sda: unknown partition type")
+	requireErrno(t, d.PartInit("bsd"), syscall.EINVAL, "/dev/sda: unknown partition type")
 	require.NoError(t, d.PartDisk("gpt"))
 	im.check(t)
 	require.NoError(t, d.PartInit("msdos"))
@@ -222,7 +222,7 @@ func TestPartExpandGpt(t *testing.T) {
 
 	// Shrinking below a partition's end cannot be expanded into.
 	require.NoError(t, im.f.Truncate(512*MiB))
-	requireErrno(t, d.PartExpandGpt(), syscall.EIO, "part_expand_gpt: /dev/sda: no valid GPT")
+	requireErrno(t, d.PartExpandGpt(), syscall.EIO, "/dev/sda: no valid GPT")
 }
 
 func TestGPTRepairsBackup(t *testing.T) {

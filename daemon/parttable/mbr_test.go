@@ -32,8 +32,8 @@ func TestMBRPrimaries(t *testing.T) {
 	require.Equal(t, Partition{PartNum: 4, PartStart: 16384 * 512, PartEnd: 64*uint64(MiB) - 1, PartSize: 64*uint64(MiB) - 16384*512}, list[3])
 	requireErrno(t, d.PartAdd("p", 100, 200), syscall.ENOSPC, "4 primary")
 
-	requireErrno(t, d.PartDel(9), syscall.ENOENT, "part_del: /dev/sda9: no such partition")
-	require.Equal(t, "part_del: /dev/sda9: no such partition", d.PartDel(9).Error())
+	requireErrno(t, d.PartDel(9), syscall.ENOENT, "/dev/sda9: no such partition")
+	require.Equal(t, "/dev/sda9: no such partition", d.PartDel(9).Error())
 	requireErrno(t, d.PartDel(0), syscall.EINVAL, ">= 1")
 	require.NoError(t, d.PartDel(2))
 	requireErrno(t, d.PartDel(2), syscall.ENOENT, "/dev/sda2")
@@ -178,12 +178,12 @@ func TestMBRBootableAndID(t *testing.T) {
 	requireErrno(t, d.PartSetMbrId(1, 0), syscall.EINVAL, "out of range")
 	requireErrno(t, d.PartSetMbrId(1, 0x05), syscall.EINVAL, "extended")
 	requireErrno(t, d.PartSetMbrId(2, 0x83), syscall.EINVAL, "extended")
-	requireErrno(t, d.PartSetMbrId(4, 0x83), syscall.ENOENT, "part_set_mbr_id: /dev/sda4: no such partition")
+	requireErrno(t, d.PartSetMbrId(4, 0x83), syscall.ENOENT, "/dev/sda4: no such partition")
 
 	// GPT-only actions fail on MBR.
 	requireErrno(t, d.PartSetName(1, "x"), syscall.EINVAL, "not a GPT")
 	_, err = d.PartGetName(1)
-	requireErrno(t, err, syscall.EINVAL, "part_get_name: /dev/sda1: not a GPT")
+	requireErrno(t, err, syscall.EINVAL, "/dev/sda1: not a GPT")
 	_, err = d.PartGetGptType(1)
 	requireErrno(t, err, syscall.EINVAL, "not a GPT")
 	_, err = d.PartGetGptGuid(1)

@@ -6,7 +6,7 @@ import "slices"
 // partition deletes its logical partitions; deleting a logical partition
 // renumbers the ones after it, as the kernel and sfdisk number them.
 func (dev *Device) PartDel(partnum int) error {
-	return wrap("part_del", dev.partName(partnum), dev.partDel(partnum))
+	return wrap(dev.partName(partnum), dev.partDel(partnum))
 }
 
 func (dev *Device) partDel(n int) error {
@@ -94,7 +94,7 @@ func (t *table) write() error {
 // An extended partition keeps an extended type, other partitions may not get
 // one, and 0 (empty) is refused; use PartDel to delete.
 func (dev *Device) PartSetMbrId(partnum, id int) error {
-	return wrap("part_set_mbr_id", dev.partName(partnum), dev.partSetMbrID(partnum, id))
+	return wrap(dev.partName(partnum), dev.partSetMbrID(partnum, id))
 }
 
 func (dev *Device) partSetMbrID(n, id int) error {
@@ -131,5 +131,5 @@ func (dev *Device) PartGetMbrId(partnum int) (int, error) {
 			return int(e.ptype), nil
 		}
 	}
-	return 0, wrap("part_get_mbr_id", dev.partName(partnum), err)
+	return 0, wrap(dev.partName(partnum), err)
 }

@@ -2,7 +2,10 @@
 
 package server
 
-import "goguestfs/protocol"
+import (
+	"goguestfs/daemon/devices"
+	"goguestfs/protocol"
+)
 
 // Version is the version struct.
 type Version struct {
@@ -38,80 +41,180 @@ type Partition struct {
 	PartSize  int64 `cbor:"4,keyasint"`
 }
 
-// Actions is implemented by the daemon's action handlers: one method per
-// daemon action of the API table, with the action's arguments. An error
-// should carry a syscall.Errno in its chain; it travels to the caller.
-type Actions interface {
+// BaseActions is the base group: flushing and the availability of optional groups. Package daemon/actions/base implements it.
+// A Device argument arrives resolved, a Pathname cleaned and absolute.
+// An error carries a syscall.Errno and names the object, not the action.
+type BaseActions interface {
 	// Sync runs sync: flush the drives to stable storage.
 	Sync(c *Call) error
+	// Available runs available: test availability of some parts of the API.
+	Available(c *Call, groups []string) error
+	// FeatureAvailable runs feature_available: test availability of some parts of the API.
+	FeatureAvailable(c *Call, groups []string) (bool, error)
+	// AvailableAllGroups runs available_all_groups: return a list of all optional groups.
+	AvailableAllGroups(c *Call) ([]string, error)
+}
+
+// DebugActions is the debug group: debugging commands for tests. Package daemon/actions/debug implements it.
+// A Device argument arrives resolved, a Pathname cleaned and absolute.
+// An error carries a syscall.Errno and names the object, not the action.
+type DebugActions interface {
 	// Debug runs debug: debugging and internals.
 	Debug(c *Call, subcmd string, extraargs []string) (string, error)
+}
+
+// BlockdevActions is the blockdev group: whole block devices: listing, sizes, read-only flags, raw reads and writes. Package daemon/actions/blockdev implements it.
+// A Device argument arrives resolved, a Pathname cleaned and absolute.
+// An error carries a syscall.Errno and names the object, not the action.
+type BlockdevActions interface {
 	// ListDevices runs list_devices: list the block devices.
 	ListDevices(c *Call) ([]string, error)
+	// DeviceIndex runs device_index: convert a device name to its index.
+	DeviceIndex(c *Call, device *devices.Device) (int, error)
+	// BlockdevGetsize64 runs blockdev_getsize64: get the size of a device in bytes.
+	BlockdevGetsize64(c *Call, device *devices.Device) (int64, error)
+	// BlockdevGetss runs blockdev_getss: get the sector size of a device.
+	BlockdevGetss(c *Call, device *devices.Device) (int, error)
+	// BlockdevGetsz runs blockdev_getsz: get the size of a device in 512-byte sectors.
+	BlockdevGetsz(c *Call, device *devices.Device) (int64, error)
+	// BlockdevGetbsz runs blockdev_getbsz: get the block size of a device.
+	BlockdevGetbsz(c *Call, device *devices.Device) (int, error)
+	// BlockdevGetro runs blockdev_getro: is a device set to read-only.
+	BlockdevGetro(c *Call, device *devices.Device) (bool, error)
+	// BlockdevSetro runs blockdev_setro: set a device read-only.
+	BlockdevSetro(c *Call, device *devices.Device) error
+	// BlockdevSetrw runs blockdev_setrw: set a device read-write.
+	BlockdevSetrw(c *Call, device *devices.Device) error
+	// BlockdevFlushbufs runs blockdev_flushbufs: flush a device to stable storage.
+	BlockdevFlushbufs(c *Call, device *devices.Device) error
+	// Zero runs zero: write zeros to the start of a device.
+	Zero(c *Call, device *devices.Device) error
+	// ZeroDevice runs zero_device: write zeros to a whole device.
+	ZeroDevice(c *Call, device *devices.Device) error
+	// PreadDevice runs pread_device: read part of a device.
+	PreadDevice(c *Call, device *devices.Device, count int, offset int64) ([]byte, error)
+	// PwriteDevice runs pwrite_device: write part of a device.
+	PwriteDevice(c *Call, device *devices.Device, content []byte, offset int64) (int, error)
+}
+
+// PartActions is the part group: partition tables: MBR and GPT. Package daemon/actions/part implements it.
+// A Device argument arrives resolved, a Pathname cleaned and absolute.
+// An error carries a syscall.Errno and names the object, not the action.
+type PartActions interface {
 	// ListPartitions runs list_partitions: list the partitions.
 	ListPartitions(c *Call) ([]string, error)
-	// DeviceIndex runs device_index: convert a device name to its index.
-	DeviceIndex(c *Call, device string) (int, error)
-	// BlockdevGetsize64 runs blockdev_getsize64: get the size of a device in bytes.
-	BlockdevGetsize64(c *Call, device string) (int64, error)
-	// BlockdevGetss runs blockdev_getss: get the sector size of a device.
-	BlockdevGetss(c *Call, device string) (int, error)
-	// BlockdevGetsz runs blockdev_getsz: get the size of a device in 512-byte sectors.
-	BlockdevGetsz(c *Call, device string) (int64, error)
-	// BlockdevGetbsz runs blockdev_getbsz: get the block size of a device.
-	BlockdevGetbsz(c *Call, device string) (int, error)
-	// BlockdevGetro runs blockdev_getro: is a device set to read-only.
-	BlockdevGetro(c *Call, device string) (bool, error)
-	// BlockdevSetro runs blockdev_setro: set a device read-only.
-	BlockdevSetro(c *Call, device string) error
-	// BlockdevSetrw runs blockdev_setrw: set a device read-write.
-	BlockdevSetrw(c *Call, device string) error
-	// BlockdevFlushbufs runs blockdev_flushbufs: flush a device to stable storage.
-	BlockdevFlushbufs(c *Call, device string) error
-	// Zero runs zero: write zeros to the start of a device.
-	Zero(c *Call, device string) error
-	// ZeroDevice runs zero_device: write zeros to a whole device.
-	ZeroDevice(c *Call, device string) error
-	// PreadDevice runs pread_device: read part of a device.
-	PreadDevice(c *Call, device string, count int, offset int64) ([]byte, error)
-	// PwriteDevice runs pwrite_device: write part of a device.
-	PwriteDevice(c *Call, device string, content []byte, offset int64) (int, error)
 	// PartInit runs part_init: create an empty partition table.
-	PartInit(c *Call, device string, parttype string) error
+	PartInit(c *Call, device *devices.Device, parttype string) error
 	// PartAdd runs part_add: add a partition.
-	PartAdd(c *Call, device string, prlogex string, startsect int64, endsect int64) error
+	PartAdd(c *Call, device *devices.Device, prlogex string, startsect int64, endsect int64) error
 	// PartDisk runs part_disk: partition a whole disk with one partition.
-	PartDisk(c *Call, device string, parttype string) error
+	PartDisk(c *Call, device *devices.Device, parttype string) error
 	// PartDel runs part_del: delete a partition.
-	PartDel(c *Call, device string, partnum int) error
+	PartDel(c *Call, device *devices.Device, partnum int) error
 	// PartList runs part_list: list the partitions of a device.
-	PartList(c *Call, device string) ([]Partition, error)
+	PartList(c *Call, device *devices.Device) ([]Partition, error)
 	// PartGetParttype runs part_get_parttype: get the partition table type.
-	PartGetParttype(c *Call, device string) (string, error)
+	PartGetParttype(c *Call, device *devices.Device) (string, error)
 	// PartSetName runs part_set_name: set a partition's name.
-	PartSetName(c *Call, device string, partnum int, name string) error
+	PartSetName(c *Call, device *devices.Device, partnum int, name string) error
 	// PartGetName runs part_get_name: get a partition's name.
-	PartGetName(c *Call, device string, partnum int) (string, error)
+	PartGetName(c *Call, device *devices.Device, partnum int) (string, error)
 	// PartSetBootable runs part_set_bootable: set a partition's bootable flag.
-	PartSetBootable(c *Call, device string, partnum int, bootable bool) error
+	PartSetBootable(c *Call, device *devices.Device, partnum int, bootable bool) error
 	// PartGetBootable runs part_get_bootable: get a partition's bootable flag.
-	PartGetBootable(c *Call, device string, partnum int) (bool, error)
+	PartGetBootable(c *Call, device *devices.Device, partnum int) (bool, error)
 	// PartSetGPTType runs part_set_gpt_type: set a GPT partition's type.
-	PartSetGPTType(c *Call, device string, partnum int, guid string) error
+	PartSetGPTType(c *Call, device *devices.Device, partnum int, guid string) error
 	// PartGetGPTType runs part_get_gpt_type: get a GPT partition's type.
-	PartGetGPTType(c *Call, device string, partnum int) (string, error)
+	PartGetGPTType(c *Call, device *devices.Device, partnum int) (string, error)
 	// PartGetGPTGuid runs part_get_gpt_guid: get a GPT partition's GUID.
-	PartGetGPTGuid(c *Call, device string, partnum int) (string, error)
+	PartGetGPTGuid(c *Call, device *devices.Device, partnum int) (string, error)
 	// PartSetMBRID runs part_set_mbr_id: set an MBR partition's type byte.
-	PartSetMBRID(c *Call, device string, partnum int, idbyte int) error
+	PartSetMBRID(c *Call, device *devices.Device, partnum int, idbyte int) error
 	// PartGetMBRID runs part_get_mbr_id: get an MBR partition's type byte.
-	PartGetMBRID(c *Call, device string, partnum int) (int, error)
+	PartGetMBRID(c *Call, device *devices.Device, partnum int) (int, error)
 	// PartToDev runs part_to_dev: convert a partition name to its device.
-	PartToDev(c *Call, partition string) (string, error)
+	PartToDev(c *Call, partition *devices.Device) (string, error)
 	// PartToPartnum runs part_to_partnum: convert a partition name to its number.
-	PartToPartnum(c *Call, partition string) (int, error)
+	PartToPartnum(c *Call, partition *devices.Device) (int, error)
 	// PartExpandGPT runs part_expand_gpt: move the backup GPT to the end of the disk.
-	PartExpandGPT(c *Call, device string) error
+	PartExpandGPT(c *Call, device *devices.Device) error
+}
+
+// Groups is the daemon's backend: one implementation per action group.
+// The actions of a nil group fail with ENOTSUP.
+type Groups struct {
+	Base     BaseActions
+	Debug    DebugActions
+	Blockdev BlockdevActions
+	Part     PartActions
+}
+
+// has reports whether group name is implemented.
+func (g *Groups) has(name string) bool {
+	switch name {
+	case "base":
+		return g.Base != nil
+	case "debug":
+		return g.Debug != nil
+	case "blockdev":
+		return g.Blockdev != nil
+	case "part":
+		return g.Part != nil
+	}
+	return false
+}
+
+// all returns the groups' implementations, nil for absent ones.
+func (g *Groups) all() []any {
+	return []any{g.Base, g.Debug, g.Blockdev, g.Part}
+}
+
+// optgroupNames are libguestfs's optional groups, every one this build knows.
+var optgroupNames = []string{
+	"acl",
+	"blkdiscard",
+	"blkdiscardzeroes",
+	"btrfs",
+	"clevisluks",
+	"extlinux",
+	"f2fs",
+	"fstrim",
+	"gdisk",
+	"grub",
+	"hivex",
+	"inotify",
+	"journal",
+	"ldm",
+	"libtsk",
+	"libyara",
+	"linuxcaps",
+	"linuxfsuuid",
+	"linuxmodules",
+	"linuxxattrs",
+	"luks",
+	"lvm2",
+	"mdadm",
+	"mknod",
+	"ntfs3g",
+	"ntfsprogs",
+	"rsync",
+	"scrub",
+	"selinux",
+	"selinuxrelabel",
+	"sleuthkit",
+	"squashfs",
+	"syslinux",
+	"wipefs",
+	"xfs",
+	"xz",
+	"zerofree",
+}
+
+// optgroupNeeds lists, for each optional group with actions in the table,
+// the action groups that implement them.
+var optgroupNeeds = map[string][]string{
+	"gdisk": {"part"},
 }
 
 // syncArgs are the wire arguments of sync.
@@ -310,251 +413,524 @@ type partExpandGPTArgs struct {
 	Device string `cbor:"1,keyasint"`
 }
 
+// availableArgs are the wire arguments of available.
+type availableArgs struct {
+	Groups []string `cbor:"1,keyasint"`
+}
+
+// featureAvailableArgs are the wire arguments of feature_available.
+type featureAvailableArgs struct {
+	Groups []string `cbor:"1,keyasint"`
+}
+
+// availableAllGroupsArgs are the wire arguments of available_all_groups.
+type availableAllGroupsArgs struct {
+}
+
 // procs is the dispatch table: every daemon action by name.
 var procs = map[string]proc{
-	"sync": {nr: 1, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"sync": {nr: 1, group: "base", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Base == nil {
+			return nil, errGroupAbsent("base")
+		}
 		var args syncArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
-			return nil, err
+			return nil, errBadArgs(err)
 		}
-		return nil, h.Sync(c)
+		return nil, g.Base.Sync(c)
 	}},
-	"debug": {nr: 2, progress: true, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"debug": {nr: 2, group: "debug", progress: true, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Debug == nil {
+			return nil, errGroupAbsent("debug")
+		}
 		var args debugArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
-			return nil, err
+			return nil, errBadArgs(err)
 		}
-		return h.Debug(c, args.Subcmd, args.Extraargs)
+		return g.Debug.Debug(c, args.Subcmd, args.Extraargs)
 	}},
-	"list_devices": {nr: 3, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"list_devices": {nr: 3, group: "blockdev", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Blockdev == nil {
+			return nil, errGroupAbsent("blockdev")
+		}
 		var args listDevicesArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
-			return nil, err
+			return nil, errBadArgs(err)
 		}
-		return h.ListDevices(c)
+		return g.Blockdev.ListDevices(c)
 	}},
-	"list_partitions": {nr: 4, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"list_partitions": {nr: 4, group: "part", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Part == nil {
+			return nil, errGroupAbsent("part")
+		}
 		var args listPartitionsArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
-			return nil, err
+			return nil, errBadArgs(err)
 		}
-		return h.ListPartitions(c)
+		return g.Part.ListPartitions(c)
 	}},
-	"device_index": {nr: 5, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"device_index": {nr: 5, group: "blockdev", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Blockdev == nil {
+			return nil, errGroupAbsent("blockdev")
+		}
 		var args deviceIndexArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return h.DeviceIndex(c, args.Device)
+		return g.Blockdev.DeviceIndex(c, device)
 	}},
-	"blockdev_getsize64": {nr: 6, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"blockdev_getsize64": {nr: 6, group: "blockdev", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Blockdev == nil {
+			return nil, errGroupAbsent("blockdev")
+		}
 		var args blockdevGetsize64Args
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return h.BlockdevGetsize64(c, args.Device)
+		return g.Blockdev.BlockdevGetsize64(c, device)
 	}},
-	"blockdev_getss": {nr: 7, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"blockdev_getss": {nr: 7, group: "blockdev", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Blockdev == nil {
+			return nil, errGroupAbsent("blockdev")
+		}
 		var args blockdevGetssArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return h.BlockdevGetss(c, args.Device)
+		return g.Blockdev.BlockdevGetss(c, device)
 	}},
-	"blockdev_getsz": {nr: 8, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"blockdev_getsz": {nr: 8, group: "blockdev", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Blockdev == nil {
+			return nil, errGroupAbsent("blockdev")
+		}
 		var args blockdevGetszArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return h.BlockdevGetsz(c, args.Device)
+		return g.Blockdev.BlockdevGetsz(c, device)
 	}},
-	"blockdev_getbsz": {nr: 9, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"blockdev_getbsz": {nr: 9, group: "blockdev", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Blockdev == nil {
+			return nil, errGroupAbsent("blockdev")
+		}
 		var args blockdevGetbszArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return h.BlockdevGetbsz(c, args.Device)
+		return g.Blockdev.BlockdevGetbsz(c, device)
 	}},
-	"blockdev_getro": {nr: 10, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"blockdev_getro": {nr: 10, group: "blockdev", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Blockdev == nil {
+			return nil, errGroupAbsent("blockdev")
+		}
 		var args blockdevGetroArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return h.BlockdevGetro(c, args.Device)
+		return g.Blockdev.BlockdevGetro(c, device)
 	}},
-	"blockdev_setro": {nr: 11, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"blockdev_setro": {nr: 11, group: "blockdev", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Blockdev == nil {
+			return nil, errGroupAbsent("blockdev")
+		}
 		var args blockdevSetroArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return nil, h.BlockdevSetro(c, args.Device)
+		return nil, g.Blockdev.BlockdevSetro(c, device)
 	}},
-	"blockdev_setrw": {nr: 12, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"blockdev_setrw": {nr: 12, group: "blockdev", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Blockdev == nil {
+			return nil, errGroupAbsent("blockdev")
+		}
 		var args blockdevSetrwArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return nil, h.BlockdevSetrw(c, args.Device)
+		return nil, g.Blockdev.BlockdevSetrw(c, device)
 	}},
-	"blockdev_flushbufs": {nr: 13, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"blockdev_flushbufs": {nr: 13, group: "blockdev", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Blockdev == nil {
+			return nil, errGroupAbsent("blockdev")
+		}
 		var args blockdevFlushbufsArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return nil, h.BlockdevFlushbufs(c, args.Device)
+		return nil, g.Blockdev.BlockdevFlushbufs(c, device)
 	}},
-	"zero": {nr: 14, progress: true, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"zero": {nr: 14, group: "blockdev", progress: true, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Blockdev == nil {
+			return nil, errGroupAbsent("blockdev")
+		}
 		var args zeroArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return nil, h.Zero(c, args.Device)
+		return nil, g.Blockdev.Zero(c, device)
 	}},
-	"zero_device": {nr: 15, progress: true, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"zero_device": {nr: 15, group: "blockdev", progress: true, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Blockdev == nil {
+			return nil, errGroupAbsent("blockdev")
+		}
 		var args zeroDeviceArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return nil, h.ZeroDevice(c, args.Device)
+		return nil, g.Blockdev.ZeroDevice(c, device)
 	}},
-	"pread_device": {nr: 16, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"pread_device": {nr: 16, group: "blockdev", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Blockdev == nil {
+			return nil, errGroupAbsent("blockdev")
+		}
 		var args preadDeviceArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return h.PreadDevice(c, args.Device, args.Count, args.Offset)
+		return g.Blockdev.PreadDevice(c, device, args.Count, args.Offset)
 	}},
-	"pwrite_device": {nr: 17, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"pwrite_device": {nr: 17, group: "blockdev", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Blockdev == nil {
+			return nil, errGroupAbsent("blockdev")
+		}
 		var args pwriteDeviceArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return h.PwriteDevice(c, args.Device, args.Content, args.Offset)
+		return g.Blockdev.PwriteDevice(c, device, args.Content, args.Offset)
 	}},
-	"part_init": {nr: 18, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"part_init": {nr: 18, group: "part", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Part == nil {
+			return nil, errGroupAbsent("part")
+		}
 		var args partInitArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return nil, h.PartInit(c, args.Device, args.Parttype)
+		return nil, g.Part.PartInit(c, device, args.Parttype)
 	}},
-	"part_add": {nr: 19, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"part_add": {nr: 19, group: "part", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Part == nil {
+			return nil, errGroupAbsent("part")
+		}
 		var args partAddArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return nil, h.PartAdd(c, args.Device, args.Prlogex, args.Startsect, args.Endsect)
+		return nil, g.Part.PartAdd(c, device, args.Prlogex, args.Startsect, args.Endsect)
 	}},
-	"part_disk": {nr: 20, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"part_disk": {nr: 20, group: "part", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Part == nil {
+			return nil, errGroupAbsent("part")
+		}
 		var args partDiskArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return nil, h.PartDisk(c, args.Device, args.Parttype)
+		return nil, g.Part.PartDisk(c, device, args.Parttype)
 	}},
-	"part_del": {nr: 21, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"part_del": {nr: 21, group: "part", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Part == nil {
+			return nil, errGroupAbsent("part")
+		}
 		var args partDelArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return nil, h.PartDel(c, args.Device, args.Partnum)
+		return nil, g.Part.PartDel(c, device, args.Partnum)
 	}},
-	"part_list": {nr: 22, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"part_list": {nr: 22, group: "part", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Part == nil {
+			return nil, errGroupAbsent("part")
+		}
 		var args partListArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return h.PartList(c, args.Device)
+		return g.Part.PartList(c, device)
 	}},
-	"part_get_parttype": {nr: 23, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"part_get_parttype": {nr: 23, group: "part", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Part == nil {
+			return nil, errGroupAbsent("part")
+		}
 		var args partGetParttypeArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return h.PartGetParttype(c, args.Device)
+		return g.Part.PartGetParttype(c, device)
 	}},
-	"part_set_name": {nr: 24, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"part_set_name": {nr: 24, group: "part", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Part == nil {
+			return nil, errGroupAbsent("part")
+		}
 		var args partSetNameArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return nil, h.PartSetName(c, args.Device, args.Partnum, args.Name)
+		return nil, g.Part.PartSetName(c, device, args.Partnum, args.Name)
 	}},
-	"part_get_name": {nr: 25, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"part_get_name": {nr: 25, group: "part", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Part == nil {
+			return nil, errGroupAbsent("part")
+		}
 		var args partGetNameArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return h.PartGetName(c, args.Device, args.Partnum)
+		return g.Part.PartGetName(c, device, args.Partnum)
 	}},
-	"part_set_bootable": {nr: 26, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"part_set_bootable": {nr: 26, group: "part", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Part == nil {
+			return nil, errGroupAbsent("part")
+		}
 		var args partSetBootableArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return nil, h.PartSetBootable(c, args.Device, args.Partnum, args.Bootable)
+		return nil, g.Part.PartSetBootable(c, device, args.Partnum, args.Bootable)
 	}},
-	"part_get_bootable": {nr: 27, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"part_get_bootable": {nr: 27, group: "part", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Part == nil {
+			return nil, errGroupAbsent("part")
+		}
 		var args partGetBootableArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return h.PartGetBootable(c, args.Device, args.Partnum)
+		return g.Part.PartGetBootable(c, device, args.Partnum)
 	}},
-	"part_set_gpt_type": {nr: 28, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"part_set_gpt_type": {nr: 28, group: "part", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Part == nil {
+			return nil, errGroupAbsent("part")
+		}
 		var args partSetGPTTypeArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return nil, h.PartSetGPTType(c, args.Device, args.Partnum, args.Guid)
+		return nil, g.Part.PartSetGPTType(c, device, args.Partnum, args.Guid)
 	}},
-	"part_get_gpt_type": {nr: 29, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"part_get_gpt_type": {nr: 29, group: "part", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Part == nil {
+			return nil, errGroupAbsent("part")
+		}
 		var args partGetGPTTypeArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return h.PartGetGPTType(c, args.Device, args.Partnum)
+		return g.Part.PartGetGPTType(c, device, args.Partnum)
 	}},
-	"part_get_gpt_guid": {nr: 30, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"part_get_gpt_guid": {nr: 30, group: "part", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Part == nil {
+			return nil, errGroupAbsent("part")
+		}
 		var args partGetGPTGuidArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return h.PartGetGPTGuid(c, args.Device, args.Partnum)
+		return g.Part.PartGetGPTGuid(c, device, args.Partnum)
 	}},
-	"part_set_mbr_id": {nr: 31, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"part_set_mbr_id": {nr: 31, group: "part", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Part == nil {
+			return nil, errGroupAbsent("part")
+		}
 		var args partSetMBRIDArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return nil, h.PartSetMBRID(c, args.Device, args.Partnum, args.Idbyte)
+		return nil, g.Part.PartSetMBRID(c, device, args.Partnum, args.Idbyte)
 	}},
-	"part_get_mbr_id": {nr: 32, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"part_get_mbr_id": {nr: 32, group: "part", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Part == nil {
+			return nil, errGroupAbsent("part")
+		}
 		var args partGetMBRIDArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return h.PartGetMBRID(c, args.Device, args.Partnum)
+		return g.Part.PartGetMBRID(c, device, args.Partnum)
 	}},
-	"part_to_dev": {nr: 33, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"part_to_dev": {nr: 33, group: "part", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Part == nil {
+			return nil, errGroupAbsent("part")
+		}
 		var args partToDevArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		partition, err := c.resolveDevice(args.Partition)
+		if err != nil {
 			return nil, err
 		}
-		return h.PartToDev(c, args.Partition)
+		return g.Part.PartToDev(c, partition)
 	}},
-	"part_to_partnum": {nr: 34, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"part_to_partnum": {nr: 34, group: "part", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Part == nil {
+			return nil, errGroupAbsent("part")
+		}
 		var args partToPartnumArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		partition, err := c.resolveDevice(args.Partition)
+		if err != nil {
 			return nil, err
 		}
-		return h.PartToPartnum(c, args.Partition)
+		return g.Part.PartToPartnum(c, partition)
 	}},
-	"part_expand_gpt": {nr: 35, progress: false, run: func(c *Call, h Actions, raw []byte) (any, error) {
+	"part_expand_gpt": {nr: 35, group: "part", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Part == nil {
+			return nil, errGroupAbsent("part")
+		}
 		var args partExpandGPTArgs
 		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
 			return nil, err
 		}
-		return nil, h.PartExpandGPT(c, args.Device)
+		return nil, g.Part.PartExpandGPT(c, device)
+	}},
+	"available": {nr: 36, group: "base", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Base == nil {
+			return nil, errGroupAbsent("base")
+		}
+		var args availableArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		return nil, g.Base.Available(c, args.Groups)
+	}},
+	"feature_available": {nr: 37, group: "base", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Base == nil {
+			return nil, errGroupAbsent("base")
+		}
+		var args featureAvailableArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		return g.Base.FeatureAvailable(c, args.Groups)
+	}},
+	"available_all_groups": {nr: 38, group: "base", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Base == nil {
+			return nil, errGroupAbsent("base")
+		}
+		var args availableAllGroupsArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		return g.Base.AvailableAllGroups(c)
 	}},
 }

@@ -19,18 +19,15 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"goguestfs/daemon/devices"
+	"goguestfs/daemon/errno"
 	"goguestfs/protocol"
 )
 
-// Backend is what the server serves: the actions, plus the launch-time
-// drive setup and the flush run before the daemon exits.
-type Backend interface {
-	Actions
-	// AddDrive adds drive index (in order from 0) backed by file; overlay
-	// is the copy-on-write file of a read-only drive, else nil. The
-	// backend owns both files from then on.
-	AddDrive(index int, file, overlay *os.File, readonly bool) error
-	// Flush writes everything to stable storage.
+// Flusher is an optional capability of a group: Flush writes the group's
+// state (open filesystems) to the devices. The server flushes every group
+// that has it, then the drives, before sync returns and before it exits.
+type Flusher interface {
 	Flush() error
 }
 
@@ -59,15 +56,17 @@ type Config struct {
 // proc is one entry of the generated dispatch table.
 type proc struct {
 	nr       int
+	group    string
 	progress bool
-	run      func(c *Call, h Actions, raw []byte) (any, error)
+	run      func(c *Call, g *Groups, raw []byte) (any, error)
 }
 
 // Server serves one connection.
 type Server struct {
-	conn *protocol.Conn
-	b    Backend
-	cfg  Config
+	conn   *protocol.Conn
+	groups *Groups
+	devs   *devices.Set
+	cfg    Config
 
 	prelude func()
 
@@ -80,15 +79,16 @@ type Server struct {
 // the first log lines and warnings.
 func (s *Server) Prelude(fn func()) { s.prelude = fn }
 
-// New returns a server for conn and b.
-func New(conn *protocol.Conn, b Backend, cfg Config) *Server {
+// New returns a server for conn that runs the actions of groups over the
+// drives of devs (internal_add_drive adds them there).
+func New(conn *protocol.Conn, groups *Groups, devs *devices.Set, cfg Config) *Server {
 	if cfg.ProgressDelay <= 0 {
 		cfg.ProgressDelay = 2 * time.Second
 	}
 	if cfg.ProgressInterval <= 0 {
 		cfg.ProgressInterval = time.Second / 3
 	}
-	return &Server{conn: conn, b: b, cfg: cfg}
+	return &Server{conn: conn, groups: groups, devs: devs, cfg: cfg}
 }
 
 // ErrShutdown is what Serve returns after a Shutdown from the library.
@@ -120,7 +120,7 @@ func (s *Server) Serve() error {
 	}
 	err := s.loop()
 	s.wait()
-	ferr := s.b.Flush()
+	ferr := s.Flush()
 	if err == ErrShutdown {
 		return err
 	}
@@ -158,7 +158,7 @@ func (s *Server) loop() error {
 			}
 			closeFiles(files)
 			if m.Proc == "internal_ready" {
-				s.reply(m.Serial, nil, nil)
+				s.reply(m.Serial, m.Proc, nil, nil)
 				continue
 			}
 			s.start(m)
@@ -172,8 +172,7 @@ func (s *Server) loop() error {
 		case *protocol.Shutdown:
 			closeFiles(files)
 			s.wait()
-			err := s.b.Flush()
-			s.reply(m.Serial, nil, err)
+			s.reply(m.Serial, "shutdown", nil, s.Flush())
 			return ErrShutdown
 		default:
 			closeFiles(files)
@@ -196,30 +195,54 @@ func (s *Server) addDrive(m *protocol.Call, files []*os.File) {
 	if args.Readonly {
 		want = 2
 	}
-	if err == nil && len(files) != want {
-		err = fmt.Errorf("internal_add_drive: %d descriptors, want %d: %w", len(files), want, syscall.EINVAL)
+	if err != nil {
+		err = errBadArgs(err)
+	} else if len(files) != want {
+		err = errno.New(syscall.EINVAL, "%d descriptors, want %d", len(files), want)
 	}
 	if err != nil {
 		closeFiles(files)
-		s.reply(m.Serial, nil, err)
+		s.reply(m.Serial, m.Proc, nil, err)
 		return
 	}
 	var overlay *os.File
 	if args.Readonly {
 		overlay = files[1]
 	}
-	s.reply(m.Serial, nil, s.b.AddDrive(args.Index, files[0], overlay, args.Readonly))
+	s.reply(m.Serial, m.Proc, nil, s.devs.Add(args.Index, files[0], overlay))
 }
 
-// reply sends the result or error of call serial.
-func (s *Server) reply(serial uint32, result any, err error) {
+// Flush writes every group that is a Flusher, then the drives, to stable
+// storage.
+func (s *Server) Flush() error {
+	var errs []error
+	for _, g := range s.groups.all() {
+		if f, ok := g.(Flusher); ok {
+			errs = append(errs, f.Flush())
+		}
+	}
+	errs = append(errs, s.devs.Flush())
+	return errors.Join(errs...)
+}
+
+// maxErrorMessage bounds the message of an error reply.
+const maxErrorMessage = 4096
+
+// reply sends the result or error of call serial to action proc. The
+// error's message gets the action name, once, here: handlers name only
+// the object.
+func (s *Server) reply(serial uint32, proc string, result any, err error) {
 	if err != nil {
-		s.conn.Send(protocol.NewError(serial, err))
+		msg := err.Error()
+		if len(msg) > maxErrorMessage {
+			msg = errno.Cut(msg[:maxErrorMessage])
+		}
+		s.conn.Send(&protocol.Error{Serial: serial, Op: proc, Message: msg, Errno: int32(errno.Of(err))})
 		return
 	}
 	raw, merr := protocol.Marshal(result)
 	if merr != nil {
-		s.conn.Send(protocol.NewError(serial, fmt.Errorf("cannot encode the result: %v: %w", merr, syscall.EIO)))
+		s.reply(serial, proc, nil, errno.New(syscall.EIO, "cannot encode the result: %v", merr))
 		return
 	}
 	s.conn.Send(&protocol.Reply{Serial: serial, Result: raw})
@@ -230,13 +253,13 @@ func (s *Server) reply(serial uint32, result any, err error) {
 func (s *Server) start(m *protocol.Call) {
 	p, ok := procs[m.Proc]
 	if !ok {
-		s.reply(m.Serial, nil, fmt.Errorf("%s: unknown action (the library and guestfsd come from different builds): %w", m.Proc, syscall.ENOSYS))
+		s.reply(m.Serial, errno.Cut(m.Proc), nil, errno.New(syscall.ENOSYS, "unknown action (the library and guestfsd come from different builds)"))
 		return
 	}
 	s.mu.Lock()
 	if s.running != nil {
 		s.mu.Unlock()
-		s.reply(m.Serial, nil, fmt.Errorf("%s: another call is running: %w", m.Proc, syscall.EBUSY))
+		s.reply(m.Serial, m.Proc, nil, errno.New(syscall.EBUSY, "another call is running"))
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -255,7 +278,7 @@ func (s *Server) start(m *protocol.Call) {
 		s.mu.Lock()
 		s.running, s.done = nil, nil
 		s.mu.Unlock()
-		s.reply(m.Serial, result, err)
+		s.reply(m.Serial, m.Proc, result, err)
 	}
 	if !p.progress {
 		// Short actions run on the loop's goroutine: no hand-off, and no
@@ -287,10 +310,10 @@ func (s *Server) spin() {
 func (s *Server) run(c *Call, p proc, raw []byte) (result any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			result, err = nil, fmt.Errorf("%s: internal error in the daemon: %v: %w", c.Proc, r, syscall.EIO)
+			result, err = nil, errno.New(syscall.EIO, "internal error in the daemon: %v", r)
 		}
 	}()
-	return p.run(c, s.b, raw)
+	return p.run(c, s.groups, raw)
 }
 
 // Call is the context of one running action.
@@ -313,13 +336,13 @@ type Call struct {
 }
 
 // ErrCancelled is the error of a cancelled action: it carries EINTR.
-var ErrCancelled = fmt.Errorf("operation cancelled by the user: %w", syscall.EINTR)
+var ErrCancelled = errno.New(syscall.EINTR, "operation cancelled by the user")
 
-// Cancelled returns ErrCancelled (wrapped with the action name) once the
-// library cancelled the call, else nil. Long actions check it often.
+// Cancelled returns ErrCancelled once the library cancelled the call, else
+// nil. Long actions check it often.
 func (c *Call) Cancelled() error {
 	if c.Ctx.Err() != nil {
-		return fmt.Errorf("%s: %w", c.Proc, ErrCancelled)
+		return ErrCancelled
 	}
 	return nil
 }
@@ -356,3 +379,6 @@ func (c *Call) finishProgress() {
 
 // Logf sends a log line to the library when verbose.
 func (c *Call) Logf(format string, args ...any) { c.s.Logf(format, args...) }
+
+// Flush flushes every group and the drives, as sync does.
+func (c *Call) Flush() error { return c.s.Flush() }

@@ -10,7 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"goguestfs/daemon/handlers"
+	"goguestfs/daemon/actions"
+	"goguestfs/daemon/devices"
 	"goguestfs/daemon/server"
 	"goguestfs/protocol"
 )
@@ -22,7 +23,8 @@ func start(t *testing.T) (*protocol.Conn, <-chan error) {
 	lib, d, err := protocol.Pair()
 	require.NoError(t, err)
 	t.Cleanup(func() { lib.Close(); d.Close() })
-	srv := server.New(d, handlers.New(), server.Config{ProgressDelay: 10 * time.Millisecond, ProgressInterval: 10 * time.Millisecond, PollFD: -1})
+	devs := devices.NewSet()
+	srv := server.New(d, actions.All(devs), devs, server.Config{ProgressDelay: 10 * time.Millisecond, ProgressInterval: 10 * time.Millisecond, PollFD: -1})
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve() }()
 	_, err = lib.RecvHello()
@@ -124,7 +126,8 @@ func TestMalformedEndsServe(t *testing.T) {
 			d, err := protocol.FileConn(f1)
 			require.NoError(t, err)
 			f1.Close()
-			srv := server.New(d, handlers.New(), server.Config{PollFD: -1})
+			devs := devices.NewSet()
+			srv := server.New(d, actions.All(devs), devs, server.Config{PollFD: -1})
 			done := make(chan error, 1)
 			go func() { done <- srv.Serve() }()
 			_, err = protocol.ReadMessage(f0)

@@ -25,5 +25,5 @@ func API() *Table {
 	all = append(all, launchActions...)
 	all = append(all, driveActions...)
 	all = append(all, daemonActions...)
-	return &Table{Actions: all, Structs: structs}
+	return &Table{Actions: all, Structs: structs, Groups: groups, Optgroups: optgroups}
 }

@@ -109,6 +109,14 @@ type Action struct {
 	Progress bool
 	// Cancellable is true when guestfs_user_cancel stops the action.
 	Cancellable bool
+	// Group is the daemon action's area (a Group of Table.Groups): the
+	// generator emits one Go interface per group, implemented by one
+	// package under daemon/actions/. Empty for library actions.
+	Group string
+	// Optgroup is libguestfs's optional group of the action (an Optgroup of
+	// Table.Optgroups), which `available` reports; empty when the action
+	// is always there.
+	Optgroup string
 	// ProcNr is the procedure number of a daemon action: unique, never
 	// reused, passed as array[0] of its PROGRESS events. 0 for library
 	// actions.
@@ -154,10 +162,30 @@ type Struct struct {
 	Fields []Field
 }
 
-// Table is the whole API: every action and every struct.
+// Group is an area of the daemon: its actions form one Go interface that
+// one package under daemon/actions/ implements, holding only that area's
+// state.
+type Group struct {
+	Name string
+	Doc  string
+}
+
+// Optgroup is one of libguestfs's optional groups of actions, named as
+// libguestfs names it. A group is available when the daemon implements
+// every action of the table that belongs to it; groups without any action
+// here are known (`available_all_groups` lists them) but not available.
+type Optgroup struct {
+	Name string
+	Doc  string
+}
+
+// Table is the whole API: every action, struct, daemon group and optional
+// group.
 type Table struct {
-	Actions []Action
-	Structs []Struct
+	Actions   []Action
+	Structs   []Struct
+	Groups    []Group
+	Optgroups []Optgroup
 }
 
 // Struct returns the struct with the given name, or nil.

@@ -44,10 +44,36 @@ func TestDaemonEmitter(t *testing.T) {
 
 // TestDaemonEmitterProcNumbers refuses missing and duplicate numbers.
 func TestDaemonEmitterProcNumbers(t *testing.T) {
-	tbl := &api.Table{Actions: []api.Action{{Name: "a", Daemon: true, ProcNr: 1}, {Name: "b", Daemon: true, ProcNr: 1}}}
+	tbl := &api.Table{Groups: []api.Group{{Name: "g"}}, Actions: []api.Action{
+		{Name: "a", Daemon: true, Group: "g", ProcNr: 1}, {Name: "b", Daemon: true, Group: "g", ProcNr: 1}}}
 	_, err := emitDaemon(tbl)
 	require.ErrorContains(t, err, "share procedure number 1")
 	tbl.Actions[1].ProcNr = 0
 	_, err = emitDaemon(tbl)
 	require.ErrorContains(t, err, "has no procedure number")
+}
+
+// TestDaemonEmitterGroups: every daemon action has a known group, every
+// group an action, optional groups are known, library actions have none;
+// each group gets its interface and a field of Groups.
+func TestDaemonEmitterGroups(t *testing.T) {
+	groups := []api.Group{{Name: "g"}, {Name: "h"}}
+	for want, acts := range map[string][]api.Action{
+		"has no known group":     {{Name: "a", Daemon: true, ProcNr: 1}, {Name: "b", Daemon: true, Group: "h", ProcNr: 2}},
+		"group h has no action":  {{Name: "a", Daemon: true, Group: "g", ProcNr: 1}},
+		"unknown optional group": {{Name: "a", Daemon: true, Group: "g", Optgroup: "zz", ProcNr: 1}, {Name: "b", Daemon: true, Group: "h", ProcNr: 2}},
+		"has a daemon group":     {{Name: "l", Group: "g"}, {Name: "a", Daemon: true, Group: "g", ProcNr: 1}, {Name: "b", Daemon: true, Group: "h", ProcNr: 2}},
+	} {
+		_, err := emitDaemon(&api.Table{Groups: groups, Actions: acts})
+		assert.ErrorContains(t, err, want)
+	}
+	files, err := emitDaemon(api.API())
+	require.NoError(t, err)
+	d := files[0].Content
+	for _, g := range api.API().Groups {
+		assert.Contains(t, d, "type "+groupInterface(g.Name)+" interface {")
+		assert.Contains(t, d, "\t"+Camel(g.Name)+" "+groupInterface(g.Name)+"\n")
+	}
+	assert.Contains(t, d, `"gdisk": {"part"},`)
+	assert.Contains(t, d, "device, err := c.resolveDevice(args.Device)")
 }

@@ -105,7 +105,7 @@ func GoParams(a *api.Action) []string {
 func goName(n string) string {
 	switch n {
 	case "type", "func", "var", "range", "map", "chan", "default", "append", "len",
-		"h", "r", "t", "e", "err", "opts", "traceFn", "bodyFn", "resultFn":
+		"h", "r", "t", "e", "err", "opts", "traceFn", "bodyFn", "resultFn", "c", "g", "args", "raw":
 		return n + "_"
 	}
 	return n

@@ -929,3 +929,24 @@ class GuestFS(object):
         After the disk grew, move the backup GPT header and entries to the new end of the disk so that the space can be partitioned.
         """
         return libguestfsmod.part_expand_gpt(self._o, device)
+
+    def available(self, groups):
+        """test availability of some parts of the API.
+
+        Succeed when every optional group in `groups` is available, as libguestfs does: a group is available when this build implements all of its actions. A group that is known but not available fails with ENOTSUP (`lvm2: group not available`); a name that is no group fails with EINVAL (`foo: unknown group`). An empty list succeeds. `available_all_groups` lists the known groups.
+        """
+        return libguestfsmod.available(self._o, groups)
+
+    def feature_available(self, groups):
+        """test availability of some parts of the API.
+
+        The same as `available`, but return false instead of failing when a known group is not available. An unknown group is still an error (EINVAL).
+        """
+        return libguestfsmod.feature_available(self._o, groups)
+
+    def available_all_groups(self):
+        """return a list of all optional groups.
+
+        Return every optional group this library knows, available or not (libguestfs's names: `gdisk`, `lvm2`, `xfs`, `linuxxattrs`, ...). Test each with `available` or `feature_available`.
+        """
+        return libguestfsmod.available_all_groups(self._o)

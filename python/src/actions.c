@@ -4672,6 +4672,118 @@ py_part_expand_gpt (PyObject *self, PyObject *args)
   return py_r;
 }
 
+/* available: test availability of some parts of the API */
+static PyObject *
+py_available (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  PyObject *py_groups;
+  char **a_groups = NULL;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!O:available",
+                         &guestfs_int_py_handle_type, &py_h, &py_groups))
+    return NULL;
+  a_groups = guestfs_int_py_get_string_list (py_groups);
+  if (a_groups == NULL)
+    goto out;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_available (g, a_groups);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  guestfs_int_py_free_string_list (a_groups);
+  return py_r;
+}
+
+/* feature_available: test availability of some parts of the API */
+static PyObject *
+py_feature_available (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  PyObject *py_groups;
+  char **a_groups = NULL;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!O:feature_available",
+                         &guestfs_int_py_handle_type, &py_h, &py_groups))
+    return NULL;
+  a_groups = guestfs_int_py_get_string_list (py_groups);
+  if (a_groups == NULL)
+    goto out;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_feature_available (g, a_groups);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyBool_FromLong (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  guestfs_int_py_free_string_list (a_groups);
+  return py_r;
+}
+
+/* available_all_groups: return a list of all optional groups */
+static PyObject *
+py_available_all_groups (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  char **r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!:available_all_groups",
+                         &guestfs_int_py_handle_type, &py_h))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_available_all_groups (g);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_string_list (r);
+  guestfs_int_py_free_result_strings (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
 /* The module's action functions, added to libguestfsmod at import. */
 PyMethodDef guestfs_int_py_action_methods[] = {
   { "set_verbose", py_set_verbose, METH_VARARGS,
@@ -4902,5 +5014,11 @@ PyMethodDef guestfs_int_py_action_methods[] = {
     "part_to_partnum: convert a partition name to its number" },
   { "part_expand_gpt", py_part_expand_gpt, METH_VARARGS,
     "part_expand_gpt: move the backup GPT to the end of the disk" },
+  { "available", py_available, METH_VARARGS,
+    "available: test availability of some parts of the API" },
+  { "feature_available", py_feature_available, METH_VARARGS,
+    "feature_available: test availability of some parts of the API" },
+  { "available_all_groups", py_available_all_groups, METH_VARARGS,
+    "available_all_groups: return a list of all optional groups" },
   { NULL, NULL, 0, NULL }
 };

@@ -5931,6 +5931,144 @@ rbg_part_expand_gpt (VALUE self, VALUE devicev)
   return Qnil;
 }
 
+/* available */
+struct rbga_available {
+  char **groups;
+  int r;
+};
+
+static void
+rbgf_available (struct rbg_call *c)
+{
+  struct rbga_available *a = c->data;
+  a->r = guestfs_available (c->g, (char *const *) a->groups);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.available(groups) -> nil
+ *
+ * test availability of some parts of the API
+ *
+ * Succeed when every optional group in <tt>groups</tt> is available, as
+ * libguestfs does: a group is available when this build implements all of
+ * its actions. A group that is known but not available fails with ENOTSUP
+ * (<tt>lvm2: group not available</tt>); a name that is no group fails with
+ * EINVAL (<tt>foo: unknown group</tt>). An empty list succeeds.
+ * <tt>available_all_groups</tt> lists the known groups.
+ */
+static VALUE
+rbg_available (VALUE self, VALUE groupsv)
+{
+  struct rbga_available a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.groups = rbg_strlist (groupsv, keep);
+
+  rbg_call_init (&c, self, "available", rbgf_available, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* feature_available */
+struct rbga_feature_available {
+  char **groups;
+  int r;
+};
+
+static void
+rbgf_feature_available (struct rbg_call *c)
+{
+  struct rbga_feature_available *a = c->data;
+  a->r = guestfs_feature_available (c->g, (char *const *) a->groups);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.feature_available(groups) -> Integer (1/0; true/false with ruby_bool: true)
+ *
+ * test availability of some parts of the API
+ *
+ * The same as <tt>available</tt>, but return false instead of failing when
+ * a known group is not available. An unknown group is still an error
+ * (EINVAL).
+ */
+static VALUE
+rbg_feature_available (VALUE self, VALUE groupsv)
+{
+  struct rbga_feature_available a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.groups = rbg_strlist (groupsv, keep);
+
+  rbg_call_init (&c, self, "feature_available", rbgf_feature_available, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  if (rbg_handle_ruby_bool (c.h))
+    return a.r ? Qtrue : Qfalse;
+  return INT2NUM (a.r);
+}
+
+/* available_all_groups */
+struct rbga_available_all_groups {
+  char **r;
+};
+
+static void
+rbgf_available_all_groups (struct rbg_call *c)
+{
+  struct rbga_available_all_groups *a = c->data;
+  a->r = guestfs_available_all_groups (c->g);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.available_all_groups() -> Array of Strings
+ *
+ * return a list of all optional groups
+ *
+ * Return every optional group this library knows, available or not
+ * (libguestfs's names: <tt>gdisk</tt>, <tt>lvm2</tt>, <tt>xfs</tt>,
+ * <tt>linuxxattrs</tt>, ...). Test each with <tt>available</tt> or
+ * <tt>feature_available</tt>.
+ */
+static VALUE
+rbg_available_all_groups (VALUE self)
+{
+  struct rbga_available_all_groups a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+
+  rbg_call_init (&c, self, "available_all_groups", rbgf_available_all_groups, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      rbg_free_strlist (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbg_strlist_value (a.r);
+}
+
 /* Define the action methods and the event constants. */
 void
 rbg_init_actions (void)
@@ -6076,4 +6214,7 @@ rbg_init_actions (void)
   rb_define_method (c_guestfs, "part_to_dev", rbg_part_to_dev, 1);
   rb_define_method (c_guestfs, "part_to_partnum", rbg_part_to_partnum, 1);
   rb_define_method (c_guestfs, "part_expand_gpt", rbg_part_expand_gpt, 1);
+  rb_define_method (c_guestfs, "available", rbg_available, 1);
+  rb_define_method (c_guestfs, "feature_available", rbg_feature_available, 1);
+  rb_define_method (c_guestfs, "available_all_groups", rbg_available_all_groups, 0);
 }

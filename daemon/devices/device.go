@@ -1,0 +1,62 @@
+package devices
+
+import (
+	"syscall"
+
+	"goguestfs/daemon/blockdev"
+	"goguestfs/daemon/errno"
+)
+
+// Device is a resolved device: a whole disk or one of its partitions. It is
+// a blockdev.Dev whose writes fail with EROFS while it (or its disk) is set
+// read-only. Valid for the call that resolved it: a later partition table
+// change may move the partition.
+type Device struct {
+	// Name is the canonical name, e.g. "/dev/sda1".
+	Name string
+	// Index is the drive's index; Partnum the partition number, 0 for a
+	// whole disk.
+	Index, Partnum int
+	// Drive is the whole disk holding the device.
+	Drive *blockdev.Drive
+
+	dev blockdev.Dev
+	set *Set
+}
+
+var _ blockdev.Dev = (*Device)(nil)
+
+// IsPartition reports whether d is a partition rather than a whole disk.
+func (d *Device) IsPartition() bool { return d.Partnum != 0 }
+
+// Whole fails with EINVAL when d is a partition: for actions that need a
+// whole disk (partition tables).
+func (d *Device) Whole() error {
+	if d.IsPartition() {
+		return errno.New(syscall.EINVAL, "%s: is a partition, not a whole device", d.Name)
+	}
+	return nil
+}
+
+// Size returns the device's size in bytes.
+func (d *Device) Size() int64 { return d.dev.Size() }
+
+// SectorSize returns the logical sector size.
+func (d *Device) SectorSize() int64 { return d.dev.SectorSize() }
+
+// ReadAt reads from the device.
+func (d *Device) ReadAt(p []byte, off int64) (int, error) { return d.dev.ReadAt(p, off) }
+
+// WriteAt writes to the device unless it is set read-only (EROFS).
+func (d *Device) WriteAt(p []byte, off int64) (int, error) {
+	if d.set.ReadOnly(d) {
+		return 0, errno.New(syscall.EROFS, "%s: device is read-only (blockdev_setro)", d.Name)
+	}
+	return d.dev.WriteAt(p, off)
+}
+
+// ReadOnly reports whether d (or its disk) is set read-only.
+func (d *Device) ReadOnly() bool { return d.set.ReadOnly(d) }
+
+// SetReadOnly sets or clears d's read-only flag.
+func (d *Device) SetReadOnly(ro bool) { d.set.SetReadOnly(d, ro) }
