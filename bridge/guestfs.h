@@ -119,6 +119,42 @@ extern GUESTFS_DLL_PUBLIC void *guestfs_first_private (guestfs_h *g, const char 
 /* Continue iterating the private data area; NULL at the end. The key string belongs to the library and stays valid until that key is set again. */
 extern GUESTFS_DLL_PUBLIC void *guestfs_next_private (guestfs_h *g, const char **key_rtn);
 
+/* Helpers for language bindings: guestfs_binding_*.
+ *
+ * Not part of the libguestfs API (libguestfs has no such functions, and
+ * reserves guestfs_int_* for its internals); goguestfs's own Python and
+ * Ruby bindings use them, and any other binding may. C programs have no
+ * use for them.
+ *
+ * Ctrl-C during a call: the library never installs a signal handler. A
+ * binding brackets each call that may run long with claim and release,
+ * and its own SIGINT handler calls guestfs_binding_cancel_inflight, which
+ * cancels (guestfs_user_cancel) every claimed call, of every handle and
+ * every binding in the process, then chains to the handler it replaced.
+ * One table in the library, not one per binding: handlers never race to
+ * swap each other out per call.
+ */
+#define GOGUESTFS_HAVE_BINDING_INFLIGHT 1
+
+/* Record that a call on g is starting. Returns the slot to pass to
+ * guestfs_binding_inflight_release when the call has returned, or -1 when
+ * the table (256 slots) is full or g was created before a fork(); the call
+ * is then not cancelled by cancel_inflight, and releasing -1 is a no-op.
+ * Release the slot before closing g. (The library also forgets g when it
+ * frees it, and waits for a cancel_inflight that may be using it.)
+ */
+extern GUESTFS_DLL_PUBLIC int guestfs_binding_inflight_claim (guestfs_h *g);
+
+/* The call of a claimed slot has returned. */
+extern GUESTFS_DLL_PUBLIC void guestfs_binding_inflight_release (int slot);
+
+/* Cancel every claimed call, as guestfs_user_cancel does: each fails soon
+ * with EINTR, its handle stays usable. Async-signal-safe (no lock, no
+ * allocation, errno preserved): what a SIGINT handler calls. In a fork
+ * child the table is empty (calls of the parent are not touched).
+ */
+extern GUESTFS_DLL_PUBLIC void guestfs_binding_cancel_inflight (void);
+
 /* Structs returned by actions. Free them with guestfs_free_<name>. */
 #define GUESTFS_HAVE_STRUCT_VERSION 1
 struct guestfs_version {
@@ -939,18 +975,6 @@ extern GUESTFS_DLL_PUBLIC int guestfs_part_to_partnum (guestfs_h *g, const char 
 /* part_expand_gpt: move the backup GPT to the end of the disk */
 #define GUESTFS_HAVE_PART_EXPAND_GPT 1
 extern GUESTFS_DLL_PUBLIC int guestfs_part_expand_gpt (guestfs_h *g, const char *device);
-
-/* available: test availability of some parts of the API */
-#define GUESTFS_HAVE_AVAILABLE 1
-extern GUESTFS_DLL_PUBLIC int guestfs_available (guestfs_h *g, char *const *groups);
-
-/* feature_available: test availability of some parts of the API */
-#define GUESTFS_HAVE_FEATURE_AVAILABLE 1
-extern GUESTFS_DLL_PUBLIC int guestfs_feature_available (guestfs_h *g, char *const *groups);
-
-/* available_all_groups: return a list of all optional groups */
-#define GUESTFS_HAVE_AVAILABLE_ALL_GROUPS 1
-extern GUESTFS_DLL_PUBLIC char **guestfs_available_all_groups (guestfs_h *g);
 
 #ifdef __cplusplus
 }

@@ -1,9 +1,11 @@
 /* handle.c: the plain-C part of the bridge: fork detection, cancellation,
- * the at-exit list of handles, and trampolines for calling C callbacks
- * from Go. Nothing here enters Go except goguestfs_close_all (at exit) and
- * goguestfs_errorf, which report through the Go state.
+ * the at-exit list of handles, the table of language bindings' calls in
+ * flight (for their SIGINT handlers), and trampolines for calling C
+ * callbacks from Go. Nothing here enters Go except guestfs_close (at exit)
+ * and goguestfs_errorf, which report through the Go state.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,12 +25,27 @@ const char goguestfs_fork_message[] =
 static pthread_mutex_t list_lock = PTHREAD_MUTEX_INITIALIZER;
 static guestfs_h *list_head, *list_tail;
 
+/* Calls in flight, claimed by language bindings around each call so that
+ * their SIGINT handler (guestfs_binding_cancel_inflight) can cancel them.
+ * A fixed table of atomic slots: the signal handler never takes a lock. */
+#define INFLIGHT_SLOTS 256
+static guestfs_h *inflight[INFLIGHT_SLOTS];
+/* guestfs_binding_cancel_inflight calls scanning the table. */
+static int inflight_readers;
+
 static void
 child_after_fork (void)
 {
+  int i;
+
   goguestfs_fork_generation++;
   /* The lock may have been held by another thread at fork time. */
   pthread_mutex_init (&list_lock, NULL);
+  /* No call of the parent is in flight here (and cancelling one would
+   * write to the parent's eventfd). */
+  for (i = 0; i < INFLIGHT_SLOTS; ++i)
+    __atomic_store_n (&inflight[i], NULL, __ATOMIC_SEQ_CST);
+  __atomic_store_n (&inflight_readers, 0, __ATOMIC_SEQ_CST);
 }
 
 static void
@@ -98,9 +115,27 @@ goguestfs_alloc_handle (int close_on_exit)
   return g;
 }
 
+/* Take g out of the in-flight table (a binding that did not release its
+ * slot before the handle was freed), then wait until no
+ * guestfs_binding_cancel_inflight can still be using g. */
+static void
+inflight_forget (guestfs_h *g)
+{
+  int i;
+
+  for (i = 0; i < INFLIGHT_SLOTS; ++i) {
+    guestfs_h *expected = g;
+    __atomic_compare_exchange_n (&inflight[i], &expected, NULL, 0,
+                                 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+  }
+  while (__atomic_load_n (&inflight_readers, __ATOMIC_SEQ_CST) > 0)
+    sched_yield ();
+}
+
 void
 goguestfs_free_handle (guestfs_h *g)
 {
+  inflight_forget (g);
   if (g->close_on_exit) {
     pthread_mutex_lock (&list_lock);
     if (g->prev) g->prev->next = g->next; else list_head = g->next;
@@ -117,6 +152,10 @@ goguestfs_user_cancel (guestfs_h *g)
   uint64_t one = 1;
   ssize_t r;
 
+  /* In a fork child the eventfd is the parent's: a write would cancel the
+   * parent's call. Nothing of the child is running on g anyway. */
+  if (GOGUESTFS_IN_CHILD (g))
+    return;
   __atomic_store_n (&g->cancel, 1, __ATOMIC_SEQ_CST);
   r = write (g->cancel_fd, &one, sizeof one);
   (void) r;                     /* a full counter is still readable */
@@ -137,6 +176,49 @@ goguestfs_cancel_reset (guestfs_h *g)
   __atomic_store_n (&g->cancel, 0, __ATOMIC_SEQ_CST);
   r = read (g->cancel_fd, &v, sizeof v);
   (void) r;                     /* EAGAIN when nothing was pending */
+}
+
+/* Helpers for language bindings (guestfs.h). */
+
+int
+guestfs_binding_inflight_claim (guestfs_h *g)
+{
+  int i;
+
+  if (g == NULL || GOGUESTFS_IN_CHILD (g))
+    return -1;
+  for (i = 0; i < INFLIGHT_SLOTS; ++i) {
+    guestfs_h *expected = NULL;
+    if (__atomic_compare_exchange_n (&inflight[i], &expected, g, 0,
+                                     __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+      return i;
+  }
+  return -1;                    /* full: this call is not cancelled by SIGINT */
+}
+
+void
+guestfs_binding_inflight_release (int slot)
+{
+  if (slot >= 0 && slot < INFLIGHT_SLOTS)
+    __atomic_store_n (&inflight[slot], NULL, __ATOMIC_SEQ_CST);
+}
+
+/* Async-signal-safe: atomic loads and guestfs_user_cancel (an atomic store
+ * and a write to an eventfd); no lock, no allocation, errno preserved. */
+void
+guestfs_binding_cancel_inflight (void)
+{
+  int saved_errno = errno;
+  int i;
+
+  __atomic_add_fetch (&inflight_readers, 1, __ATOMIC_SEQ_CST);
+  for (i = 0; i < INFLIGHT_SLOTS; ++i) {
+    guestfs_h *g = __atomic_load_n (&inflight[i], __ATOMIC_SEQ_CST);
+    if (g)
+      goguestfs_user_cancel (g);
+  }
+  __atomic_sub_fetch (&inflight_readers, 1, __ATOMIC_SEQ_CST);
+  errno = saved_errno;
 }
 
 void

@@ -85,6 +85,7 @@ typedef void (*guestfs_progress_cb) (guestfs_h *g, void *opaque, int proc_nr, in
 		b.P("/* %s */\n", f.Doc)
 		b.P("extern GUESTFS_DLL_PUBLIC %s%s (%s);\n", spaced(f.Ret), f.Name, f.Params)
 	}
+	b.P("%s", headerBindingHelpers)
 	b.P("\n/* Structs returned by actions. Free them with guestfs_free_<name>. */\n")
 	for _, s := range t.Structs {
 		up := strings.ToUpper(s.Name)
@@ -151,3 +152,44 @@ func headerAction(b *Buffer, a *api.Action) {
 	b.P("};\n")
 	b.P("extern GUESTFS_DLL_PUBLIC %sguestfs_%s_argv (%s, const struct guestfs_%s_argv *optargs)%s;\n\n", ret, a.Name, params, a.Name, dep)
 }
+
+// headerBindingHelpers declares the guestfs_binding_* functions: plain C in
+// bridge/handle.c (not generated from the table), shared by the Python and
+// Ruby bindings.
+const headerBindingHelpers = `
+/* Helpers for language bindings: guestfs_binding_*.
+ *
+ * Not part of the libguestfs API (libguestfs has no such functions, and
+ * reserves guestfs_int_* for its internals); goguestfs's own Python and
+ * Ruby bindings use them, and any other binding may. C programs have no
+ * use for them.
+ *
+ * Ctrl-C during a call: the library never installs a signal handler. A
+ * binding brackets each call that may run long with claim and release,
+ * and its own SIGINT handler calls guestfs_binding_cancel_inflight, which
+ * cancels (guestfs_user_cancel) every claimed call, of every handle and
+ * every binding in the process, then chains to the handler it replaced.
+ * One table in the library, not one per binding: handlers never race to
+ * swap each other out per call.
+ */
+#define GOGUESTFS_HAVE_BINDING_INFLIGHT 1
+
+/* Record that a call on g is starting. Returns the slot to pass to
+ * guestfs_binding_inflight_release when the call has returned, or -1 when
+ * the table (256 slots) is full or g was created before a fork(); the call
+ * is then not cancelled by cancel_inflight, and releasing -1 is a no-op.
+ * Release the slot before closing g. (The library also forgets g when it
+ * frees it, and waits for a cancel_inflight that may be using it.)
+ */
+extern GUESTFS_DLL_PUBLIC int guestfs_binding_inflight_claim (guestfs_h *g);
+
+/* The call of a claimed slot has returned. */
+extern GUESTFS_DLL_PUBLIC void guestfs_binding_inflight_release (int slot);
+
+/* Cancel every claimed call, as guestfs_user_cancel does: each fails soon
+ * with EINTR, its handle stays usable. Async-signal-safe (no lock, no
+ * allocation, errno preserved): what a SIGINT handler calls. In a fork
+ * child the table is empty (calls of the parent are not touched).
+ */
+extern GUESTFS_DLL_PUBLIC void guestfs_binding_cancel_inflight (void);
+`

@@ -21,7 +21,7 @@ typedef struct guestfs_int_py_call {
   struct guestfs_int_py_call *prev; /* the thread's enclosing call */
   PyObject *h;                      /* the Handle (a strong reference) */
   guestfs_h *g;                     /* the C handle for this call */
-  int slot;                         /* SIGINT in-flight slot, or -1 */
+  int slot;                         /* guestfs_binding_inflight_claim slot, or -1 */
   char *err_msg;                    /* saved guestfs_last_error, malloc'd */
   int err_errno;                    /* saved guestfs_last_errno */
   int failed;                       /* the action failed */

@@ -21,7 +21,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -116,57 +115,21 @@ py_is_finalizing (void)
 
 /*----------------------------------------------------------------------*/
 /* SIGINT: one handler, installed at import, cancels every in-flight call
- * (a fixed table of atomic slots) and chains to the handler it replaced.
+ * and chains to the handler it replaced. The table of calls in flight is
+ * the C library's (guestfs_binding_inflight_claim/release, one per call,
+ * in guestfs_int_py_enter/leave), shared with any other binding loaded in
+ * the process.
  */
 
-#define INFLIGHT_SLOTS 256
-static _Atomic (guestfs_h *) inflight[INFLIGHT_SLOTS];
-static atomic_int sig_readers;  /* signal handlers scanning the table */
 static struct sigaction saved_sigint;
 static int sigint_installed;
-
-static int
-inflight_claim (guestfs_h *g)
-{
-  int i;
-
-  for (i = 0; i < INFLIGHT_SLOTS; ++i) {
-    guestfs_h *expected = NULL;
-    if (atomic_compare_exchange_strong (&inflight[i], &expected, g))
-      return i;
-  }
-  return -1;                    /* table full: this call is not cancellable by SIGINT */
-}
-
-static void
-inflight_release (int slot)
-{
-  if (slot >= 0)
-    atomic_store (&inflight[slot], NULL);
-}
-
-/* Wait until no signal handler is scanning the table: after that, a handle
- * that is in no slot cannot be touched by one. */
-static void
-wait_sig_readers (void)
-{
-  while (atomic_load (&sig_readers) > 0)
-    sched_yield ();
-}
 
 static void
 sigint_handler (int sig, siginfo_t *info, void *ctx)
 {
   int saved_errno = errno;
-  int i;
 
-  atomic_fetch_add (&sig_readers, 1);
-  for (i = 0; i < INFLIGHT_SLOTS; ++i) {
-    guestfs_h *g = atomic_load (&inflight[i]);
-    if (g)
-      guestfs_user_cancel (g);
-  }
-  atomic_fetch_sub (&sig_readers, 1);
+  guestfs_binding_cancel_inflight ();
 
   if (saved_sigint.sa_flags & SA_SIGINFO)
     saved_sigint.sa_sigaction (sig, info, ctx);
@@ -196,15 +159,11 @@ install_sigint_handler (void)
     sigint_installed = 1;
 }
 
-/* In a fork child no call of the parent is in flight. */
+/* In a fork child no call of the parent is in flight (the C library
+ * empties its in-flight table itself). */
 static void
 atfork_child (void)
 {
-  int i;
-
-  for (i = 0; i < INFLIGHT_SLOTS; ++i)
-    atomic_store (&inflight[i], NULL);
-  atomic_store (&sig_readers, 0);
   tls_call = NULL;
 }
 
@@ -299,7 +258,7 @@ guestfs_int_py_enter (PyObject *py_h, guestfs_int_py_call *call)
   h->depth++;
   call->prev = tls_call;
   tls_call = call;
-  call->slot = inflight_claim (h->g);
+  call->slot = guestfs_binding_inflight_claim (h->g);
   return h->g;
 }
 
@@ -373,8 +332,9 @@ do_close (handle_object *h)
   h->depth++;
   closes_in_progress++;
 
+  /* No in-flight slot holds g (calls release theirs before the close);
+   * the library waits for a SIGINT handler still scanning its table. */
   Py_BEGIN_ALLOW_THREADS
-  wait_sig_readers ();
   guestfs_close (g);            /* a no-op in a fork child */
   Py_END_ALLOW_THREADS
 
@@ -395,7 +355,7 @@ guestfs_int_py_leave (guestfs_int_py_call *call, PyObject *result)
 {
   handle_object *h = (handle_object *) call->h;
 
-  inflight_release (call->slot);
+  guestfs_binding_inflight_release (call->slot);
   tls_call = call->prev;
   h->depth--;
 

@@ -13,6 +13,10 @@ end
 abort 'goguestfs: guestfs.h not found' unless have_header('guestfs.h')
 abort 'goguestfs: guestfs_create_flags not found in the C library' \
   unless have_func('guestfs_create_flags', 'guestfs.h')
+# The SIGINT handler cancels the calls in the library's in-flight table.
+abort 'goguestfs: guestfs_binding_cancel_inflight not found: the installed ' \
+      'C library is older than this binding' \
+  unless have_func('guestfs_binding_cancel_inflight', 'guestfs.h')
 
 $CFLAGS << ' -std=gnu11 -Wall -Wno-unused-parameter'
 $CFLAGS << ' ' << ENV['RBGUESTFS_CFLAGS'] if ENV['RBGUESTFS_CFLAGS']

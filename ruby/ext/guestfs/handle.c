@@ -23,10 +23,7 @@
  */
 
 #include <errno.h>
-#include <pthread.h>
-#include <sched.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,59 +103,21 @@ static void rbg_at_exit (VALUE unused);
  * own I/O, and the thread that would run the unblocking function is the
  * one inside our call. So, as the Python binding does, one SA_ONSTACK
  * SIGINT handler, installed when the extension loads, cancels every call
- * in flight (a fixed table of atomic slots) and chains to the handler it
- * replaced (Ruby's, which raises Interrupt once the call has returned).
- * A later trap("INT") replaces it; then Ctrl-C no longer cancels calls.
+ * in flight and chains to the handler it replaced (Ruby's, which raises
+ * Interrupt once the call has returned). The table of calls in flight is
+ * the C library's (guestfs_binding_inflight_claim/release around each
+ * call, in rbg_call_once); the library empties it in a fork child.
+ * A later trap("INT") replaces the handler; then Ctrl-C no longer cancels
+ * calls.
  */
-#define RBG_INFLIGHT_SLOTS 256
-static _Atomic (guestfs_h *) rbg_inflight[RBG_INFLIGHT_SLOTS];
-static atomic_int rbg_sig_readers;      /* handlers scanning the table */
 static struct sigaction rbg_saved_sigint;
-
-/* Record g as in flight; returns its slot, or -1 (table full: the call is
- * then not cancelled by SIGINT, only by Thread#raise). */
-static int
-rbg_inflight_claim (guestfs_h *g)
-{
-  int i;
-
-  for (i = 0; i < RBG_INFLIGHT_SLOTS; ++i) {
-    guestfs_h *expected = NULL;
-    if (atomic_compare_exchange_strong (&rbg_inflight[i], &expected, g))
-      return i;
-  }
-  return -1;
-}
-
-static void
-rbg_inflight_release (int slot)
-{
-  if (slot >= 0)
-    atomic_store (&rbg_inflight[slot], NULL);
-}
-
-/* Wait until no signal handler is scanning the table: after that, a handle
- * that is in no slot cannot be touched by one, so it may be freed. */
-static void
-rbg_wait_sig_readers (void)
-{
-  while (atomic_load (&rbg_sig_readers) > 0)
-    sched_yield ();
-}
 
 static void
 rbg_sigint_handler (int sig, siginfo_t *info, void *ctx)
 {
   int saved_errno = errno;
-  int i;
 
-  atomic_fetch_add (&rbg_sig_readers, 1);
-  for (i = 0; i < RBG_INFLIGHT_SLOTS; ++i) {
-    guestfs_h *g = atomic_load (&rbg_inflight[i]);
-    if (g)
-      guestfs_user_cancel (g);
-  }
-  atomic_fetch_sub (&rbg_sig_readers, 1);
+  guestfs_binding_cancel_inflight ();
 
   if (rbg_saved_sigint.sa_flags & SA_SIGINFO)
     rbg_saved_sigint.sa_sigaction (sig, info, ctx);
@@ -169,18 +128,6 @@ rbg_sigint_handler (int sig, siginfo_t *info, void *ctx)
   else if (rbg_saved_sigint.sa_handler != SIG_IGN)
     rbg_saved_sigint.sa_handler (sig);
   errno = saved_errno;
-}
-
-/* In a fork child no call of the parent is in flight (and cancelling one
- * would write to the parent's eventfd). */
-static void
-rbg_inflight_reset_child (void)
-{
-  int i;
-
-  for (i = 0; i < RBG_INFLIGHT_SLOTS; ++i)
-    atomic_store (&rbg_inflight[i], NULL);
-  atomic_store (&rbg_sig_readers, 0);
 }
 
 static void
@@ -197,7 +144,6 @@ rbg_install_sigint_handler (void)
   sa.sa_mask = rbg_saved_sigint.sa_mask;
   sa.sa_flags = SA_SIGINFO | SA_ONSTACK | (rbg_saved_sigint.sa_flags & SA_RESTART);
   sigaction (SIGINT, &sa, NULL);
-  pthread_atfork (NULL, NULL, rbg_inflight_reset_child);
 }
 
 /* Remove h from the list of open handles. */
@@ -537,9 +483,9 @@ rbg_call_once (struct rbg_call *c)
   c->prev = rbg_current;
   rbg_current = c;
   c->h->in_call++;
-  slot = c->cancellable ? rbg_inflight_claim (c->g) : -1;
+  slot = c->cancellable ? guestfs_binding_inflight_claim (c->g) : -1;
   rb_thread_call_without_gvl2 (rbg_nogvl, c, c->cancellable ? rbg_ubf : NULL, c);
-  rbg_inflight_release (slot);
+  guestfs_binding_inflight_release (slot);
   c->h->in_call--;
   rbg_current = c->prev;
   return c->ran;
@@ -962,7 +908,8 @@ rbg_close_fn (struct rbg_call *c)
       guestfs_set_private (c->g, key, NULL);
       cb->deleted = 1;
     }
-  rbg_wait_sig_readers ();      /* no SIGINT handler still holds c->g */
+  /* (The library waits for a SIGINT handler still scanning its in-flight
+   * table before it frees c->g.) */
   guestfs_close (c->g);
 }
 
