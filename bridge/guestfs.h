@@ -976,6 +976,18 @@ extern GUESTFS_DLL_PUBLIC int guestfs_part_to_partnum (guestfs_h *g, const char 
 #define GUESTFS_HAVE_PART_EXPAND_GPT 1
 extern GUESTFS_DLL_PUBLIC int guestfs_part_expand_gpt (guestfs_h *g, const char *device);
 
+/* available: test availability of some parts of the API */
+#define GUESTFS_HAVE_AVAILABLE 1
+extern GUESTFS_DLL_PUBLIC int guestfs_available (guestfs_h *g, char *const *groups);
+
+/* feature_available: test availability of some parts of the API */
+#define GUESTFS_HAVE_FEATURE_AVAILABLE 1
+extern GUESTFS_DLL_PUBLIC int guestfs_feature_available (guestfs_h *g, char *const *groups);
+
+/* available_all_groups: return a list of all optional groups */
+#define GUESTFS_HAVE_AVAILABLE_ALL_GROUPS 1
+extern GUESTFS_DLL_PUBLIC char **guestfs_available_all_groups (guestfs_h *g);
+
 #ifdef __cplusplus
 }
 #endif
