@@ -72,3 +72,16 @@ func TestWholeDiskOnly(t *testing.T) {
 	require.NoError(t, d.Call("part_get_parttype", &ty, "/dev/sda"))
 	assert.Equal(t, "msdos", ty)
 }
+
+// TestActionNamedOnce: an error from the partition code gets the action's
+// name from the server, once, and keeps its errno.
+func TestActionNamedOnce(t *testing.T) {
+	d := daemontest.Start(t, daemontest.Image(t, 16<<20))
+	err := d.Call("part_init", nil, "/dev/sda", "sun")
+	assert.ErrorIs(t, err, syscall.EINVAL)
+	assert.Regexp(t, `^part_init: /dev/sda: unknown partition type`, err.Error())
+	require.NoError(t, d.Call("part_init", nil, "/dev/sda", "gpt"))
+	err = d.Call("part_del", nil, "/dev/sda", 9)
+	assert.ErrorIs(t, err, syscall.ENOENT)
+	assert.EqualError(t, err, "part_del: /dev/sda9: no such partition")
+}
