@@ -17,9 +17,13 @@
 
 volatile unsigned goguestfs_fork_generation;
 
+/* The one text of every error caused by fork() (errno ECHILD), in C and
+ * in the bindings (guestfs_binding_fork_message): a child made by fork()
+ * cannot create a handle either, so the fix is not to fork, or to exec. */
 const char goguestfs_fork_message[] =
-  "this handle was created in the parent process and cannot be used after fork(); "
-  "create a new handle in the child, or start workers with "
+  "the library cannot be used in a child made by fork() of a process that "
+  "loaded it, neither with the parent's handles nor with new ones; exec a new "
+  "program in the child, or start Python multiprocessing workers with "
   "multiprocessing.set_start_method(\"spawn\") or \"forkserver\"";
 
 static pthread_mutex_t list_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -219,6 +223,12 @@ guestfs_binding_cancel_inflight (void)
   }
   __atomic_sub_fetch (&inflight_readers, 1, __ATOMIC_SEQ_CST);
   errno = saved_errno;
+}
+
+const char *
+guestfs_binding_fork_message (void)
+{
+  return goguestfs_fork_message;
 }
 
 void

@@ -192,4 +192,12 @@ extern GUESTFS_DLL_PUBLIC void guestfs_binding_inflight_release (int slot);
  * child the table is empty (calls of the parent are not touched).
  */
 extern GUESTFS_DLL_PUBLIC void guestfs_binding_cancel_inflight (void);
+
+/* The message of every error caused by using the library in a child made
+ * by fork() (errno ECHILD): what guestfs_last_error returns for an
+ * inherited handle, for a binding to use when guestfs_create fails there
+ * (no handle holds a message then). It names the fix, Python's
+ * multiprocessing included; bindings add nothing to it. Static string.
+ */
+extern GUESTFS_DLL_PUBLIC const char *guestfs_binding_fork_message (void);
 `

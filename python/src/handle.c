@@ -52,7 +52,6 @@ typedef struct handle_object {
   int depth;              /* calls in progress on this handle, any thread */
   int close_on_exit;      /* close from the atexit handler */
   int exit_seen;          /* the atexit handler has dealt with it */
-  pid_t pid;              /* the process that created it */
   struct callback_entry *cbs;
   size_t ncbs, cbs_cap;
   struct handle_object *prev, *next; /* open handles, in creation order */
@@ -170,11 +169,6 @@ atfork_child (void)
 /*----------------------------------------------------------------------*/
 /* Errors and calls. */
 
-/* Appended to errors caused by using the library in a fork child. */
-#define FORK_HINT "the library cannot be used in a child made by fork() of a process " \
-  "that used it; with multiprocessing use multiprocessing.set_start_method(\"spawn\") " \
-  "or \"forkserver\""
-
 static void
 raise_closed (void)
 {
@@ -207,7 +201,7 @@ raise_error (const char *msg, int errnum)
 
 /* Raise the error saved in call. */
 static void
-raise_call_error (handle_object *h, guestfs_int_py_call *call)
+raise_call_error (guestfs_int_py_call *call)
 {
   const char *msg = call->err_msg ? call->err_msg : "unknown error (no message)";
   int errnum = call->err_errno;
@@ -216,16 +210,8 @@ raise_call_error (handle_object *h, guestfs_int_py_call *call)
    * Python signal handler raises) instead of the EINTR error. */
   if (errnum == EINTR && PyErr_CheckSignals () == -1)
     return;
-  if (errnum == ECHILD && h->pid != getpid ()) {
-    char *full = NULL;
-    if (asprintf (&full, "%s (%s)", msg, FORK_HINT) == -1) {
-      PyErr_NoMemory ();
-      return;
-    }
-    raise_error (full, errnum);
-    free (full);
-    return;
-  }
+  /* In a fork child (ECHILD) msg is the library's fork message, which
+   * already names the multiprocessing fix: nothing to add. */
   raise_error (msg, errnum);
 }
 
@@ -360,7 +346,7 @@ guestfs_int_py_leave (guestfs_int_py_call *call, PyObject *result)
   h->depth--;
 
   if (result == NULL && call->failed)
-    raise_call_error (h, call);
+    raise_call_error (call);
   free (call->err_msg);
   call->err_msg = NULL;
 
@@ -564,9 +550,9 @@ py_create (PyObject *self, PyObject *args)
   if (g == NULL) {
     int e = errno;
     char msg[512];
-    snprintf (msg, sizeof msg, "guestfs_create: failed to create handle: %s%s%s%s",
-              strerror (e), e == ECHILD ? " (" : "", e == ECHILD ? FORK_HINT : "",
-              e == ECHILD ? ")" : "");
+    /* In a fork child: the library's fork message (it names the fix). */
+    snprintf (msg, sizeof msg, "guestfs_create: failed to create handle: %s",
+              e == ECHILD ? guestfs_binding_fork_message () : strerror (e));
     raise_error (msg, e);
     return NULL;
   }
@@ -580,7 +566,6 @@ py_create (PyObject *self, PyObject *args)
   h->g = g;
   h->closing = h->close_pending = h->depth = h->exit_seen = 0;
   h->close_on_exit = close_on_exit;
-  h->pid = getpid ();
   h->cbs = NULL;
   h->ncbs = h->cbs_cap = 0;
   list_link (h);

@@ -141,8 +141,10 @@ class TestExit(unittest.TestCase):
                     g.get_verbose()
                     print("child: no error", flush=True)
                 except guestfs.Error as e:
+                    # The library's message, once: it names the fix.
                     print("child error", e.errno == errno.ECHILD,
-                          "spawn" in str(e), "forkserver" in str(e), flush=True)
+                          "spawn" in str(e), "forkserver" in str(e),
+                          str(e).count("set_start_method"), str(e).count("fork()"), flush=True)
                 try:
                     g.set_event_callback(lambda *a: None, guestfs.EVENT_ALL)
                 except guestfs.Error as e:
@@ -150,16 +152,17 @@ class TestExit(unittest.TestCase):
                 try:
                     guestfs.GuestFS()
                 except guestfs.Error as e:
-                    print("child create error", e.errno == errno.ECHILD, "spawn" in str(e), flush=True)
+                    print("child create error", e.errno == errno.ECHILD, "spawn" in str(e),
+                          str(e).count("set_start_method"), flush=True)
                 g.close()
                 g.close()
                 os._exit(0)
             _, status = os.waitpid(pid, 0)
             print("child status", status, flush=True)
             print("parent", g.internal_test_rint("8"), flush=True)
-        """, "child error True True True\n"
+        """, "child error True True True 1 1\n"
              "child set_event_callback error True\n"
-             "child create error True True\n"
+             "child create error True True 1\n"
              "child status 0\n"
              "parent 8\n"
              "CLOSE in True\n")
@@ -204,6 +207,7 @@ class TestExit(unittest.TestCase):
         """)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn('multiprocessing.set_start_method("spawn")', p.stdout)
+        self.assertEqual(p.stdout.count("set_start_method"), 1, p.stdout)  # said once
         self.assertIn("exitcode 0", p.stdout)
 
     def test_call_running_on_other_thread_at_exit(self):

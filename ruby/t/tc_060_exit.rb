@@ -102,6 +102,7 @@ class TestExit < Minitest::Test
           Guestfs::Guestfs.new.close  # new handles in a child are another matter
         rescue Guestfs::Error => e
           puts "child create: \#{e.errno}"
+          puts "child create message: \#{e.message}"
         end
       end
       Process.wait(pid)
@@ -112,6 +113,8 @@ class TestExit < Minitest::Test
     lines = out.lines.map(&:chomp)
     assert_equal 'child closed', lines[0]
     assert_includes ['child create: 10', nil], lines.find { |l| l.start_with?('child create') }
+    msg = lines.find { |l| l.start_with?('child create message: ') }
+    assert_match(/\Achild create message: guestfs_create: the library cannot be used in a child made by fork\(\)/, msg) if msg
     assert_equal ['child status 0', 'parent still works', 'close in parent'], lines.last(3)
     refute_includes lines, 'close in child'
   end
@@ -136,6 +139,7 @@ class TestExit < Minitest::Test
     lines = out.lines.map(&:chomp)
     assert_equal "errno #{Errno::ECHILD::Errno}", lines[0]
     assert_match(/parent/, lines[1])
+    assert_equal 1, lines[1].scan('set_start_method').size   # the library's message, once
     assert_equal ['child status 0', '0'], lines.last(2)
   end
   # Ctrl-C while the main thread is inside a call (here: in a callback that

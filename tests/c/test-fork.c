@@ -38,6 +38,8 @@ main (void)
     CHECK (guestfs_last_errno (g) == ECHILD);
     CHECK (strstr (guestfs_last_error (g), "fork") != NULL);
     CHECK (strstr (guestfs_last_error (g), "spawn") != NULL);
+    /* One text for every fork error, which bindings reuse. */
+    CHECK (STREQ (guestfs_last_error (g), guestfs_binding_fork_message ()));
     CHECK (guestfs_internal_test_rstring (g, "x") == NULL);
     CHECK (guestfs_get_private (g, "k") == NULL);
     CHECK (guestfs_set_event_callback (g, on_close, GUESTFS_EVENT_CLOSE, 0, NULL) == -1);

@@ -359,8 +359,10 @@ rbg_handle_initialize (int argc, VALUE *argv, VALUE self)
   g = guestfs_create_flags (flags);
   if (g == NULL) {
     int e = errno;
-    char msg[256];
-    snprintf (msg, sizeof msg, "guestfs_create: %s", e ? strerror (e) : "failed");
+    char msg[512];
+    /* In a fork child: the library's fork message (it names the fix). */
+    snprintf (msg, sizeof msg, "guestfs_create: %s",
+              e == ECHILD ? guestfs_binding_fork_message () : e ? strerror (e) : "failed");
     rbg_raise_errno (msg, e);
   }
   /* Errors are raised as exceptions, never printed. */
