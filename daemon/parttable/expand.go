@@ -39,6 +39,11 @@ func (dev *Device) partExpandGpt() error {
 			return err
 		}
 	}
+	if isHybrid(t.sector0) {
+		// The mirrored partitions did not move and the 0xEE entries must
+		// not grow over them: sector 0 stays as it is, as with sgdisk -e.
+		return nil
+	}
 	sec := append([]byte(nil), t.sector0...)
 	for i := 0; i < 4; i++ {
 		if e := rawEntry(sec, i, 0); e.used() && e.ptype == typeGPTProt && e.start == 1 {

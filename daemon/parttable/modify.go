@@ -22,7 +22,11 @@ func (dev *Device) partDel(n int) error {
 			return noSuchPartition()
 		}
 		clear(g.entry(int64(n - 1)))
-		return g.write(t.g)
+		if err := g.write(t.g); err != nil {
+			return err
+		}
+		// A hybrid MBR must not keep mirroring the deleted partition.
+		return syncHybridMBR(t)
 	}
 	m := t.mbr
 	switch {
