@@ -666,11 +666,21 @@ EventCallback = Callable[[int, int, bytes, List[int]], object]
 	return b.String()
 }
 
+// pyLiterals writes binding-test values in Python.
+var pyLiterals = Literals{
+	Str:    pyStr,
+	Null:   "None",
+	List:   pyList,
+	Bool:   pyBool,
+	Int:    func(n int64, bits int) string { return fmt.Sprint(n) },
+	Buffer: func(p []byte) []string { return []string{pyBytes(p)} },
+}
+
 // pyBindTests renders python/t/bindtests.py: api.BindTests as Python calls.
 func pyBindTests(t *api.Table) (string, error) {
-	byName := map[string]*api.Action{}
-	for i := range t.Actions {
-		byName[t.Actions[i].Name] = &t.Actions[i]
+	calls, err := BindTestCalls(t, pyLiterals)
+	if err != nil {
+		return "", err
 	}
 	var b Buffer
 	b.P("%s", Banner("#"))
@@ -683,59 +693,12 @@ tests/bindtests.golden byte for byte.
 
 def run(g):
 `)
-	for _, c := range api.BindTests {
-		a := byName[c.Action]
-		if a == nil {
-			return "", fmt.Errorf("bindtests: unknown action %s", c.Action)
-		}
-		if len(c.Args) != len(a.Args) {
-			return "", fmt.Errorf("bindtests: %s takes %d arguments, call has %d", a.Name, len(a.Args), len(c.Args))
-		}
-		var args []string
-		for i, arg := range a.Args {
-			v := c.Args[i]
-			switch arg.Kind {
-			case api.OptString:
-				if v.Null {
-					args = append(args, "None")
-				} else {
-					args = append(args, pyStr(v.Str))
-				}
-			case api.StringList:
-				args = append(args, pyList(v.List))
-			case api.Bool:
-				args = append(args, pyBool(v.Bool))
-			case api.Int, api.Int64:
-				args = append(args, fmt.Sprint(v.Int))
-			case api.BufferIn:
-				args = append(args, pyBytes(v.Buffer))
-			default:
-				args = append(args, pyStr(v.Str))
-			}
-		}
+	for _, c := range calls {
+		args := c.Args
 		for _, o := range c.Opts {
-			var kind api.OptKind = -1
-			for _, oa := range a.OptArgs {
-				if oa.Name == o.Name {
-					kind = oa.Kind
-				}
-			}
-			var v string
-			switch kind {
-			case api.OBool:
-				v = pyBool(o.Bool)
-			case api.OInt, api.OInt64:
-				v = fmt.Sprint(o.Int)
-			case api.OString:
-				v = pyStr(o.Str)
-			case api.OStringList:
-				v = pyList(o.List)
-			default:
-				return "", fmt.Errorf("bindtests: %s has no optional argument %s", a.Name, o.Name)
-			}
-			args = append(args, o.Name+"="+v)
+			args = append(args, o.Opt.Name+"="+o.Value)
 		}
-		b.P("    g.%s(%s)\n", a.Name, strings.Join(args, ", "))
+		b.P("    g.%s(%s)\n", c.Action.Name, strings.Join(args, ", "))
 	}
 	return b.String(), nil
 }

@@ -531,8 +531,22 @@ func rubyStrList(l []string) string {
 	return "[" + strings.Join(parts, ", ") + "]"
 }
 
+// rubyLiterals writes binding-test values in Ruby.
+var rubyLiterals = Literals{
+	Str:    rubyStr,
+	Null:   "nil",
+	List:   rubyStrList,
+	Bool:   func(v bool) string { return fmt.Sprint(v) },
+	Int:    func(n int64, bits int) string { return fmt.Sprint(n) },
+	Buffer: func(p []byte) []string { return []string{rubyBytes(p)} },
+}
+
 // rubyBindTests renders api.BindTests as a Ruby method.
 func rubyBindTests(t *api.Table) (string, error) {
+	calls, err := BindTestCalls(t, rubyLiterals)
+	if err != nil {
+		return "", err
+	}
 	var b Buffer
 	b.P("%s", Banner("#"))
 	b.P(`# The golden binding-test calls (api.BindTests) in Ruby syntax. Their
@@ -542,67 +556,16 @@ module BindTests
   # Make every call of the golden sequence on the handle g.
   def self.run(g)
 `)
-	byName := map[string]*api.Action{}
-	for i := range t.Actions {
-		byName[t.Actions[i].Name] = &t.Actions[i]
-	}
-	for _, call := range api.BindTests {
-		a := byName[call.Action]
-		if a == nil {
-			return "", fmt.Errorf("bindtests: unknown action %s", call.Action)
-		}
-		if len(call.Args) != len(a.Args) {
-			return "", fmt.Errorf("bindtests: %s takes %d arguments, not %d", a.Name, len(a.Args), len(call.Args))
-		}
-		var args []string
-		for i, arg := range a.Args {
-			v := call.Args[i]
-			switch arg.Kind {
-			case api.OptString:
-				if v.Null {
-					args = append(args, "nil")
-				} else {
-					args = append(args, rubyStr(v.Str))
-				}
-			case api.StringList:
-				args = append(args, rubyStrList(v.List))
-			case api.Bool:
-				args = append(args, fmt.Sprint(v.Bool))
-			case api.Int, api.Int64:
-				args = append(args, fmt.Sprint(v.Int))
-			case api.BufferIn:
-				args = append(args, rubyBytes(v.Buffer))
-			default:
-				args = append(args, rubyStr(v.Str))
-			}
-		}
-		if len(call.Opts) > 0 {
+	for _, c := range calls {
+		args := c.Args
+		if len(c.Opts) > 0 {
 			var opts []string
-			for _, o := range call.Opts {
-				var kind api.OptKind = -1
-				for _, oa := range a.OptArgs {
-					if oa.Name == o.Name {
-						kind = oa.Kind
-					}
-				}
-				var v string
-				switch kind {
-				case api.OBool:
-					v = fmt.Sprint(o.Bool)
-				case api.OInt, api.OInt64:
-					v = fmt.Sprint(o.Int)
-				case api.OString:
-					v = rubyStr(o.Str)
-				case api.OStringList:
-					v = rubyStrList(o.List)
-				default:
-					return "", fmt.Errorf("bindtests: %s has no optional argument %s", a.Name, o.Name)
-				}
-				opts = append(opts, o.Name+": "+v)
+			for _, o := range c.Opts {
+				opts = append(opts, o.Opt.Name+": "+o.Value)
 			}
 			args = append(args, "{"+strings.Join(opts, ", ")+"}")
 		}
-		b.P("    g.%s(%s)\n", a.Name, strings.Join(args, ", "))
+		b.P("    g.%s(%s)\n", c.Action.Name, strings.Join(args, ", "))
 	}
 	b.P("  end\nend\n")
 	return b.String(), nil
