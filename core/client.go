@@ -52,7 +52,20 @@ func (h *Handle) daemonCall(name string, progress bool, args, result any) error 
 	if err != nil {
 		return errorf(syscall.EINVAL, "%v", err)
 	}
+	if len(raw) > protocol.MaxMessage {
+		// Too large whatever the envelope: not even worth framing.
+		return errTooLarge("its arguments alone", len(raw))
+	}
 	return h.roundTrip(name, &protocol.Call{Proc: name, Args: raw, Progress: progress}, nil, result)
+}
+
+// errTooLarge is the error of a call that cannot be sent because its
+// encoded message (or part of it, what) is size bytes, more than a protocol
+// message may carry. It is EINVAL, as the daemon's own size limits are
+// (pwrite_device of more than 4 MiB), and nothing has been sent: the
+// handle stays usable.
+func errTooLarge(what string, size int) *Error {
+	return errorf(syscall.EINVAL, "the call cannot be sent: %s take %d bytes encoded, more than the %d bytes (%d MiB) a message to the daemon may carry", what, size, protocol.MaxMessage, protocol.MaxMessage>>20)
 }
 
 // roundTrip sends msg (a *protocol.Call or *protocol.Shutdown, with fds
@@ -62,8 +75,7 @@ func (h *Handle) roundTrip(name string, msg protocol.Message, fds []int, result 
 	if d.dead != nil {
 		return d.dead
 	}
-	d.serial++
-	serial := d.serial
+	serial := d.serial + 1
 	switch m := msg.(type) {
 	case *protocol.Call:
 		m.Serial = serial
@@ -71,8 +83,14 @@ func (h *Handle) roundTrip(name string, msg protocol.Message, fds []int, result 
 		m.Serial = serial
 	}
 	if err := d.conn.SendFDs(fds, msg); err != nil {
+		var se *protocol.SizeError
+		if errors.As(err, &se) {
+			// Refused before a byte was written: the stream is in step.
+			return errTooLarge("the call and its arguments", se.Size)
+		}
 		return h.daemonLost(fmt.Errorf("sending %s: %w", name, err))
 	}
+	d.serial = serial
 	cancelSent := false
 	pfd := []unix.PollFd{{Fd: int32(d.sockFD), Events: unix.POLLIN}, {Fd: int32(h.cancel.FD()), Events: unix.POLLIN}}
 	spins := spinPolls

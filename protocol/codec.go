@@ -109,7 +109,7 @@ func (fe *frameEncoder) encode(m Message) ([]byte, error) {
 	out := fe.buf.Bytes()
 	n := len(out) - frameHeader
 	if n > MaxMessage {
-		return nil, newError(ErrTooLarge, nil, fmt.Sprintf("encoded %s message is %d bytes, maximum is %d", m.Type(), n, MaxMessage))
+		return nil, &SizeError{Type: m.Type(), Size: n}
 	}
 	binary.BigEndian.PutUint32(out, uint32(n))
 	return out, nil
@@ -147,7 +147,8 @@ func isNilMessage(m Message) bool {
 }
 
 // Encode returns the complete frame of m: length prefix and payload. It
-// fails with ErrTooLarge if the payload would exceed MaxMessage.
+// fails with a *SizeError (matching ErrTooLarge) if the payload would
+// exceed MaxMessage.
 func Encode(m Message) ([]byte, error) {
 	return newFrameEncoder().encode(m)
 }

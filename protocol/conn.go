@@ -157,8 +157,9 @@ func (c *Conn) SetReadDeadline(t time.Time) error { return c.uc.SetReadDeadline(
 // error matching os.ErrDeadlineExceeded; the zero time means none.
 func (c *Conn) SetWriteDeadline(t time.Time) error { return c.uc.SetWriteDeadline(t) }
 
-// Send encodes m and writes its frame. It fails with ErrTooLarge, without
-// writing anything, if the payload would exceed MaxMessage.
+// Send encodes m and writes its frame. It fails with a *SizeError (matching
+// ErrTooLarge), without writing anything, if the payload would exceed
+// MaxMessage; the connection stays usable.
 func (c *Conn) Send(m Message) error { return c.SendFDs(nil, m) }
 
 // SendFDs is Send with the file descriptors fds attached to the frame

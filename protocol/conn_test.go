@@ -406,10 +406,39 @@ func TestConnSendTooLargeWritesNothing(t *testing.T) {
 	lib, daemon := newPair(t)
 	err := lib.Send(&Call{Serial: 1, Proc: "pwrite_device", Args: mustMarshal(t, make([]byte, MaxMessage))})
 	require.ErrorIs(t, err, ErrTooLarge)
+	var se *SizeError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, TypeCall, se.Type)
+	assert.Greater(t, se.Size, MaxMessage)
+	assert.Equal(t, fmt.Sprintf("protocol: encoded call message is %d bytes, maximum is %d", se.Size, MaxMessage), err.Error())
 	require.NoError(t, lib.Send(&Cancel{Serial: 2}))
 	m, err := daemon.Recv()
 	require.NoError(t, err)
 	assert.Equal(t, &Cancel{Serial: 2}, m)
+}
+
+// A message of exactly MaxMessage bytes goes through; one byte more is
+// refused by the sender, which tells the size.
+func TestConnMaxMessageBoundary(t *testing.T) {
+	lib, daemon := newPair(t)
+	call := func(n int) *Call { return &Call{Serial: 7, Proc: "pwrite_device", Args: mustMarshal(t, make([]byte, n))} }
+	frame, err := Encode(call(MaxMessage - 100))
+	require.NoError(t, err)
+	n := MaxMessage - 100 + MaxMessage - (len(frame) - 4) // the byte string's header has the same size
+	frame, err = Encode(call(n))
+	require.NoError(t, err)
+	require.Equal(t, MaxMessage, len(frame)-4)
+	done := make(chan error, 1)
+	go func() { done <- lib.Send(call(n)) }()
+	m, err := daemon.Recv()
+	require.NoError(t, err)
+	require.NoError(t, <-done)
+	assert.Equal(t, call(n), m)
+
+	err = lib.Send(call(n + 1))
+	var se *SizeError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, MaxMessage+1, se.Size)
 }
 
 // Decoded messages must not share memory with the Conn's read buffer.

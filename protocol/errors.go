@@ -1,6 +1,9 @@
 package protocol
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors; every error this package returns for a bad frame, a bad
 // message or a bad peer matches one of them with errors.Is, and its text says
@@ -41,3 +44,18 @@ func (e *protoError) Unwrap() error { return e.cause }
 func newError(kind error, cause error, msg string) error {
 	return &protoError{kind: kind, msg: msg, cause: cause}
 }
+
+// SizeError is the error of a message too large to send: its encoded
+// payload exceeds MaxMessage. It matches ErrTooLarge. Nothing was written,
+// so the connection is still in step and usable.
+type SizeError struct {
+	Type Type // the message's type
+	Size int  // the encoded payload, in bytes
+}
+
+func (e *SizeError) Error() string {
+	return fmt.Sprintf("protocol: encoded %s message is %d bytes, maximum is %d", e.Type, e.Size, MaxMessage)
+}
+
+// Is reports whether target is ErrTooLarge.
+func (e *SizeError) Is(target error) bool { return target == ErrTooLarge }
