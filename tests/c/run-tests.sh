@@ -28,11 +28,14 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 vg="valgrind -q --suppressions=$here/valgrind.supp"
 
-# run NAME CMD...: run a test in the scratch directory with a time limit.
+# run OUT CMD...: run a test in the scratch directory with a time limit,
+# its stdout to $tmp/OUT.out, its stderr appended to $tmp/$name.err. (OUT
+# has a variable of its own: the leak pass's "NAME.leaks" must not become
+# the test's name, or its .expected file would never be compared.)
 run() {
-	name=$1
+	out=$1
 	shift
-	(cd "$tmp" && timeout 600 "$@" > "$tmp/$name.out" 2>> "$tmp/$name.err")
+	(cd "$tmp" && timeout 600 "$@" > "$tmp/$out.out" 2>> "$tmp/$name.err")
 }
 
 for t in "$dir"/test-*; do
