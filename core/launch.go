@@ -27,8 +27,9 @@ const DaemonName = "guestfsd"
 const TestProgressEnv = "GOGUESTFS_TEST_PROGRESS"
 
 // TestNoNamespacesEnv is the test-only environment variable that makes
-// launch skip the network namespace, as if namespaces were not allowed, so
-// that the seccomp fallback runs. Read at launch.
+// launch start the daemon without namespaces, as where they are not
+// allowed (the daemon's own sandbox is the same either way). Read at
+// launch.
 const TestNoNamespacesEnv = "GOGUESTFS_TEST_NO_NAMESPACES"
 
 // addDriveArgs are the arguments of the launch-internal call
@@ -186,10 +187,15 @@ func (h *Handle) startDaemon(exe string) error {
 	return h.roundTrip("launch", &protocol.Call{Proc: "internal_ready"}, nil, nil)
 }
 
-// spawn starts the daemon with sock as its descriptor 3. Without the
-// network switch it runs in a new network namespace or, where namespaces
-// are not allowed, installs a seccomp filter itself (and sends a WARNING
-// log line when it cannot).
+// spawn starts the daemon with sock as its descriptor 3, in namespaces of
+// its own where they are allowed: a network namespace unless the network
+// switch is on and, when the caller is not root, a user namespace, where
+// the daemon gets CAP_SETPCAP as an ambient capability so that it can
+// empty its capability bounding set before it drops every capability.
+// Where namespaces are refused it starts without them. Either way the
+// daemon sandboxes itself at start (seccomp, Landlock, no capabilities;
+// AF_INET and AF_INET6 sockets only with -network) and sends a WARNING
+// line for what the kernel lacks.
 func (h *Handle) spawn(exe string, sock *os.File) (*os.Process, error) {
 	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
@@ -198,6 +204,9 @@ func (h *Handle) spawn(exe string, sock *os.File) (*os.Process, error) {
 	defer devnull.Close()
 	memlimit := h.cfg.memsize * 3 / 4
 	args := []string{DaemonName, "-parent", fmt.Sprint(os.Getpid()), "-memsize", fmt.Sprint(h.cfg.memsize)}
+	if h.cfg.network {
+		args = append(args, "-network")
+	}
 	if h.cfg.verbose {
 		args = append(args, "-verbose")
 	}
@@ -213,34 +222,30 @@ func (h *Handle) spawn(exe string, sock *os.File) (*os.Process, error) {
 		Dir:   "/",
 		Sys:   &syscall.SysProcAttr{Setpgid: h.cfg.pgroup},
 	}
-	if h.cfg.network {
-		p, err := os.StartProcess(exe, args, attr)
-		if err != nil {
-			return nil, errorf(errnoOf(err), "cannot start the daemon %s: %v", exe, err)
-		}
-		return p, nil
-	}
 	if h.envValue(TestNoNamespacesEnv) == "" {
-		ns := *attr
 		sys := *attr.Sys
-		sys.Cloneflags = syscall.CLONE_NEWNET
+		if !h.cfg.network {
+			sys.Cloneflags = syscall.CLONE_NEWNET
+		}
 		if os.Geteuid() != 0 {
 			sys.Cloneflags |= syscall.CLONE_NEWUSER
 			sys.UidMappings = []syscall.SysProcIDMap{{ContainerID: os.Geteuid(), HostID: os.Geteuid(), Size: 1}}
 			sys.GidMappings = []syscall.SysProcIDMap{{ContainerID: os.Getegid(), HostID: os.Getegid(), Size: 1}}
+			sys.AmbientCaps = []uintptr{unix.CAP_SETPCAP}
 		}
-		ns.Sys = &sys
-		p, err := os.StartProcess(exe, args, &ns)
-		if err == nil {
-			return p, nil
-		}
-		if !isNamespaceError(err) {
-			return nil, errorf(errnoOf(err), "cannot start the daemon %s: %v", exe, err)
+		if sys.Cloneflags != 0 {
+			ns := *attr
+			ns.Sys = &sys
+			p, err := os.StartProcess(exe, args, &ns)
+			if err == nil {
+				return p, nil
+			}
+			if !isNamespaceError(err) {
+				return nil, errorf(errnoOf(err), "cannot start the daemon %s: %v", exe, err)
+			}
 		}
 	}
-	// No namespaces: the daemon installs a seccomp filter itself and says
-	// with a WARNING log line if it cannot.
-	p, err := os.StartProcess(exe, append(args, "-seccomp-net"), attr)
+	p, err := os.StartProcess(exe, args, attr)
 	if err != nil {
 		return nil, errorf(errnoOf(err), "cannot start the daemon %s: %v", exe, err)
 	}

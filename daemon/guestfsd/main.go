@@ -2,11 +2,13 @@
 // launched handle with the library's end of a socketpair as descriptor 3;
 // it needs no other access to the host: the drives arrive as descriptors.
 //
-// At start it isolates itself (no_new_privs for every thread, RLIMIT_DATA
-// from -memsize, optionally a seccomp filter denying AF_INET/AF_INET6
-// sockets), then serves the protocol until the library shuts it down or
-// disappears (end of the socket, or its parent process exits), flushing the
-// drives before it exits.
+// At start, before it receives any drive, it sets RLIMIT_DATA from
+// -memsize and sandboxes itself (package sandbox: no capabilities,
+// no_new_privs, Landlock, a seccomp filter, on every thread; AF_INET and
+// AF_INET6 sockets only with -network), then serves the protocol until the
+// library shuts it down or disappears (end of the socket, or its parent
+// process exits), flushing the drives before it exits. It opens no host
+// path after the sandbox is applied.
 package main
 
 import (
@@ -24,6 +26,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"goguestfs/daemon/sandbox"
 	"goguestfs/daemon/server"
 	"goguestfs/protocol"
 )
@@ -44,7 +47,7 @@ func run() int {
 	parent := flag.Int("parent", 0, "pid of the library process to watch")
 	memsize := flag.Int("memsize", 0, "memory limit in MiB (RLIMIT_DATA)")
 	verbose := flag.Bool("verbose", false, "send log lines to the library")
-	seccompNet := flag.Bool("seccomp-net", false, "deny AF_INET and AF_INET6 sockets with a seccomp filter")
+	network := flag.Bool("network", false, "allow AF_INET and AF_INET6 sockets (set_network(true))")
 	testProgress := flag.String("test-progress", "", "test only: DELAY_MS,INTERVAL_MS of the progress rule")
 	appendArg := flag.String("append", "", "extra options (logged)")
 	flag.Parse()
@@ -53,23 +56,18 @@ func run() int {
 	// is set; the library cancels calls itself, so ignore it.
 	signal.Ignore(syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGPIPE)
 
-	var warnings, logs []string
-	if err := noNewPrivs(); err != nil {
-		warnings = append(warnings, "the daemon could not set no_new_privs: "+err.Error())
-	}
+	var warnings []string
 	if *memsize > 0 {
 		lim := uint64(*memsize) << 20
 		if err := unix.Setrlimit(unix.RLIMIT_DATA, &unix.Rlimit{Cur: lim, Max: lim}); err != nil {
 			warnings = append(warnings, fmt.Sprintf("the daemon could not set RLIMIT_DATA to %d MiB: %v", *memsize, err))
 		}
 	}
-	if *seccompNet {
-		if err := denyInetSockets(); err != nil {
-			warnings = append(warnings, "the daemon has network access: network namespaces are not allowed here and the seccomp filter failed: "+err.Error())
-		} else {
-			logs = append(logs, "network namespaces are not allowed: AF_INET and AF_INET6 sockets denied by a seccomp filter")
-		}
-	}
+	// The sandbox closes before the first drive arrives (over the socket,
+	// as descriptors). When part of it that must work failed, the daemon
+	// says so in a WARNING line and stops without serving.
+	w, sandboxErr := sandbox.Apply(sandbox.Options{Network: *network})
+	warnings = append(warnings, w...)
 	cfg := server.Config{Verbose: *verbose, PollFD: socketFD, Spin: spinTime}
 	if *testProgress != "" {
 		d, i, ok := strings.Cut(*testProgress, ",")
@@ -109,8 +107,10 @@ func run() int {
 		for _, w := range warnings {
 			srv.Warnf("%s", w)
 		}
-		for _, l := range logs {
-			srv.Logf("%s", l)
+		if sandboxErr != nil {
+			srv.Warnf("the daemon stops: %v", sandboxErr)
+			conn.Close()
+			return
 		}
 		srv.Logf("guestfsd started, pid %d, memsize %d MiB, append %q", os.Getpid(), *memsize, *appendArg)
 	})
@@ -125,14 +125,6 @@ func run() int {
 	}
 	fmt.Fprintf(os.Stderr, "guestfsd: %v\n", err)
 	return 1
-}
-
-// noNewPrivs sets no_new_privs on every thread of the process.
-func noNewPrivs() error {
-	if _, _, errno := syscall.AllThreadsSyscall(syscall.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0); errno != 0 {
-		return errno
-	}
-	return nil
 }
 
 // watchParent closes conn when process pid exits, so that Serve ends as if

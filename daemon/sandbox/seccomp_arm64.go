@@ -1,0 +1,18 @@
+package sandbox
+
+import "golang.org/x/sys/unix"
+
+// auditArch is the only architecture the filter lets through: a system
+// call through another ABI (AArch32) kills the process.
+const auditArch = unix.AUDIT_ARCH_AARCH64
+
+// x32Bit is 0: arm64 has no x32-like ABI in its system call numbers.
+const x32Bit = 0
+
+var archRefused []uintptr
+
+// openFlagsArg gives, for each system call that opens a path, the index
+// of its flags argument.
+var openFlagsArg = []openCall{{unix.SYS_OPENAT, 2}}
+
+var archCreat []uintptr
