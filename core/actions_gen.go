@@ -165,9 +165,11 @@ func (h *Handle) GetAutosync() (r bool, err error) {
 // SetNetwork: set the network switch.
 //
 // Set the network switch. When off (the default) the daemon runs without
-// network access: it starts in a new network namespace, or under a seccomp
-// filter that denies AF_INET and AF_INET6 sockets. Must be set before
-// `launch`.
+// network access: its seccomp filter refuses AF_INET and AF_INET6 sockets,
+// Landlock refuses TCP binds and connects, and it starts in a new network
+// namespace where namespaces are allowed. When on, AF_INET and AF_INET6
+// sockets are allowed, as libguestfs's appliance gets a network card. Must be
+// set before `launch`.
 func (h *Handle) SetNetwork(network bool) (err error) {
 	traceFn := func(t *tracer) {
 		t.boolean(network)
@@ -1299,12 +1301,15 @@ func (h *Handle) InternalTestRbufferouterr() (r []byte, err error) {
 // Start the daemon (`guestfsd`, found through `hv`, else the search path
 // `path`) in a process of its own, pass it the drives added so far, wait until
 // it is ready and emit LAUNCH_DONE. A handle can be launched once. The daemon
-// runs with no_new_privs, an empty environment and no descriptors but its
-// socket and the drives; without `set_network(true)` it runs in a new network
-// namespace (or, where namespaces are not allowed, under a seccomp filter that
-// denies AF_INET and AF_INET6 sockets; where neither works a WARNING event
-// says so). Its memory is capped by `memsize` and its CPUs by `smp`. It exits,
-// after flushing the drives, when the calling process dies.
+// is sandboxed before it reads a byte of any image: no_new_privs and no
+// capabilities on every thread, Landlock denying every host path, a seccomp
+// filter refusing network sockets (unless `set_network(true)`), io_uring, bpf,
+// ptrace, mount and namespace calls, an empty environment and no descriptors
+// but its socket and the drives; without `set_network(true)` it also starts in
+// a new network namespace. Where the kernel lacks Landlock or a part of it,
+// launch emits a WARNING event saying what is missing. Its memory is capped by
+// `memsize` and its CPUs by `smp`. It exits, after flushing the drives, when
+// the calling process dies.
 func (h *Handle) Launch() (err error) {
 	traceFn := func(t *tracer) {
 	}
@@ -1637,7 +1642,11 @@ func (h *Handle) sync() (err error) {
 // rule: the first about two seconds after the start, then about three per
 // second, and a final one with position == total; `user_cancel` stops it with
 // EINTR. It returns `"ok"`. `debug("echo", [words...])` returns the words
-// joined by spaces, a trivial round trip.
+// joined by spaces, a trivial round trip. `debug("sandbox", [])` tries, from
+// inside the daemon, what its sandbox refuses (opening a host path, AF_INET
+// and AF_UNIX sockets, io_uring, bpf, ptrace, unshare, `kill(1, 0)`, ...) and
+// returns one line per attempt, `WHAT: ok` or `WHAT: ERRNO`, after a first
+// line saying which Landlock ABI and scopes it found.
 func (h *Handle) Debug(subcmd string, extraargs []string) (r string, err error) {
 	traceFn := func(t *tracer) {
 		t.str(subcmd)

@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, DaemonName), "goguestfs/daemon/guestfsd")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building guestfsd:", err)
@@ -628,7 +628,9 @@ func TestDaemonIsolation(t *testing.T) {
 	assert.Len(t, files, 3, "files open in the daemon: %v", files)
 }
 
-func TestDaemonSeccompFallback(t *testing.T) {
+// TestDaemonWithoutNamespaces: where namespaces are refused, the daemon
+// still runs under its seccomp filter, in the caller's network namespace.
+func TestDaemonWithoutNamespaces(t *testing.T) {
 	h := newDaemonHandle(t, TestNoNamespacesEnv+"=1")
 	require.NoError(t, h.Launch())
 	pid := h.daemon.proc.Pid
@@ -646,10 +648,49 @@ func TestNetworkOn(t *testing.T) {
 	require.NoError(t, h.SetNetwork(true))
 	require.NoError(t, h.Launch())
 	pid := h.daemon.proc.Pid
-	assert.Equal(t, "0", procStatus(t, pid)["Seccomp"])
+	assert.Equal(t, "2", procStatus(t, pid)["Seccomp"], "the filter is always installed")
+	probe, err := h.Debug("sandbox", nil)
+	require.NoError(t, err)
+	assert.Regexp(t, `(?m)^socket AF_INET: ok$`, probe)
 	myNet, _ := os.Readlink("/proc/self/ns/net")
 	itsNet, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", pid))
 	assert.Equal(t, myNet, itsNet)
+}
+
+// TestDaemonSandbox: from inside the daemon, host paths, network sockets,
+// io_uring and signals to other processes are refused, and every thread
+// has no_new_privs, the seccomp filter and no capabilities.
+func TestDaemonSandbox(t *testing.T) {
+	for _, env := range [][]string{nil, {TestNoNamespacesEnv + "=1"}} {
+		h := newDaemonHandle(t, env...)
+		require.NoError(t, h.Launch())
+		probe, err := h.Debug("sandbox", nil)
+		require.NoError(t, err)
+		for _, want := range []string{
+			`open /etc/passwd: (EACCES|EPERM)`,
+			`socket AF_INET: (EAFNOSUPPORT|EPERM)`,
+			`socket AF_INET6: (EAFNOSUPPORT|EPERM)`,
+			`io_uring_setup: EPERM`,
+			`kill 1 0: EPERM`,
+			`unshare CLONE_NEWUSER: EPERM`,
+			`bpf: EPERM`,
+		} {
+			assert.Regexp(t, "(?m)^"+want+"$", probe, "%v", env)
+		}
+		tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", h.daemon.proc.Pid))
+		require.NoError(t, err)
+		require.NotEmpty(t, tasks)
+		for _, task := range tasks {
+			b, err := os.ReadFile(task)
+			require.NoError(t, err)
+			st := string(b)
+			assert.Regexp(t, `(?m)^NoNewPrivs:\s+1$`, st, task)
+			assert.Regexp(t, `(?m)^Seccomp:\s+2$`, st, task)
+			for _, c := range []string{"CapEff", "CapPrm", "CapBnd"} {
+				assert.Regexp(t, `(?m)^`+c+`:\s+0+$`, st, task)
+			}
+		}
+	}
 }
 
 // procStatus returns the fields of /proc/PID/status.

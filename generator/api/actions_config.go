@@ -22,7 +22,7 @@ var configActions = concat(
 	boolProperty("autosync", "autosync", "autosync",
 		"When on, closing a launched handle unmounts every filesystem and flushes the drives to stable storage before the daemon stops. Default: on."),
 	boolProperty("network", "network", "the network switch",
-		"When off (the default) the daemon runs without network access: it starts in a new network namespace, or under a seccomp filter that denies AF_INET and AF_INET6 sockets. Must be set before `launch`."),
+		"When off (the default) the daemon runs without network access: its seccomp filter refuses AF_INET and AF_INET6 sockets, Landlock refuses TCP binds and connects, and it starts in a new network namespace where namespaces are allowed. When on, AF_INET and AF_INET6 sockets are allowed, as libguestfs's appliance gets a network card. Must be set before `launch`."),
 	boolProperty("recovery_proc", "recoveryproc", "the recovery process flag",
 		"Accepted for compatibility with libguestfs. The daemon always watches the calling process and exits when it dies, so no separate recovery process is started. Default: on."),
 	boolProperty("pgroup", "pgroup", "the process group flag",

@@ -10,7 +10,8 @@ var daemonActions = []Action{
 		Daemon: true, Group: "debug", Progress: true, Cancellable: true, ProcNr: 2,
 		Shortdesc: "debugging and internals",
 		Longdesc: "Debugging commands, for tests. `debug(\"progress\", [seconds])` runs for `seconds` (default 5, at most 3600) and reports PROGRESS events by the usual rule: the first about two seconds after the start, then about three per second, and a final one with position == total; `user_cancel` stops it with EINTR. It returns `\"ok\"`. " +
-			"`debug(\"echo\", [words...])` returns the words joined by spaces, a trivial round trip."},
+			"`debug(\"echo\", [words...])` returns the words joined by spaces, a trivial round trip. " +
+			"`debug(\"sandbox\", [])` tries, from inside the daemon, what its sandbox refuses (opening a host path, AF_INET and AF_UNIX sockets, io_uring, bpf, ptrace, unshare, `kill(1, 0)`, ...) and returns one line per attempt, `WHAT: ok` or `WHAT: ERRNO`, after a first line saying which Landlock ABI and scopes it found."},
 	{Name: "list_devices", Ret: Ret{Kind: RStringList}, Daemon: true, Group: "blockdev", ProcNr: 3,
 		Shortdesc: "list the block devices",
 		Longdesc:  "Return the whole-disk devices, `/dev/sda`, `/dev/sdb`, ..., in the order the drives were added."},

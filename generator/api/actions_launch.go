@@ -5,7 +5,7 @@ var launchActions = []Action{
 	{Name: "launch", Ret: Ret{Kind: RErr},
 		Shortdesc: "start the daemon",
 		Longdesc: "Start the daemon (`guestfsd`, found through `hv`, else the search path `path`) in a process of its own, pass it the drives added so far, wait until it is ready and emit LAUNCH_DONE. A handle can be launched once. " +
-			"The daemon runs with no_new_privs, an empty environment and no descriptors but its socket and the drives; without `set_network(true)` it runs in a new network namespace (or, where namespaces are not allowed, under a seccomp filter that denies AF_INET and AF_INET6 sockets; where neither works a WARNING event says so). " +
+			"The daemon is sandboxed before it reads a byte of any image: no_new_privs and no capabilities on every thread, Landlock denying every host path, a seccomp filter refusing network sockets (unless `set_network(true)`), io_uring, bpf, ptrace, mount and namespace calls, an empty environment and no descriptors but its socket and the drives; without `set_network(true)` it also starts in a new network namespace. Where the kernel lacks Landlock or a part of it, launch emits a WARNING event saying what is missing. " +
 			"Its memory is capped by `memsize` and its CPUs by `smp`. It exits, after flushing the drives, when the calling process dies."},
 	{Name: "shutdown", Ret: Ret{Kind: RErr},
 		Shortdesc: "flush the drives and stop the daemon",

@@ -162,7 +162,7 @@ class GuestFS(object):
     def set_network(self, network):
         """set the network switch.
 
-        Set the network switch. When off (the default) the daemon runs without network access: it starts in a new network namespace, or under a seccomp filter that denies AF_INET and AF_INET6 sockets. Must be set before `launch`.
+        Set the network switch. When off (the default) the daemon runs without network access: its seccomp filter refuses AF_INET and AF_INET6 sockets, Landlock refuses TCP binds and connects, and it starts in a new network namespace where namespaces are allowed. When on, AF_INET and AF_INET6 sockets are allowed, as libguestfs's appliance gets a network card. Must be set before `launch`.
         """
         return libguestfsmod.set_network(self._o, network)
 
@@ -593,7 +593,7 @@ class GuestFS(object):
     def launch(self):
         """start the daemon.
 
-        Start the daemon (`guestfsd`, found through `hv`, else the search path `path`) in a process of its own, pass it the drives added so far, wait until it is ready and emit LAUNCH_DONE. A handle can be launched once. The daemon runs with no_new_privs, an empty environment and no descriptors but its socket and the drives; without `set_network(true)` it runs in a new network namespace (or, where namespaces are not allowed, under a seccomp filter that denies AF_INET and AF_INET6 sockets; where neither works a WARNING event says so). Its memory is capped by `memsize` and its CPUs by `smp`. It exits, after flushing the drives, when the calling process dies.
+        Start the daemon (`guestfsd`, found through `hv`, else the search path `path`) in a process of its own, pass it the drives added so far, wait until it is ready and emit LAUNCH_DONE. A handle can be launched once. The daemon is sandboxed before it reads a byte of any image: no_new_privs and no capabilities on every thread, Landlock denying every host path, a seccomp filter refusing network sockets (unless `set_network(true)`), io_uring, bpf, ptrace, mount and namespace calls, an empty environment and no descriptors but its socket and the drives; without `set_network(true)` it also starts in a new network namespace. Where the kernel lacks Landlock or a part of it, launch emits a WARNING event saying what is missing. Its memory is capped by `memsize` and its CPUs by `smp`. It exits, after flushing the drives, when the calling process dies.
         """
         return libguestfsmod.launch(self._o)
 
@@ -695,7 +695,7 @@ class GuestFS(object):
     def debug(self, subcmd, extraargs):
         """debugging and internals.
 
-        Debugging commands, for tests. `debug("progress", [seconds])` runs for `seconds` (default 5, at most 3600) and reports PROGRESS events by the usual rule: the first about two seconds after the start, then about three per second, and a final one with position == total; `user_cancel` stops it with EINTR. It returns `"ok"`. `debug("echo", [words...])` returns the words joined by spaces, a trivial round trip.
+        Debugging commands, for tests. `debug("progress", [seconds])` runs for `seconds` (default 5, at most 3600) and reports PROGRESS events by the usual rule: the first about two seconds after the start, then about three per second, and a final one with position == total; `user_cancel` stops it with EINTR. It returns `"ok"`. `debug("echo", [words...])` returns the words joined by spaces, a trivial round trip. `debug("sandbox", [])` tries, from inside the daemon, what its sandbox refuses (opening a host path, AF_INET and AF_UNIX sockets, io_uring, bpf, ptrace, unshare, `kill(1, 0)`, ...) and returns one line per attempt, `WHAT: ok` or `WHAT: ERRNO`, after a first line saying which Landlock ABI and scopes it found.
         """
         return libguestfsmod.debug(self._o, subcmd, extraargs)
 

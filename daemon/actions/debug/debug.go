@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"goguestfs/daemon/errno"
+	"goguestfs/daemon/sandbox"
 	"goguestfs/daemon/server"
 )
 
@@ -24,6 +25,7 @@ var _ server.DebugActions = (*Actions)(nil)
 var subcommands = map[string]func(c *server.Call, args []string) (string, error){
 	"echo":     echo,
 	"progress": progress,
+	"sandbox":  probeSandbox,
 }
 
 // Debug runs a debug subcommand.
@@ -42,6 +44,11 @@ func (a *Actions) Debug(c *server.Call, subcmd string, extraargs []string) (stri
 
 // echo returns its arguments joined by spaces: a trivial round trip.
 func echo(c *server.Call, args []string) (string, error) { return strings.Join(args, " "), nil }
+
+// probeSandbox tries, from inside the daemon, what its sandbox must
+// refuse (opening a host path, an AF_INET socket, io_uring, kill(1, 0),
+// ...) and returns one line per attempt: "WHAT: ok" or "WHAT: ERRNO".
+func probeSandbox(c *server.Call, args []string) (string, error) { return sandbox.Probe(), nil }
 
 // progress runs for args[0] seconds (default 5), reporting progress, until
 // done or cancelled.

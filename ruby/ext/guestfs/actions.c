@@ -477,9 +477,11 @@ rbgf_set_network (struct rbg_call *c)
  * set the network switch
  *
  * Set the network switch. When off (the default) the daemon runs without
- * network access: it starts in a new network namespace, or under a seccomp
- * filter that denies AF_INET and AF_INET6 sockets. Must be set before
- * <tt>launch</tt>.
+ * network access: its seccomp filter refuses AF_INET and AF_INET6 sockets,
+ * Landlock refuses TCP binds and connects, and it starts in a new network
+ * namespace where namespaces are allowed. When on, AF_INET and AF_INET6
+ * sockets are allowed, as libguestfs's appliance gets a network card. Must
+ * be set before <tt>launch</tt>.
  */
 static VALUE
 rbg_set_network (VALUE self, VALUE networkv)
@@ -3647,13 +3649,16 @@ rbgf_launch (struct rbg_call *c)
  * Start the daemon (<tt>guestfsd</tt>, found through <tt>hv</tt>, else the
  * search path <tt>path</tt>) in a process of its own, pass it the drives
  * added so far, wait until it is ready and emit LAUNCH_DONE. A handle can
- * be launched once. The daemon runs with no_new_privs, an empty
- * environment and no descriptors but its socket and the drives; without
- * <tt>set_network(true)</tt> it runs in a new network namespace (or, where
- * namespaces are not allowed, under a seccomp filter that denies AF_INET
- * and AF_INET6 sockets; where neither works a WARNING event says so). Its
- * memory is capped by <tt>memsize</tt> and its CPUs by <tt>smp</tt>. It
- * exits, after flushing the drives, when the calling process dies.
+ * be launched once. The daemon is sandboxed before it reads a byte of any
+ * image: no_new_privs and no capabilities on every thread, Landlock
+ * denying every host path, a seccomp filter refusing network sockets
+ * (unless <tt>set_network(true)</tt>), io_uring, bpf, ptrace, mount and
+ * namespace calls, an empty environment and no descriptors but its socket
+ * and the drives; without <tt>set_network(true)</tt> it also starts in a
+ * new network namespace. Where the kernel lacks Landlock or a part of it,
+ * launch emits a WARNING event saying what is missing. Its memory is
+ * capped by <tt>memsize</tt> and its CPUs by <tt>smp</tt>. It exits, after
+ * flushing the drives, when the calling process dies.
  */
 static VALUE
 rbg_launch (VALUE self)
@@ -4408,7 +4413,12 @@ rbgf_debug (struct rbg_call *c)
  * then about three per second, and a final one with position == total;
  * <tt>user_cancel</tt> stops it with EINTR. It returns <tt>"ok"</tt>.
  * <tt>debug("echo", [words...])</tt> returns the words joined by spaces, a
- * trivial round trip.
+ * trivial round trip. <tt>debug("sandbox", [])</tt> tries, from inside the
+ * daemon, what its sandbox refuses (opening a host path, AF_INET and
+ * AF_UNIX sockets, io_uring, bpf, ptrace, unshare, <tt>kill(1, 0)</tt>,
+ * ...) and returns one line per attempt, <tt>WHAT: ok</tt> or <tt>WHAT:
+ * ERRNO</tt>, after a first line saying which Landlock ABI and scopes it
+ * found.
  */
 static VALUE
 rbg_debug (VALUE self, VALUE subcmdv, VALUE extraargsv)
