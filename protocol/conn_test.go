@@ -421,7 +421,9 @@ func TestConnSendTooLargeWritesNothing(t *testing.T) {
 // refused by the sender, which tells the size.
 func TestConnMaxMessageBoundary(t *testing.T) {
 	lib, daemon := newPair(t)
-	call := func(n int) *Call { return &Call{Serial: 7, Proc: "pwrite_device", Args: mustMarshal(t, make([]byte, n))} }
+	call := func(n int) *Call {
+		return &Call{Serial: 7, Proc: "pwrite_device", Args: mustMarshal(t, make([]byte, n))}
+	}
 	frame, err := Encode(call(MaxMessage - 100))
 	require.NoError(t, err)
 	n := MaxMessage - 100 + MaxMessage - (len(frame) - 4) // the byte string's header has the same size
