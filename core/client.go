@@ -4,7 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -28,6 +32,29 @@ type daemonProc struct {
 	files []*os.File
 	// reaped is set once the process was waited for and everything closed.
 	reaped bool
+
+	// The fields below are also used by guards (startGuard), outside the
+	// handle lock.
+
+	// waiting is set while the library is blocked on the daemon (sending
+	// to it, or polling for its answer), not while it runs callbacks or
+	// library code: only then can the daemon be unresponsive.
+	waiting atomic.Bool
+	// wakes counts the blocking polls that returned (the daemon spoke).
+	wakes atomic.Uint64
+	// killReason says why the library killed the daemon, once it did;
+	// killedAtClose that it did so for close or shutdown (which report
+	// it), not for a cancelled call (whose error reports it).
+	killReason    atomic.Pointer[string]
+	killedAtClose atomic.Bool
+}
+
+// kill kills the daemon for reason, unless it was killed already.
+func (d *daemonProc) kill(reason string, atClose bool) {
+	if d.killReason.CompareAndSwap(nil, &reason) {
+		d.killedAtClose.Store(atClose)
+		d.proc.Kill()
+	}
 }
 
 // errNotLaunched is the error of a daemon action before launch.
@@ -82,7 +109,10 @@ func (h *Handle) roundTrip(name string, msg protocol.Message, fds []int, result 
 	case *protocol.Shutdown:
 		m.Serial = serial
 	}
-	if err := d.conn.SendFDs(fds, msg); err != nil {
+	d.waiting.Store(true)
+	err := d.conn.SendFDs(fds, msg)
+	d.waiting.Store(false)
+	if err != nil {
 		var se *protocol.SizeError
 		if errors.As(err, &se) {
 			// Refused before a byte was written: the stream is in step.
@@ -92,6 +122,16 @@ func (h *Handle) roundTrip(name string, msg protocol.Message, fds []int, result 
 	}
 	d.serial = serial
 	cancelSent := false
+	// A guard kills a daemon that stops answering while the library
+	// waits for it at close or shutdown, or after a cancel (see
+	// unresponsiveTimeout). Plain calls wait as long as their action needs.
+	if _, ok := msg.(*protocol.Shutdown); ok {
+		// The guard starts only now that Shutdown is sent: it is a few
+		// bytes, and the daemon had read everything before it, so the
+		// send does not block.
+		stop := startGuard(d, h.shutdownDeadline(), "shutdown", true)
+		defer stop()
+	}
 	pfd := []unix.PollFd{{Fd: int32(d.sockFD), Events: unix.POLLIN}, {Fd: int32(h.cancel.FD()), Events: unix.POLLIN}}
 	spins := spinPolls
 	for {
@@ -103,8 +143,15 @@ func (h *Handle) roundTrip(name string, msg protocol.Message, fds []int, result 
 		if spins > 0 {
 			spins--
 			timeout = 0
+		} else {
+			d.waiting.Store(true)
 		}
-		if k, err := unix.Poll(pfd[:n], timeout); err != nil || k == 0 {
+		k, err := unix.Poll(pfd[:n], timeout)
+		if timeout != 0 {
+			d.waiting.Store(false)
+			d.wakes.Add(1)
+		}
+		if err != nil || k == 0 {
 			if err == nil || err == unix.EINTR {
 				continue
 			}
@@ -112,6 +159,12 @@ func (h *Handle) roundTrip(name string, msg protocol.Message, fds []int, result 
 		}
 		if !cancelSent && pfd[1].Revents != 0 && h.cancel.Cancelled() {
 			cancelSent = true
+			var deadline time.Time
+			if cd := h.closeDeadline.Load(); cd != 0 {
+				deadline = time.Unix(0, cd)
+			}
+			stop := startGuard(d, deadline, "the cancel of "+name, h.closeReq.Load())
+			defer stop()
 			if err := d.conn.Send(&protocol.Cancel{Serial: serial}); err != nil {
 				return h.daemonLost(fmt.Errorf("sending cancel: %w", err))
 			}
@@ -180,7 +233,11 @@ func (h *Handle) daemonLost(cause error) *Error {
 		return d.dead
 	}
 	status := h.reap(time.Second)
-	msg := fmt.Sprintf("the daemon (guestfsd, pid %d) %s (%v); the handle can only be closed now. Writes since the last sync may be lost: check the images (for ext filesystems run e2fsck)", d.proc.Pid, status, cause)
+	why := fmt.Sprintf("(%v)", cause)
+	if r := d.killReason.Load(); r != nil {
+		why = "by the library: " + *r
+	}
+	msg := fmt.Sprintf("the daemon (guestfsd, pid %d) %s %s; the handle can only be closed now. Writes since the last sync may be lost: check the images (for ext filesystems run e2fsck)", d.proc.Pid, status, why)
 	d.dead = &Error{Msg: msg, Errno: syscall.EIO, Err: cause}
 	return d.dead
 }
@@ -193,6 +250,7 @@ func (h *Handle) reap(grace time.Duration) string {
 		return "was already reaped"
 	}
 	d.reaped = true
+	h.live.CompareAndSwap(d, nil)
 	d.conn.Close()
 	unix.Close(d.sockFD)
 	for _, f := range d.files {
@@ -238,4 +296,143 @@ func isNamespaceError(err error) bool {
 		}
 	}
 	return false
+}
+
+// unresponsiveTimeout is how long a daemon the library waits for at close
+// or shutdown, or after cancelling a call, may stay silent and idle before
+// the library kills it (SIGKILL). Idle means no message, no CPU time and no
+// thread running or in disk wait, in the daemon and its child processes: a
+// stopped (SIGSTOP) or deadlocked daemon is idle, one that computes or
+// flushes is not. Documented in README.md.
+const unresponsiveTimeout = 5 * time.Second
+
+// guardInterval is how often a guard samples the daemon's activity.
+const guardInterval = 250 * time.Millisecond
+
+// shutdownDeadline is when a daemon asked to shut down is killed whatever
+// it does: shutdownTimeout from now, or earlier if close was called on
+// another thread while a call was in flight (closeDeadline).
+func (h *Handle) shutdownDeadline() time.Time {
+	deadline := time.Now().Add(shutdownTimeout)
+	if cd := h.closeDeadline.Load(); cd != 0 && time.Unix(0, cd).Before(deadline) {
+		deadline = time.Unix(0, cd)
+	}
+	return deadline
+}
+
+// startGuard watches d from a goroutine of its own until stop is called:
+// while the library is blocked on the daemon (d.waiting), it kills the
+// daemon once it has been unresponsive for unresponsiveTimeout or, if
+// deadline is not zero, when deadline has passed. The blocked call then
+// sees the connection close and fails with the daemon-lost error, which
+// says why; waitingFor names what the library waited for, for that
+// message, and atClose whether close or shutdown is what waits. While the
+// library runs callbacks or its own code the daemon is not to blame, and
+// is left alone. The goroutine only reads /proc and sends a signal: it
+// calls no user code and takes no lock.
+func startGuard(d *daemonProc, deadline time.Time, waitingFor string, atClose bool) (stop func()) {
+	done := make(chan struct{})
+	var once sync.Once
+	go func() {
+		defer func() {
+			// A guard must never take the caller down; without it the
+			// wait is only unbounded, as it would be without guards.
+			_ = recover()
+		}()
+		t := time.NewTicker(guardInterval)
+		defer t.Stop()
+		start := time.Now()
+		quiet := start // since when the daemon was last seen active
+		last, _ := daemonActivity(d.proc.Pid)
+		wakes := d.wakes.Load()
+		for {
+			select {
+			case <-done:
+				return
+			case now := <-t.C:
+				waiting := d.waiting.Load()
+				if waiting && !deadline.IsZero() && !now.Before(deadline) {
+					d.kill(fmt.Sprintf("it had not finished %s %v after it began", waitingFor, now.Sub(start).Round(time.Second)), atClose)
+					return
+				}
+				ticks, busy := daemonActivity(d.proc.Pid)
+				w := d.wakes.Load()
+				if !waiting || busy || ticks != last || w != wakes {
+					quiet, last, wakes = now, ticks, w
+					continue
+				}
+				if now.Sub(quiet) >= unresponsiveTimeout {
+					d.kill(fmt.Sprintf("waiting for %s, it sent nothing and did no work for %v (stopped or hung)", waitingFor, unresponsiveTimeout), atClose)
+					return
+				}
+			}
+		}
+	}()
+	return func() { once.Do(func() { close(done) }) }
+}
+
+// daemonActivity samples how busy process pid and its children are: the
+// CPU time they used (clock ticks, including reaped children) and whether
+// any of their threads is running or in uninterruptible (disk) wait. When
+// /proc cannot be read the process counts as busy, so that a guard then
+// kills only at its deadline.
+func daemonActivity(pid int) (ticks uint64, busy bool) {
+	procs := []int{pid}
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*", pid))
+	for _, task := range tasks {
+		if b, err := os.ReadFile(task + "/children"); err == nil {
+			for _, f := range strings.Fields(string(b)) {
+				if c, err := strconv.Atoi(f); err == nil {
+					procs = append(procs, c)
+				}
+			}
+		}
+	}
+	for i, p := range procs {
+		st, t, ok := readStat(fmt.Sprintf("/proc/%d/stat", p))
+		if !ok {
+			if i == 0 {
+				return 0, true
+			}
+			continue
+		}
+		ticks += t
+		if st == 'R' || st == 'D' {
+			busy = true
+		}
+		threads, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", p))
+		for _, th := range threads {
+			if st, _, ok := readStat(th); ok && (st == 'R' || st == 'D') {
+				busy = true
+			}
+		}
+	}
+	return ticks, busy
+}
+
+// readStat reads the state and the CPU time (utime + stime + cutime +
+// cstime, in clock ticks) from a /proc/PID/stat or task stat file.
+func readStat(path string) (state byte, ticks uint64, ok bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, 0, false
+	}
+	// "pid (comm) S ppid ...": comm may hold anything, up to the last ')'.
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0, 0, false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	// f[0] is field 3 (state); utime..cstime are fields 14..17.
+	if len(f) < 15 || len(f[0]) != 1 {
+		return 0, 0, false
+	}
+	for _, v := range f[11:15] {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return 0, 0, false
+		}
+		ticks += n
+	}
+	return f[0][0], ticks, true
 }

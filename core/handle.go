@@ -5,7 +5,9 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -56,6 +58,12 @@ type Handle struct {
 	drives       []*drive
 	daemon       *daemonProc // nil unless launched
 	shutDown     bool        // the daemon was stopped; only close is left
+
+	// These are used without the lock, by a Close on another thread and
+	// by guards (see Close).
+	live          atomic.Pointer[daemonProc] // h.daemon until it is reaped
+	closeReq      atomic.Bool                // Close was called
+	closeDeadline atomic.Int64               // Unix ns: the daemon is killed then, if close has not ended (0: none)
 }
 
 // New creates a handle in the config state. Unless opts.NoEnvironment is set
@@ -149,6 +157,12 @@ func (h *Handle) runAction(tid int, name string, daemon bool, trace func(*tracer
 	}
 	if outermost {
 		h.cancel.Reset()
+		// After the reset: a Close on another thread sets closeReq before
+		// it cancels, so a call that starts meanwhile either fails here
+		// or keeps the cancel.
+		if h.closeReq.Load() && !h.closing && !h.closed {
+			return &Error{Msg: "the handle is being closed by another thread", Errno: syscall.EINVAL, Err: ErrClosed}
+		}
 	}
 	h.dispatch(EventEnter, []byte(name), nil)
 	tracing := h.cfg.trace
@@ -178,7 +192,15 @@ func (h *Handle) runAction(tid int, name string, daemon bool, trace func(*tracer
 // runs the release hooks. Called from inside a callback it only marks the
 // handle; the close happens when the outermost call on it returns. Closing
 // twice does nothing.
+//
+// Close ends within a bound, whatever the daemon does: a call in flight on
+// another thread is cancelled, and the daemon is killed if it stays silent
+// and idle for unresponsiveTimeout while close waits for it, or at the
+// latest shutdownTimeout after Close was called; close then emits a
+// WARNING event saying so. Calls that start once Close was called fail.
 func (h *Handle) Close() {
+	stop := h.interruptForClose()
+	defer stop()
 	h.withLock(func(int) {
 		if h.closing || h.closed {
 			return
@@ -191,6 +213,33 @@ func (h *Handle) Close() {
 	})
 }
 
+// interruptForClose is the part of Close that runs before it takes the
+// lock. If another thread holds the lock (a call in flight, perhaps waiting
+// for a stopped daemon), that call is cancelled, and a guard kills the
+// daemon if it stays unresponsive or close has not got the lock by the
+// close deadline. stop ends the guard.
+func (h *Handle) interruptForClose() (stop func()) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	tid := unix.Gettid()
+	h.closeReq.Store(true) // before the owner is read: see runAction
+	h.lock.mu.Lock()
+	owner := h.lock.owner
+	h.lock.mu.Unlock()
+	if owner == tid {
+		// From inside a call or callback on this thread: the close is
+		// deferred to the end of the outermost call, which goes on.
+		return func() {}
+	}
+	h.closeDeadline.CompareAndSwap(0, time.Now().Add(shutdownTimeout).UnixNano())
+	d := h.live.Load()
+	if owner == 0 || d == nil {
+		return func() {}
+	}
+	h.cancel.Cancel()
+	return startGuard(d, time.Unix(0, h.closeDeadline.Load()), "close (a call was in flight on another thread)", true)
+}
+
 // doClose performs the close. The caller holds the lock at depth 1.
 func (h *Handle) doClose() {
 	h.closing = true
@@ -198,9 +247,21 @@ func (h *Handle) doClose() {
 		h.dispatch(EventLibrary, []byte(fmt.Sprintf("closing guestfs handle (state %d)", h.state)), nil)
 	}
 	// The daemon flushes every drive before it answers the shutdown, so
-	// autosync needs no call of its own (there are no mounts yet).
-	if err := h.stopDaemon(); err != nil && h.cfg.verbose {
-		h.dispatch(EventLibrary, []byte("close: "+err.Error()), nil)
+	// autosync needs no call of its own (there are no mounts yet). Close
+	// cannot return an error: a daemon the library had to kill, or a
+	// final flush that failed, is a WARNING event (a daemon that died
+	// earlier was reported to the call that found it).
+	d := h.daemon
+	var deadBefore *Error
+	if d != nil {
+		deadBefore = d.dead
+	}
+	if err := h.stopDaemon(); err != nil {
+		if d.killedAtClose.Load() || deadBefore == nil {
+			h.dispatch(EventWarning, []byte("close: "+err.Error()), nil)
+		} else if h.cfg.verbose {
+			h.dispatch(EventLibrary, []byte("close: "+err.Error()), nil)
+		}
 	}
 	h.closeDrives()
 	h.dispatch(EventClose, nil, nil)

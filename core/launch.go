@@ -170,6 +170,7 @@ func (h *Handle) startDaemon(exe string) error {
 		return errorf(syscall.EIO, "%v", err)
 	}
 	h.daemon = &daemonProc{proc: proc, conn: conn, sockFD: fds[0], files: files}
+	h.live.Store(h.daemon)
 	conn.SetReadDeadline(time.Now().Add(time.Minute))
 	if _, err := conn.RecvHello(); err != nil {
 		return h.daemonLost(fmt.Errorf("no hello from %s: %w", exe, err))
@@ -263,7 +264,10 @@ func (h *Handle) killSubprocess() error { return h.shutdown() }
 
 // stopDaemon flushes the drives, stops the daemon and emits
 // SUBPROCESS_QUIT. It does nothing when no daemon runs. A daemon that died
-// earlier is reaped, and its death is the error.
+// earlier is reaped, and its death is the error. It ends within a bound:
+// roundTrip's guard kills a daemon that stays silent and idle for
+// unresponsiveTimeout, or has not answered by shutdownDeadline (stuck on a
+// hostile image); the error then says that the library killed it.
 func (h *Handle) stopDaemon() error {
 	d := h.daemon
 	if d == nil {
@@ -271,14 +275,9 @@ func (h *Handle) stopDaemon() error {
 	}
 	var err error
 	if d.dead == nil {
-		// A daemon that does not answer in time (stuck on a hostile
-		// image) is killed, so that close never hangs.
-		killer := time.AfterFunc(shutdownTimeout, func() { d.proc.Kill() })
 		err = h.roundTrip("shutdown", &protocol.Shutdown{}, nil, nil)
-		killer.Stop()
-		if err == nil {
-			h.reap(10 * time.Second)
-		}
+		// The daemon exits once it has answered (it has flushed).
+		h.reap(unresponsiveTimeout)
 	} else {
 		err = d.dead
 	}
