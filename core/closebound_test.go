@@ -1,6 +1,8 @@
 package core
 
 import (
+	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -61,6 +63,26 @@ func within(t *testing.T, what string, fn func()) {
 	}
 }
 
+// sigstop stops process pid and waits until every thread of it is stopped
+// (kill returns before they all are).
+func sigstop(t *testing.T, pid int) {
+	t.Helper()
+	require.NoError(t, syscall.Kill(pid, syscall.SIGSTOP))
+	for start := time.Now(); time.Since(start) < returnWithin; time.Sleep(5 * time.Millisecond) {
+		threads, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+		stopped := len(threads) > 0
+		for _, th := range threads {
+			if st, _, ok := readStat(th); !ok || (st != 'T' && st != 't') {
+				stopped = false
+			}
+		}
+		if stopped {
+			return
+		}
+	}
+	t.Fatalf("pid %d did not stop", pid)
+}
+
 func requireGone(t *testing.T, pid int) {
 	t.Helper()
 	assert.ErrorIs(t, syscall.Kill(pid, 0), syscall.ESRCH, "the daemon (pid %d) is still there", pid)
@@ -96,7 +118,7 @@ func TestCloseStoppedIdleDaemon(t *testing.T) {
 	pid := stoppableDaemon(t, h)
 	got := warnings(t, h)
 	quit := recordEvents(t, h, EventSubprocessQuit|EventClose)
-	require.NoError(t, syscall.Kill(pid, syscall.SIGSTOP))
+	sigstop(t, pid)
 	within(t, "close", h.Close)
 	requireGone(t, pid)
 	w := got()
@@ -109,7 +131,7 @@ func TestCloseStoppedIdleDaemon(t *testing.T) {
 func TestShutdownStoppedIdleDaemon(t *testing.T) {
 	h := newDaemonHandle(t)
 	pid := stoppableDaemon(t, h)
-	require.NoError(t, syscall.Kill(pid, syscall.SIGSTOP))
+	sigstop(t, pid)
 	var err error
 	within(t, "shutdown", func() { err = h.Shutdown() })
 	require.ErrorIs(t, err, syscall.EIO)
@@ -127,7 +149,7 @@ func TestUserCancelStoppedDaemon(t *testing.T) {
 	h := newDaemonHandle(t)
 	pid := stoppableDaemon(t, h)
 	res := inFlight(t, h, "60")
-	require.NoError(t, syscall.Kill(pid, syscall.SIGSTOP))
+	sigstop(t, pid)
 	h.UserCancel()
 	var err error
 	within(t, "the cancelled call", func() { err = <-res })
@@ -150,7 +172,7 @@ func TestCloseFromOtherThreadStoppedDaemon(t *testing.T) {
 	pid := stoppableDaemon(t, h)
 	got := warnings(t, h)
 	res := inFlight(t, h, "60")
-	require.NoError(t, syscall.Kill(pid, syscall.SIGSTOP))
+	sigstop(t, pid)
 	within(t, "close", h.Close)
 	requireGone(t, pid)
 	err := <-res
@@ -186,7 +208,7 @@ func TestCloseBriefStopIsNotKilled(t *testing.T) {
 	h := newDaemonHandle(t)
 	pid := stoppableDaemon(t, h)
 	got := warnings(t, h)
-	require.NoError(t, syscall.Kill(pid, syscall.SIGSTOP))
+	sigstop(t, pid)
 	go func() {
 		time.Sleep(time.Second)
 		syscall.Kill(pid, syscall.SIGCONT)
@@ -205,7 +227,7 @@ func TestDaemonActivity(t *testing.T) {
 	assert.True(t, busy)
 	h := newDaemonHandle(t)
 	pid := stoppableDaemon(t, h)
-	require.NoError(t, syscall.Kill(pid, syscall.SIGSTOP))
+	sigstop(t, pid)
 	time.Sleep(100 * time.Millisecond)
 	t1, busy := daemonActivity(pid)
 	assert.False(t, busy, "a stopped daemon")

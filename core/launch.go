@@ -275,6 +275,9 @@ func (h *Handle) stopDaemon() error {
 	}
 	var err error
 	if d.dead == nil {
+		// A cancel meant for a call (one that close interrupted, say)
+		// must not be sent for the shutdown itself.
+		h.cancel.Reset()
 		err = h.roundTrip("shutdown", &protocol.Shutdown{}, nil, nil)
 		// The daemon exits once it has answered (it has flushed).
 		h.reap(unresponsiveTimeout)
