@@ -10,9 +10,10 @@ import (
 	"regexp"
 	"strings"
 	"syscall"
-	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
+
+	errnopkg "goguestfs/daemon/errno"
 )
 
 // drive is one added drive. Guarded by the handle lock.
@@ -153,23 +154,7 @@ func driveFileError(filename string, err error, hint string) *Error {
 	if msg != "" {
 		msg = strings.ToUpper(msg[:1]) + msg[1:]
 	}
-	return errorf(errno, "%s: %s%s", cutName(filename), msg, hint)
-}
-
-// maxNameInMessage is the longest argument an error message repeats whole.
-const maxNameInMessage = 256
-
-// cutName returns s, or its first maxNameInMessage bytes and a note of its
-// length when it is longer, so that an error never echoes a huge argument.
-func cutName(s string) string {
-	if len(s) <= maxNameInMessage {
-		return s
-	}
-	cut := maxNameInMessage
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return fmt.Sprintf("%s... (%d bytes)", s[:cut], len(s))
+	return errorf(errno, "%s: %s%s", errnopkg.Cut(filename), msg, hint)
 }
 
 // checkAddDrive fails unless a drive may be added now.

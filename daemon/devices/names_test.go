@@ -45,7 +45,7 @@ func TestParseCutsLongNames(t *testing.T) {
 	_, err := Parse(long)
 	require.Error(t, err)
 	assert.Less(t, len(err.Error()), 300)
-	assert.Contains(t, err.Error(), "(1048581 bytes)")
+	assert.Contains(t, err.Error(), "... (1048581 bytes)")
 }
 
 func TestDiskNameRoundTrip(t *testing.T) {

@@ -61,5 +61,5 @@ func Cut(s string) string {
 	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}
-	return fmt.Sprintf("%s...(%d bytes)", s[:n], len(s))
+	return fmt.Sprintf("%s... (%d bytes)", s[:n], len(s))
 }

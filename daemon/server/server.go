@@ -119,12 +119,12 @@ func (s *Server) Serve() error {
 		s.prelude()
 	}
 	err := s.loop()
-	s.wait()
-	ferr := s.Flush()
 	if err == ErrShutdown {
+		// The shutdown call has waited and flushed already.
 		return err
 	}
-	if err == nil {
+	s.wait()
+	if ferr := s.Flush(); err == nil {
 		err = ferr
 	}
 	return err
@@ -245,7 +245,10 @@ func (s *Server) reply(serial uint32, proc string, result any, err error) {
 		s.reply(serial, proc, nil, errno.New(syscall.EIO, "cannot encode the result: %v", merr))
 		return
 	}
-	s.conn.Send(&protocol.Reply{Serial: serial, Result: raw})
+	if err := s.conn.Send(&protocol.Reply{Serial: serial, Result: raw}); errors.Is(err, protocol.ErrTooLarge) {
+		// Nothing was sent: the caller must still get an answer.
+		s.reply(serial, proc, nil, errno.New(syscall.EIO, "the result does not fit in one message: %v", err))
+	}
 }
 
 // start runs call m in a goroutine of its own, so that the loop can still

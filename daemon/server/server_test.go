@@ -3,6 +3,7 @@ package server_test
 import (
 	"encoding/binary"
 	"io"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"goguestfs/daemon/actions"
+	"goguestfs/daemon/daemontest"
 	"goguestfs/daemon/devices"
 	"goguestfs/daemon/server"
 	"goguestfs/protocol"
@@ -146,4 +148,27 @@ func TestMalformedEndsServe(t *testing.T) {
 			d.Close()
 		})
 	}
+}
+
+// bigDebug is a debug group whose results do not fit in one message.
+type bigDebug struct{}
+
+func (bigDebug) Debug(c *server.Call, subcmd string, extraargs []string) (string, error) {
+	return strings.Repeat("x", protocol.MaxMessage+1), nil
+}
+
+// TestResultTooLarge: a result that cannot be sent becomes an error reply,
+// so the caller is never left waiting, and the server goes on.
+func TestResultTooLarge(t *testing.T) {
+	d := daemontest.StartWith(t, func(devs *devices.Set) *server.Groups {
+		g := actions.All(devs)
+		g.Debug = bigDebug{}
+		return g
+	})
+	var s string
+	err := d.Call("debug", &s, "echo", []string{})
+	assert.ErrorIs(t, err, syscall.EIO)
+	assert.Contains(t, err.Error(), "debug: the result does not fit in one message")
+	var devs []string
+	require.NoError(t, d.Call("list_devices", &devs))
 }

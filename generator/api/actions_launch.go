@@ -32,7 +32,7 @@ var driveActions = []Action{
 		Longdesc:  "Add the raw disk image `filename` as the next drive, read-write. In C this is `add_drive_opts` with no optional arguments; in Python and Ruby `add_drive` takes the optional arguments of `add_drive_opts`, as in libguestfs."},
 	{Name: "add_drive_opts", Ret: Ret{Kind: RErr}, Args: []Arg{{String, "filename"}}, OptArgs: driveOptArgs,
 		Shortdesc: "add a disk image with options",
-		Longdesc: "Add the disk image `filename` as the next drive; drives are `/dev/sda`, `/dev/sdb`, ... in the order they were added. `/dev/null` is a drive of size zero. The file is opened at `launch`. " +
+		Longdesc: "Add the disk image `filename` as the next drive; drives are `/dev/sda`, `/dev/sdb`, ... in the order they were added. `/dev/null` is a drive of size zero. As in libguestfs, a file that does not exist is refused here (ENOENT, `/nonexistent/dir/disk.img: No such file or directory`), and so is one that cannot be read, or written when the drive is not read-only (EACCES), or a directory (EISDIR); the file is opened at `launch`, which checks again. " +
 			"`readonly`: the library opens the file read-only, so the daemon cannot modify it; writes are still allowed and go to a copy-on-write overlay kept in a temporary file in `tmpdir`, discarded at close. " +
 			"`format`: only `raw` is supported. Without it, a file whose contents say qcow2, vmdk, vdi or vhdx is refused at launch; with a format other than raw, launch fails. " +
 			"`iface`, `name`, `label`, `cachemode` (`writeback` or `unsafe`), `discard` (`disable`, `enable` or `besteffort`), `copyonread` and `blocksize` (512 or 4096) are checked and accepted. " +

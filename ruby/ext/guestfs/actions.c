@@ -3787,20 +3787,24 @@ rbgf_add_drive_opts (struct rbg_call *c)
  *
  * Add the disk image <tt>filename</tt> as the next drive; drives are
  * <tt>/dev/sda</tt>, <tt>/dev/sdb</tt>, ... in the order they were added.
- * <tt>/dev/null</tt> is a drive of size zero. The file is opened at
- * <tt>launch</tt>. <tt>readonly</tt>: the library opens the file
- * read-only, so the daemon cannot modify it; writes are still allowed and
- * go to a copy-on-write overlay kept in a temporary file in
- * <tt>tmpdir</tt>, discarded at close. <tt>format</tt>: only <tt>raw</tt>
- * is supported. Without it, a file whose contents say qcow2, vmdk, vdi or
- * vhdx is refused at launch; with a format other than raw, launch fails.
- * <tt>iface</tt>, <tt>name</tt>, <tt>label</tt>, <tt>cachemode</tt>
- * (<tt>writeback</tt> or <tt>unsafe</tt>), <tt>discard</tt>
- * (<tt>disable</tt>, <tt>enable</tt> or <tt>besteffort</tt>),
- * <tt>copyonread</tt> and <tt>blocksize</tt> (512 or 4096) are checked and
- * accepted. <tt>protocol</tt> other than <tt>file</tt>, <tt>server</tt>,
- * <tt>username</tt> and <tt>secret</tt> (remote drives) are refused with
- * an error naming the option.
+ * <tt>/dev/null</tt> is a drive of size zero. As in libguestfs, a file
+ * that does not exist is refused here (ENOENT,
+ * <tt>/nonexistent/dir/disk.img: No such file or directory</tt>), and so
+ * is one that cannot be read, or written when the drive is not read-only
+ * (EACCES), or a directory (EISDIR); the file is opened at
+ * <tt>launch</tt>, which checks again. <tt>readonly</tt>: the library
+ * opens the file read-only, so the daemon cannot modify it; writes are
+ * still allowed and go to a copy-on-write overlay kept in a temporary file
+ * in <tt>tmpdir</tt>, discarded at close. <tt>format</tt>: only
+ * <tt>raw</tt> is supported. Without it, a file whose contents say qcow2,
+ * vmdk, vdi or vhdx is refused at launch; with a format other than raw,
+ * launch fails. <tt>iface</tt>, <tt>name</tt>, <tt>label</tt>,
+ * <tt>cachemode</tt> (<tt>writeback</tt> or <tt>unsafe</tt>),
+ * <tt>discard</tt> (<tt>disable</tt>, <tt>enable</tt> or
+ * <tt>besteffort</tt>), <tt>copyonread</tt> and <tt>blocksize</tt> (512 or
+ * 4096) are checked and accepted. <tt>protocol</tt> other than
+ * <tt>file</tt>, <tt>server</tt>, <tt>username</tt> and <tt>secret</tt>
+ * (remote drives) are refused with an error naming the option.
  *
  * Optional arguments (a Hash with Symbol or String keys; nil values are
  * ignored): +readonly+, +format+, +iface+, +name+, +label+, +protocol+,
