@@ -686,7 +686,14 @@ func TestDaemonSandbox(t *testing.T) {
 			st := string(b)
 			assert.Regexp(t, `(?m)^NoNewPrivs:\s+1$`, st, task)
 			assert.Regexp(t, `(?m)^Seccomp:\s+2$`, st, task)
-			for _, c := range []string{"CapEff", "CapPrm", "CapBnd"} {
+			caps := []string{"CapEff", "CapPrm"}
+			if os.Geteuid() == 0 || env == nil {
+				// An ordinary user's daemon without a user namespace cannot
+				// empty its bounding set (it says so in a WARNING), but
+				// holds no capability either.
+				caps = append(caps, "CapBnd")
+			}
+			for _, c := range caps {
 				assert.Regexp(t, `(?m)^`+c+`:\s+0+$`, st, task)
 			}
 		}

@@ -182,7 +182,10 @@ func (h *Handle) startDaemon(exe string) error {
 			return errorf(syscall.EINVAL, "%v", err)
 		}
 		if err := h.roundTrip("launch", &protocol.Call{Proc: "internal_add_drive", Args: raw}, d.fds, nil); err != nil {
-			return errorf(errnoOf(err), "%s: %v", h.drives[i].filename, err)
+			// The internal call's name means nothing to the caller: the
+			// error is launch's, about this drive.
+			e := asError("launch", err)
+			return errorf(e.Errno, "%s: %s", h.drives[i].filename, e.Msg)
 		}
 	}
 	return h.roundTrip("launch", &protocol.Call{Proc: "internal_ready"}, nil, nil)

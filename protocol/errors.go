@@ -53,6 +53,7 @@ type SizeError struct {
 	Size int  // the encoded payload, in bytes
 }
 
+// Error says what was too large and by how much.
 func (e *SizeError) Error() string {
 	return fmt.Sprintf("protocol: encoded %s message is %d bytes, maximum is %d", e.Type, e.Size, MaxMessage)
 }

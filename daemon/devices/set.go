@@ -38,6 +38,10 @@ func (s *Set) Add(index int, file, overlay *os.File) error {
 	}
 	d, err := blockdev.Open(DiskName(index), file, overlay)
 	if err != nil {
+		file.Close()
+		if overlay != nil {
+			overlay.Close()
+		}
 		return err
 	}
 	s.drives = append(s.drives, d)

@@ -53,11 +53,14 @@ const MaxQuoted = 128
 // Cut returns s, or its first MaxQuoted bytes and a note of its length when
 // it is longer, so that a hostile argument (a 1 MiB device name) is not
 // echoed whole into an error message.
-func Cut(s string) string {
-	if len(s) <= MaxQuoted {
+func Cut(s string) string { return CutTo(s, MaxQuoted) }
+
+// CutTo returns s, or its first n bytes (fewer, to end on a whole UTF-8
+// character) and a note of its length when it is longer than n.
+func CutTo(s string, n int) string {
+	if len(s) <= n {
 		return s
 	}
-	n := MaxQuoted
 	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}

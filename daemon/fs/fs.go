@@ -6,8 +6,10 @@
 // driver joins from its init function with Register.
 //
 // A driver lives in its own package, daemon/fs/<name>, with its on-disk
-// structures in a subpackage. It imports only this package and the block
-// layer (package blockdev): it reads and writes a Device, never an image
+// structures in a subpackage. Of this module it imports only this package,
+// the block layer (package blockdev) and the error rule (package errno),
+// never the server, the action groups or the protocol (a test checks): it
+// reads and writes a Device, never an image
 // file, so that overlays, NBD drives and LVM volumes work underneath
 // without it knowing. Paths given to an FS are absolute, cleaned and
 // relative to the filesystem's root ("/", "/etc/fstab"); a driver resolves

@@ -14,17 +14,10 @@ type asm struct {
 	prog   []unix.SockFilter
 	jumps  map[int][2]string // instruction index -> (jt, jf) labels
 	labels map[string]int
-	n      int // for fresh labels
 }
 
 func newAsm() *asm {
 	return &asm{jumps: map[int][2]string{}, labels: map[string]int{}}
-}
-
-// fresh returns a label name not used before.
-func (a *asm) fresh() string {
-	a.n++
-	return fmt.Sprintf(".L%d", a.n)
 }
 
 func (a *asm) label(name string) {

@@ -233,10 +233,7 @@ const maxErrorMessage = 4096
 // the object.
 func (s *Server) reply(serial uint32, proc string, result any, err error) {
 	if err != nil {
-		msg := err.Error()
-		if len(msg) > maxErrorMessage {
-			msg = errno.Cut(msg[:maxErrorMessage])
-		}
+		msg := errno.CutTo(err.Error(), maxErrorMessage)
 		s.conn.Send(&protocol.Error{Serial: serial, Op: proc, Message: msg, Errno: int32(errno.Of(err))})
 		return
 	}

@@ -77,3 +77,21 @@ func TestDaemonEmitterGroups(t *testing.T) {
 	assert.Contains(t, d, `"gdisk": {"part"},`)
 	assert.Contains(t, d, "device, err := c.resolveDevice(args.Device)")
 }
+
+// TestDaemonEmitterResolves: Device and Pathname arguments are resolved by
+// the dispatcher before the handler runs, and the handler's signature
+// takes the resolved types.
+func TestDaemonEmitterResolves(t *testing.T) {
+	tbl := &api.Table{Groups: []api.Group{{Name: "file"}}, Actions: []api.Action{{
+		Name: "copy_x", Daemon: true, Group: "file", ProcNr: 1, Ret: api.Ret{Kind: api.RErr},
+		Args: []api.Arg{{Kind: api.Device, Name: "device"}, {Kind: api.Pathname, Name: "path"}, {Kind: api.String, Name: "s"}},
+	}}}
+	files, err := emitDaemon(tbl)
+	require.NoError(t, err)
+	d := files[0].Content
+	assert.Contains(t, d, "CopyX(c *Call, device *devices.Device, path string, s string) error")
+	assert.Contains(t, d, "device, err := c.resolveDevice(args.Device)")
+	assert.Contains(t, d, "path, err := resolvePathname(args.Path)")
+	assert.Contains(t, d, "return nil, g.File.CopyX(c, device, path, args.S)")
+	assert.Contains(t, d, "if g.File == nil {")
+}
