@@ -2132,8 +2132,10 @@ func (h *Handle) partInit(device string, parttype string) (err error) {
 // PartAdd: add a partition.
 //
 // Add a partition from sector `startsect` to `endsect` (inclusive; a negative
-// `endsect` counts back from the end of the disk). `prlogex` is `p` (primary),
-// `e` (extended) or `l` (logical, numbered from 5) on MBR, and `p` on GPT.
+// `endsect` counts back from the last usable sector, -1 being that sector: the
+// last sector of the disk on MBR, the one before the backup GPT on GPT).
+// `prlogex` is `p` (primary), `e` (extended) or `l` (logical, numbered from 5)
+// on MBR, and `p` on GPT.
 func (h *Handle) PartAdd(device string, prlogex string, startsect int64, endsect int64) (err error) {
 	traceFn := func(t *tracer) {
 		t.str(device)

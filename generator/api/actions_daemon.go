@@ -65,7 +65,7 @@ var daemonActions = []Action{
 	{Name: "part_add", Ret: Ret{Kind: RErr}, Args: []Arg{{Device, "device"}, {String, "prlogex"}, {Int64, "startsect"}, {Int64, "endsect"}},
 		Daemon: true, Group: "part", ProcNr: 19,
 		Shortdesc: "add a partition",
-		Longdesc:  "Add a partition from sector `startsect` to `endsect` (inclusive; a negative `endsect` counts back from the end of the disk). `prlogex` is `p` (primary), `e` (extended) or `l` (logical, numbered from 5) on MBR, and `p` on GPT."},
+		Longdesc:  "Add a partition from sector `startsect` to `endsect` (inclusive; a negative `endsect` counts back from the last usable sector, -1 being that sector: the last sector of the disk on MBR, the one before the backup GPT on GPT). `prlogex` is `p` (primary), `e` (extended) or `l` (logical, numbered from 5) on MBR, and `p` on GPT."},
 	{Name: "part_disk", Ret: Ret{Kind: RErr}, Args: []Arg{{Device, "device"}, {String, "parttype"}}, Daemon: true, Group: "part", ProcNr: 20,
 		Shortdesc: "partition a whole disk with one partition",
 		Longdesc:  "Write a new partition table of `parttype` with one partition covering the usable disk."},

@@ -814,7 +814,7 @@ class GuestFS(object):
     def part_add(self, device, prlogex, startsect, endsect):
         """add a partition.
 
-        Add a partition from sector `startsect` to `endsect` (inclusive; a negative `endsect` counts back from the end of the disk). `prlogex` is `p` (primary), `e` (extended) or `l` (logical, numbered from 5) on MBR, and `p` on GPT.
+        Add a partition from sector `startsect` to `endsect` (inclusive; a negative `endsect` counts back from the last usable sector, -1 being that sector: the last sector of the disk on MBR, the one before the backup GPT on GPT). `prlogex` is `p` (primary), `e` (extended) or `l` (logical, numbered from 5) on MBR, and `p` on GPT.
         """
         return libguestfsmod.part_add(self._o, device, prlogex, startsect, endsect)
 

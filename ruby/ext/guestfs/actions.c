@@ -5180,9 +5180,11 @@ rbgf_part_add (struct rbg_call *c)
  * add a partition
  *
  * Add a partition from sector <tt>startsect</tt> to <tt>endsect</tt>
- * (inclusive; a negative <tt>endsect</tt> counts back from the end of the
- * disk). <tt>prlogex</tt> is <tt>p</tt> (primary), <tt>e</tt> (extended)
- * or <tt>l</tt> (logical, numbered from 5) on MBR, and <tt>p</tt> on GPT.
+ * (inclusive; a negative <tt>endsect</tt> counts back from the last usable
+ * sector, -1 being that sector: the last sector of the disk on MBR, the
+ * one before the backup GPT on GPT). <tt>prlogex</tt> is <tt>p</tt>
+ * (primary), <tt>e</tt> (extended) or <tt>l</tt> (logical, numbered from
+ * 5) on MBR, and <tt>p</tt> on GPT.
  */
 static VALUE
 rbg_part_add (VALUE self, VALUE devicev, VALUE prlogexv, VALUE startsectv, VALUE endsectv)
