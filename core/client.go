@@ -121,23 +121,29 @@ func (h *Handle) roundTrip(name string, msg protocol.Message, fds []int, result 
 		return h.daemonLost(fmt.Errorf("sending %s: %w", name, err))
 	}
 	d.serial = serial
+	// A shutdown cannot be cancelled (the daemon reads nothing more once
+	// it has it): its round trip does not watch the cancel flag, so that
+	// no Cancel is ever sent for the shutdown itself.
+	cancellable := true
 	cancelSent := false
 	// A guard kills a daemon that stops answering while the library
 	// waits for it at close or shutdown, or after a cancel (see
 	// unresponsiveTimeout). Plain calls wait as long as their action needs.
+	this := func() *daemonProc { return d }
 	if _, ok := msg.(*protocol.Shutdown); ok {
+		cancellable = false
 		// The guard starts only now that Shutdown is sent: it is a few
 		// bytes, and the daemon had read everything before it, so the
 		// send does not block.
-		stop := startGuard(d, h.shutdownDeadline(), "shutdown", true)
+		stop := startGuard(this, h.shutdownDeadline(), "shutdown", true)
 		defer stop()
 	}
 	pfd := []unix.PollFd{{Fd: int32(d.sockFD), Events: unix.POLLIN}, {Fd: int32(h.cancel.FD()), Events: unix.POLLIN}}
 	spins := spinPolls
 	for {
 		n := 2
-		if cancelSent {
-			n = 1
+		if cancelSent || !cancellable {
+			n = 1 // the cancel descriptor is not polled
 		}
 		timeout := -1
 		if spins > 0 {
@@ -157,13 +163,13 @@ func (h *Handle) roundTrip(name string, msg protocol.Message, fds []int, result 
 			}
 			return h.daemonLost(fmt.Errorf("poll: %w", err))
 		}
-		if !cancelSent && pfd[1].Revents != 0 && h.cancel.Cancelled() {
+		if n == 2 && pfd[1].Revents != 0 && h.cancel.Cancelled() {
 			cancelSent = true
 			var deadline time.Time
 			if cd := h.closeDeadline.Load(); cd != 0 {
 				deadline = time.Unix(0, cd)
 			}
-			stop := startGuard(d, deadline, "the cancel of "+name, h.closeReq.Load())
+			stop := startGuard(this, deadline, "the cancel of "+name, h.closeReq.Load())
 			defer stop()
 			if err := d.conn.Send(&protocol.Cancel{Serial: serial}); err != nil {
 				return h.daemonLost(fmt.Errorf("sending cancel: %w", err))
@@ -303,8 +309,9 @@ func isNamespaceError(err error) bool {
 // the library kills it (SIGKILL). Idle means no message, no CPU time and no
 // thread running or in disk wait, in the daemon and its child processes: a
 // stopped (SIGSTOP) or deadlocked daemon is idle, one that computes or
-// flushes is not. Documented in README.md.
-const unresponsiveTimeout = 5 * time.Second
+// flushes is not. Documented in README.md (5 s). A variable only so that
+// tests can change it; a guard reads it once, when it starts.
+var unresponsiveTimeout = 5 * time.Second
 
 // guardInterval is how often a guard samples the daemon's activity.
 const guardInterval = 250 * time.Millisecond
@@ -320,19 +327,23 @@ func (h *Handle) shutdownDeadline() time.Time {
 	return deadline
 }
 
-// startGuard watches d from a goroutine of its own until stop is called:
-// while the library is blocked on the daemon (d.waiting), it kills the
-// daemon once it has been unresponsive for unresponsiveTimeout or, if
-// deadline is not zero, when deadline has passed. The blocked call then
-// sees the connection close and fails with the daemon-lost error, which
-// says why; waitingFor names what the library waited for, for that
-// message, and atClose whether close or shutdown is what waits. While the
-// library runs callbacks or its own code the daemon is not to blame, and
-// is left alone. The goroutine only reads /proc and sends a signal: it
-// calls no user code and takes no lock.
-func startGuard(d *daemonProc, deadline time.Time, waitingFor string, atClose bool) (stop func()) {
+// startGuard watches the daemon that daemon returns from a goroutine of
+// its own until stop is called: while the library is blocked on the
+// daemon (d.waiting), it kills the daemon once it has been unresponsive
+// for unresponsiveTimeout or, if deadline is not zero, when deadline has
+// passed. daemon is called at every sample, so a guard can be started
+// before launch has started the daemon (it returns nil until then, and
+// after the daemon was reaped). The blocked call then sees the connection
+// close and fails with the daemon-lost error, which says why; waitingFor
+// names what the library waited for, for that message, and atClose
+// whether close or shutdown is what waits. While the library runs
+// callbacks or its own code the daemon is not to blame, and is left
+// alone. The goroutine only reads /proc and sends a signal: it calls no
+// user code and takes no lock.
+func startGuard(daemon func() *daemonProc, deadline time.Time, waitingFor string, atClose bool) (stop func()) {
 	done := make(chan struct{})
 	var once sync.Once
+	timeout := unresponsiveTimeout
 	go func() {
 		defer func() {
 			// A guard must never take the caller down; without it the
@@ -342,14 +353,30 @@ func startGuard(d *daemonProc, deadline time.Time, waitingFor string, atClose bo
 		t := time.NewTicker(guardInterval)
 		defer t.Stop()
 		start := time.Now()
-		quiet := start // since when the daemon was last seen active
-		last, _ := daemonActivity(d.proc.Pid)
-		wakes := d.wakes.Load()
+		var d *daemonProc // the daemon watched since quiet
+		var quiet time.Time
+		var last, wakes uint64
+		watch := func(now time.Time) {
+			d = daemon()
+			quiet = now // since when the daemon was last seen active
+			if d != nil {
+				last, _ = daemonActivity(d.proc.Pid)
+				wakes = d.wakes.Load()
+			}
+		}
+		watch(start)
 		for {
 			select {
 			case <-done:
 				return
 			case now := <-t.C:
+				if cur := daemon(); cur != d {
+					watch(now) // started, or reaped: a new watch
+					continue
+				}
+				if d == nil {
+					continue
+				}
 				waiting := d.waiting.Load()
 				if waiting && !deadline.IsZero() && !now.Before(deadline) {
 					d.kill(fmt.Sprintf("it had not finished %s %v after it began", waitingFor, now.Sub(start).Round(time.Second)), atClose)
@@ -361,8 +388,8 @@ func startGuard(d *daemonProc, deadline time.Time, waitingFor string, atClose bo
 					quiet, last, wakes = now, ticks, w
 					continue
 				}
-				if now.Sub(quiet) >= unresponsiveTimeout {
-					d.kill(fmt.Sprintf("waiting for %s, it sent nothing and did no work for %v (stopped or hung)", waitingFor, unresponsiveTimeout), atClose)
+				if now.Sub(quiet) >= timeout {
+					d.kill(fmt.Sprintf("waiting for %s, it sent nothing and did no work for %v (stopped or hung)", waitingFor, timeout), atClose)
 					return
 				}
 			}

@@ -43,7 +43,6 @@ type Handle struct {
 
 	// Everything below is guarded by lock.
 	state        State
-	closing      bool
 	closed       bool
 	closePending bool
 	cfg          config
@@ -62,8 +61,15 @@ type Handle struct {
 	// These are used without the lock, by a Close on another thread and
 	// by guards (see Close).
 	live          atomic.Pointer[daemonProc] // h.daemon until it is reaped
-	closeReq      atomic.Bool                // Close was called
+	closeReq      atomic.Bool                // Close (or InterruptForClose) was called
 	closeDeadline atomic.Int64               // Unix ns: the daemon is killed then, if close has not ended (0: none)
+	// closing is set when the real close begins (doClose), with the lock
+	// held and also under lock.mu, so that interruptForClose, which reads
+	// it under lock.mu, never cancels close's own shutdown.
+	closing atomic.Bool
+	// closeGuard stops the guard started by InterruptForClose; doClose
+	// calls it. Guarded by lock.mu.
+	closeGuard func()
 }
 
 // New creates a handle in the config state. Unless opts.NoEnvironment is set
@@ -117,7 +123,7 @@ func (h *Handle) withLock(fn func(tid int)) {
 // leave releases one level of the lock, first running a deferred close when
 // this is the outermost level.
 func (h *Handle) leave() {
-	if h.lock.depth == 1 && h.closePending && !h.closing {
+	if h.lock.depth == 1 && h.closePending && !h.closing.Load() {
 		h.doClose()
 	}
 	h.lock.release()
@@ -160,7 +166,7 @@ func (h *Handle) runAction(tid int, name string, daemon bool, trace func(*tracer
 		// After the reset: a Close on another thread sets closeReq before
 		// it cancels, so a call that starts meanwhile either fails here
 		// or keeps the cancel.
-		if h.closeReq.Load() && !h.closing && !h.closed {
+		if h.closeReq.Load() && !h.closing.Load() && !h.closed {
 			return &Error{Msg: "the handle is being closed by another thread", Errno: syscall.EINVAL, Err: ErrClosed}
 		}
 	}
@@ -199,10 +205,10 @@ func (h *Handle) runAction(tid int, name string, daemon bool, trace func(*tracer
 // latest shutdownTimeout after Close was called; close then emits a
 // WARNING event saying so. Calls that start once Close was called fail.
 func (h *Handle) Close() {
-	stop := h.interruptForClose()
+	stop := h.interruptForClose(false)
 	defer stop()
 	h.withLock(func(int) {
-		if h.closing || h.closed {
+		if h.closing.Load() || h.closed {
 			return
 		}
 		if h.lock.depth > 1 {
@@ -213,36 +219,69 @@ func (h *Handle) Close() {
 	})
 }
 
+// InterruptForClose is what Close does before it waits for the handle,
+// for a language binding whose close must first let its own calls on other
+// threads return (and read their results and errors): calls that start
+// from now on fail, a call in flight on another thread is cancelled, and
+// the daemon is watched as Close watches it (killed if it stays silent and
+// idle for unresponsiveTimeout while the library waits for it, or at the
+// close deadline) until the handle is closed. The binding calls Close
+// afterwards. From inside a call on this thread it only marks the handle.
+func (h *Handle) InterruptForClose() {
+	h.interruptForClose(true)
+}
+
 // interruptForClose is the part of Close that runs before it takes the
 // lock. If another thread holds the lock (a call in flight, perhaps waiting
-// for a stopped daemon), that call is cancelled, and a guard kills the
-// daemon if it stays unresponsive or close has not got the lock by the
-// close deadline. stop ends the guard.
-func (h *Handle) interruptForClose() (stop func()) {
+// for a stopped daemon, perhaps launch before its daemon exists), that call
+// is cancelled, and a guard kills the daemon if it stays unresponsive or
+// close has not got the lock by the close deadline. stop ends the guard;
+// with keep, the guard is left to doClose to stop, and stop does nothing.
+//
+// Nothing is cancelled when the handle is already closing: then the owner
+// is close itself (another thread's), in its shutdown round trip, which
+// has guards of its own; a cancel there would be sent for the shutdown.
+func (h *Handle) interruptForClose(keep bool) (stop func()) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	tid := unix.Gettid()
 	h.closeReq.Store(true) // before the owner is read: see runAction
+	// Under lock.mu the owner cannot change, and doClose cannot set
+	// closing (and then reset the cancel flag for its shutdown) between
+	// the check and the cancel.
 	h.lock.mu.Lock()
+	defer h.lock.mu.Unlock()
 	owner := h.lock.owner
-	h.lock.mu.Unlock()
-	if owner == tid {
+	if owner == tid || h.closing.Load() {
 		// From inside a call or callback on this thread: the close is
 		// deferred to the end of the outermost call, which goes on.
+		// Or closing already: see above.
 		return func() {}
 	}
 	h.closeDeadline.CompareAndSwap(0, time.Now().Add(shutdownTimeout).UnixNano())
-	d := h.live.Load()
-	if owner == 0 || d == nil {
+	if owner == 0 {
+		// No call in flight; one that starts now fails (closeReq).
 		return func() {}
 	}
 	h.cancel.Cancel()
-	return startGuard(d, time.Unix(0, h.closeDeadline.Load()), "close (a call was in flight on another thread)", true)
+	// The daemon is looked up at every sample: launch may not have
+	// started it yet (h.live is nil until then).
+	stop = startGuard(h.live.Load, time.Unix(0, h.closeDeadline.Load()), "close (a call was in flight on another thread)", true)
+	if keep {
+		if h.closeGuard != nil {
+			h.closeGuard()
+		}
+		h.closeGuard = stop
+		return func() {}
+	}
+	return stop
 }
 
 // doClose performs the close. The caller holds the lock at depth 1.
 func (h *Handle) doClose() {
-	h.closing = true
+	h.lock.mu.Lock()
+	h.closing.Store(true)
+	h.lock.mu.Unlock()
 	if h.cfg.verbose {
 		h.dispatch(EventLibrary, []byte(fmt.Sprintf("closing guestfs handle (state %d)", h.state)), nil)
 	}
@@ -272,6 +311,13 @@ func (h *Handle) doClose() {
 	h.priv = privateArea{}
 	h.events = eventTable{}
 	h.closed = true
+	h.lock.mu.Lock()
+	stopGuard := h.closeGuard
+	h.closeGuard = nil
+	h.lock.mu.Unlock()
+	if stopGuard != nil {
+		stopGuard()
+	}
 	for _, fn := range h.onRelease {
 		fn()
 	}
