@@ -155,6 +155,20 @@ extern GUESTFS_DLL_PUBLIC void guestfs_binding_inflight_release (int slot);
  */
 extern GUESTFS_DLL_PUBLIC void guestfs_binding_cancel_inflight (void);
 
+/* The first half of a close called while the binding's own calls on g run
+ * on other threads (never from inside a call on g on this thread: that
+ * close is deferred to the end of the call, which goes on). What
+ * guestfs_close does before it waits for the handle: calls on g that start
+ * from now on fail, the call in flight on another thread is cancelled
+ * (EINTR; EIO if the daemon had to be killed), and the library kills the
+ * daemon if it stays silent and idle for 5 s while that call waits for it,
+ * or once the close has taken 2 minutes, so that the call returns. The
+ * binding waits for its calls to return (they read their results and
+ * errors from g), then calls guestfs_close. Returns at once; not
+ * async-signal-safe. Does nothing in a fork child.
+ */
+extern GUESTFS_DLL_PUBLIC void guestfs_binding_interrupt_for_close (guestfs_h *g);
+
 /* The message of every error caused by using the library in a child made
  * by fork() (errno ECHILD): what guestfs_last_error returns for an
  * inherited handle, for a binding to use when guestfs_create fails there

@@ -1,8 +1,9 @@
 /* handle.c: the plain-C part of the bridge: fork detection, cancellation,
  * the at-exit list of handles, the table of language bindings' calls in
  * flight (for their SIGINT handlers), and trampolines for calling C
- * callbacks from Go. Nothing here enters Go except guestfs_close (at exit)
- * and goguestfs_errorf, which report through the Go state.
+ * callbacks from Go. Nothing here enters Go except guestfs_close (at exit),
+ * guestfs_binding_interrupt_for_close (the first half of a binding's
+ * close) and goguestfs_errorf, which reports through the Go state.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -223,6 +224,16 @@ guestfs_binding_cancel_inflight (void)
   }
   __atomic_sub_fetch (&inflight_readers, 1, __ATOMIC_SEQ_CST);
   errno = saved_errno;
+}
+
+/* Not async-signal-safe: it enters Go (briefly; it never waits for the
+ * handle). In a fork child it does nothing, as guestfs_close does there. */
+void
+guestfs_binding_interrupt_for_close (guestfs_h *g)
+{
+  if (g == NULL || GOGUESTFS_IN_CHILD (g))
+    return;
+  goguestfs_interrupt_for_close (g);
 }
 
 const char *

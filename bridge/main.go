@@ -142,6 +142,14 @@ func goguestfs_close(g *C.guestfs_h) {
 	handleOf(g).h.Close()
 }
 
+// goguestfs_interrupt_for_close is guestfs_binding_interrupt_for_close
+// (bridge/handle.c), after its fork check.
+//
+//export goguestfs_interrupt_for_close
+func goguestfs_interrupt_for_close(g *C.guestfs_h) {
+	handleOf(g).h.InterruptForClose()
+}
+
 //export goguestfs_report_error
 func goguestfs_report_error(g *C.guestfs_h, op *C.char, errnum C.int, msg *C.char) {
 	handleOf(g).h.ReportError(C.GoString(op), syscall.Errno(errnum), C.GoString(msg))

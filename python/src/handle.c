@@ -590,7 +590,13 @@ py_close (PyObject *self, PyObject *args)
     h->close_pending = 1;
     Py_RETURN_NONE;
   }
-  /* Calls still running on other threads: wait for them to return. */
+  /* Calls still running on other threads: cancel them as guestfs_close
+   * would (calls that start now fail, and a daemon that stopped answering
+   * is killed, so the calls end), then wait for them to return: they read
+   * their results and errors from the handle before it is freed. With the
+   * GIL held: it does not wait, and no close can free g meanwhile. */
+  if (h->depth > 0)
+    guestfs_binding_interrupt_for_close (h->g);
   while (h->depth > 0 && h->g) {
     Py_BEGIN_ALLOW_THREADS
     usleep (1000);

@@ -178,6 +178,64 @@ class TestDaemon(unittest.TestCase):
             timer.cancel()
         self.assertEqual(g.list_devices(), [])
 
+    def test_close_from_another_thread_stopped_daemon(self):
+        """close() while a call runs on another thread and the daemon has
+        stopped answering (SIGSTOP): the call is cancelled, the library
+        kills the daemon once it stays idle, the call raises (EIO), close
+        returns and the daemon is gone. A watchdog kills the daemon if
+        close has not returned after a generous time, so a regression
+        fails instead of hanging the suite."""
+        g = self.g
+        before = _daemons()
+        g.launch()
+        new = _daemons() - before
+        self.assertEqual(len(new), 1)
+        pid = new.pop()
+        pidfd = os.pidfd_open(pid)  # signals never reach a reused pid
+        done = threading.Event()
+        fired = []
+
+        def watchdog():
+            if not done.wait(HANG_GUARD):
+                fired.append(True)
+                _kill(pidfd)
+        dog = threading.Thread(target=watchdog, daemon=True)
+        try:
+            started = threading.Event()
+            g.set_event_callback(lambda *a: started.set(), guestfs.EVENT_PROGRESS)
+            warnings = []
+            g.set_event_callback(lambda ev, eh, buf, a: warnings.append(buf), guestfs.EVENT_WARNING)
+            res = {}
+
+            def worker():
+                try:
+                    res["r"] = g.debug("progress", ["60"])
+                except Exception as e:  # what the test checks
+                    res["r"] = e
+            t = threading.Thread(target=worker, daemon=True)
+            t.start()
+            self.assertTrue(started.wait(HANG_GUARD), "no progress: the call is not in flight")
+            _sigstop(pid)
+            dog.start()
+            g.close()
+            done.set()
+            self.assertFalse(fired, "close returned only once the watchdog killed the daemon")
+            t.join(HANG_GUARD)
+            self.assertFalse(t.is_alive(), "the call in flight did not return")
+            self.assertIsInstance(res["r"], RuntimeError)
+            self.assertEqual(res["r"].errno, errno.EIO, res["r"])
+            self.assertIn("by the library", str(res["r"]))
+            with self.assertRaises(ProcessLookupError):  # killed and reaped
+                signal.pidfd_send_signal(pidfd, 0)
+            self.assertEqual(len(warnings), 1, warnings)
+            self.assertIn(b"close: the daemon (guestfsd, pid %d)" % pid, warnings[0])
+            with self.assertRaises(guestfs.ClosedHandle):
+                g.list_devices()
+        finally:
+            done.set()
+            _kill(pidfd)
+            os.close(pidfd)
+
     def test_daemon_death(self):
         g = self.g
         g.launch()
@@ -189,6 +247,42 @@ class TestDaemon(unittest.TestCase):
             g.list_devices()
         self.assertEqual(cm.exception.errno, errno.EIO)
         self.assertIn("can only be closed", str(cm.exception))
+
+
+#: How long a test waits for what must happen at all (far above the
+#: library's 5 s bound, so a slow machine does not fail it).
+HANG_GUARD = 90
+
+
+def _daemons():
+    """The pids of this process's guestfsd children."""
+    pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    return {p for p in pids if _ppid(p) == os.getpid() and _comm(p) == "guestfsd"}
+
+
+def _sigstop(pid):
+    """Stop pid and wait until every thread of it is stopped (kill returns
+    before they all are)."""
+    os.kill(pid, signal.SIGSTOP)
+    for _ in range(HANG_GUARD * 200):
+        states = []
+        for task in os.listdir("/proc/%d/task" % pid):
+            try:
+                with open("/proc/%d/task/%s/stat" % (pid, task)) as f:
+                    states.append(f.read().rsplit(")", 1)[1].split()[0])
+            except OSError:
+                states.append("?")
+        if states and all(s in ("T", "t") for s in states):
+            return
+        threading.Event().wait(0.005)
+    raise AssertionError("pid %d did not stop" % pid)
+
+
+def _kill(pidfd):
+    try:
+        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _ppid(pid):

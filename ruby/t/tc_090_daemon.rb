@@ -150,4 +150,90 @@ class TestDaemon < Minitest::Test
     refute watchdog_fired, 'SIGINT did not cancel the call'
     assert_equal [], @g.list_devices
   end
+
+  # How long a test waits for what must happen at all (far above the
+  # library's 5 s bound, so a slow machine does not fail it).
+  HANG_GUARD = 90
+
+  # Wait until the block is true, at most timeout seconds; returns it.
+  def wait_until(timeout)
+    deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout
+    until (r = yield)
+      return r if Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
+      sleep 0.005
+    end
+    r
+  end
+
+  # The pids of this process's guestfsd children.
+  def daemons
+    Dir.children('/proc').grep(/\A\d+\z/).map(&:to_i).select do |pid|
+      stat = File.read("/proc/#{pid}/stat") rescue next
+      stat.rpartition(')').last.split[1].to_i == Process.pid &&
+        (File.read("/proc/#{pid}/comm").strip rescue '') == 'guestfsd'
+    end
+  end
+
+  # Stop pid and wait until every thread of it is stopped (kill returns
+  # before they all are).
+  def sigstop(pid)
+    Process.kill(:STOP, pid)
+    (HANG_GUARD * 200).times do
+      states = Dir.glob("/proc/#{pid}/task/*/stat").map do |f|
+        File.read(f).rpartition(')').last.split[0] rescue '?'
+      end
+      return if !states.empty? && states.all? { |st| %w[T t].include?(st) }
+      sleep 0.005
+    end
+    flunk "pid #{pid} did not stop"
+  end
+
+  # close while a call runs on another thread and the daemon has stopped
+  # answering (SIGSTOP): close returns at once (the close itself happens
+  # when the call returns), the call is cancelled, the library kills the
+  # daemon once it stays idle, the call raises (EIO), and then the handle
+  # is closed and the daemon gone. The watchdog kills the daemon if the
+  # call has not returned after a generous time, so a regression fails
+  # instead of hanging the suite.
+  def test_close_from_another_thread_stopped_daemon
+    before = daemons
+    @g.launch
+    new = daemons - before
+    assert_equal 1, new.size
+    pid = new.first
+    started = Queue.new
+    closed = Queue.new
+    @g.set_event_callback(Guestfs::EVENT_PROGRESS) { started << true if started.empty? }
+    @g.set_event_callback(Guestfs::EVENT_CLOSE) { closed << true }
+    warnings = []
+    @g.set_event_callback(Guestfs::EVENT_WARNING) { |_, _, buf,| warnings << buf }
+    t = Thread.new do
+      @g.debug('progress', ['60'])
+    rescue Guestfs::Error => e
+      e
+    end
+    assert wait_until(HANG_GUARD) { !started.empty? }, 'no progress: the call is not in flight'
+    sigstop(pid)
+    assert_nil @g.close
+    assert_raises(ArgumentError) { @g.list_devices }
+    unless t.join(HANG_GUARD)
+      Process.kill(:KILL, pid)
+      t.join
+      flunk 'the call in flight did not return: the watchdog killed the daemon'
+    end
+    err = t.value
+    assert_kind_of Guestfs::Error, err
+    assert_equal Errno::EIO::Errno, err.errno, err.message
+    assert_includes err.message, 'by the library'
+    assert wait_until(HANG_GUARD) { !closed.empty? }, 'the handle was closed when the call returned'
+    assert_raises(Errno::ESRCH) { Process.kill(0, pid) } # killed and reaped
+    assert_equal 1, warnings.size, warnings.inspect
+    assert_includes warnings[0], "close: the daemon (guestfsd, pid #{pid})"
+  ensure
+    begin
+      Process.kill(:KILL, pid) if pid && t&.alive?
+    rescue Errno::ESRCH
+      nil
+    end
+  end
 end

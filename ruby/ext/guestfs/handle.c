@@ -992,6 +992,17 @@ rbg_close_now (struct rbg_handle *h, struct rbg_call *outer)
     rbg_call_raise (&c);
 }
 
+/* Whether this thread is inside a call on h (so in one of its callbacks). */
+static int
+rbg_in_call_here (const struct rbg_handle *h)
+{
+  const struct rbg_call *c;
+  for (c = rbg_current; c; c = c->prev)
+    if (c->h == h)
+      return 1;
+  return 0;
+}
+
 /*
  * call-seq:
  *   g.close -> nil
@@ -999,7 +1010,10 @@ rbg_close_now (struct rbg_handle *h, struct rbg_call *outer)
  * Close the handle: the daemon is stopped (after an autosync) and the
  * CLOSE callbacks run. Afterwards every method raises ArgumentError.
  * Inside a callback, or while another thread is in a call on the handle,
- * the close happens when that call returns. Closing twice is allowed.
+ * the close happens when that call returns. A daemon call on another
+ * thread is cancelled first (it raises), so that it returns even if the
+ * daemon stopped answering: the library kills a daemon that stays silent
+ * and idle. Closing twice is allowed.
  */
 static VALUE
 rbg_close (VALUE self)
@@ -1010,6 +1024,12 @@ rbg_close (VALUE self)
   h->closed = 1;
   if (h->in_call > 0) {
     h->close_pending = 1;
+    /* A callback of this thread's call: that call goes on. Calls on other
+     * threads: cancelled as guestfs_close would (calls that start now
+     * fail; the daemon is watched until the handle is closed). In a fork
+     * child the parent's calls are not ours to touch. */
+    if (h->pid == getpid () && !rbg_in_call_here (h))
+      guestfs_binding_interrupt_for_close (h->g);
     return Qnil;
   }
   rbg_close_now (h, NULL);
