@@ -521,13 +521,13 @@ func TestCorruptImages(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, ok)
 	for _, mut := range []func(b []byte){
-		func(b []byte) { b[11], b[12] = 0, 3 },  // 768-byte sectors
-		func(b []byte) { b[13] = 3 },            // 3 sectors a cluster
-		func(b []byte) { b[16] = 0 },            // no FATs
-		func(b []byte) { b[22], b[23] = 0, 0 },  // no FAT size
-		func(b []byte) { b[17], b[18] = 0, 0 },  // no root entries
-		func(b []byte) { b[14], b[15] = 0, 0 },  // no reserved sectors
-		func(b []byte) { b[22], b[23] = 1, 0 },  // a FAT too small for its clusters
+		func(b []byte) { b[11], b[12] = 0, 3 }, // 768-byte sectors
+		func(b []byte) { b[13] = 3 },           // 3 sectors a cluster
+		func(b []byte) { b[16] = 0 },           // no FATs
+		func(b []byte) { b[22], b[23] = 0, 0 }, // no FAT size
+		func(b []byte) { b[17], b[18] = 0, 0 }, // no root entries
+		func(b []byte) { b[14], b[15] = 0, 0 }, // no reserved sectors
+		func(b []byte) { b[22], b[23] = 1, 0 }, // a FAT too small for its clusters
 	} {
 		c := append([]byte(nil), good...)
 		mut(c)
