@@ -1,0 +1,176 @@
+/* ops_fs.c: open, mount state, close, journal helpers, superblock fields. */
+#include <string.h>
+#include <time.h>
+#include <et/com_err.h>
+#include "goio.h"
+#include "ops.h"
+
+#define OPEN_FLAGS (EXT2_FLAG_64BITS | EXT2_FLAG_SKIP_MMP)
+
+/* e2_open opens the filesystem; read-write loads the bitmaps and marks the
+ * filesystem mounted and not clean (fuse2fs op_init). */
+errcode_t e2_open(const char *name, int rw, ext2_filsys *ret)
+{
+	ext2_filsys fs;
+	errcode_t e;
+
+	e = ext2fs_open2(name, NULL, OPEN_FLAGS | (rw ? EXT2_FLAG_RW : 0), 0, 0,
+			 goio_io_manager, &fs);
+	if (e)
+		return e;
+	if (rw) {
+		if ((e = ext2fs_read_bitmaps(fs)))
+			goto fail;
+		fs->super->s_mnt_count++;
+		fs->super->s_mtime = time(NULL);
+		if ((e = e2_set_clean(fs, 0)))
+			goto fail;
+	}
+	*ret = fs;
+	return 0;
+fail:
+	ext2fs_free(fs);
+	return e;
+}
+
+/* e2_set_clean writes the superblock with the valid (clean) state set or
+ * cleared, and everything else that is dirty. */
+errcode_t e2_set_clean(ext2_filsys fs, int clean)
+{
+	errcode_t e;
+
+	if (clean) {
+		fs->super->s_state |= EXT2_VALID_FS;
+		if (fs->super->s_error_count)
+			fs->super->s_state |= EXT2_ERROR_FS;
+	} else {
+		fs->super->s_state &= ~EXT2_VALID_FS;
+	}
+	ext2fs_mark_super_dirty(fs);
+	if ((e = ext2fs_set_gdt_csum(fs)))
+		return e;
+	return ext2fs_flush2(fs, 0);
+}
+
+/* e2_close marks a read-write filesystem clean, writes it and frees fs,
+ * even on failure. */
+errcode_t e2_close(ext2_filsys fs)
+{
+	errcode_t e;
+
+	if (fs->flags & EXT2_FLAG_RW) {
+		fs->super->s_state |= EXT2_VALID_FS;
+		if (fs->super->s_error_count)
+			fs->super->s_state |= EXT2_ERROR_FS;
+		ext2fs_mark_super_dirty(fs);
+		if ((e = ext2fs_set_gdt_csum(fs))) {
+			ext2fs_free(fs);
+			return e;
+		}
+	}
+	e = ext2fs_close2(fs, 0);
+	if (e)
+		ext2fs_free(fs);
+	return e;
+}
+
+/* e2_journal_map fills map[0..n) with the physical blocks of the journal
+ * inode's first n logical blocks (0 for a hole). */
+errcode_t e2_journal_map(ext2_filsys fs, unsigned long long *map, unsigned n)
+{
+	struct ext2_inode inode;
+	ext2_ino_t ino = fs->super->s_journal_inum;
+	errcode_t e;
+	unsigned i;
+
+	if (!ino)
+		return EXT2_ET_BAD_INODE_NUM;
+	if ((e = ext2fs_read_inode(fs, ino, &inode)))
+		return e;
+	for (i = 0; i < n; i++) {
+		blk64_t p = 0;
+		if ((e = ext2fs_bmap2(fs, ino, &inode, NULL, 0, i, NULL, &p)))
+			return e;
+		if (p >= ext2fs_blocks_count(fs->super))
+			return EXT2_ET_BAD_BLOCK_NUM;
+		map[i] = p;
+	}
+	return 0;
+}
+
+/* e2_clear_recover clears needs_recovery after a replay (e2fsprogs
+ * ext2fs_clear_recover). */
+errcode_t e2_clear_recover(const char *name)
+{
+	ext2_filsys fs;
+	errcode_t e;
+
+	e = ext2fs_open2(name, NULL, OPEN_FLAGS | EXT2_FLAG_RW, 0, 0, goio_io_manager, &fs);
+	if (e)
+		return e;
+	ext2fs_clear_feature_journal_needs_recovery(fs->super);
+	if (fs->super->s_lastcheck >= fs->super->s_mtime)
+		fs->super->s_lastcheck = fs->super->s_mtime - 1;
+	ext2fs_mark_super_dirty(fs);
+	e = ext2fs_close2(fs, 0);
+	if (e)
+		ext2fs_free(fs);
+	return e;
+}
+
+/* e2_can_allocate keeps a margin of free blocks: libext2fs can corrupt a
+ * filesystem that runs completely out of blocks in the middle of an extent
+ * split (fuse2fs fs_can_allocate). */
+int e2_can_allocate(ext2_filsys fs, unsigned long long blocks)
+{
+	blk64_t total = ext2fs_blocks_count(fs->super);
+	blk64_t margin = total / 100 > 64 ? total / 100 : 64;
+	blk64_t freeb = ext2fs_free_blocks_count(fs->super);
+
+	return freeb >= margin && freeb - margin >= blocks;
+}
+
+void e2_statfs(ext2_filsys fs, struct e2_statfs *st)
+{
+	blk64_t total = ext2fs_blocks_count(fs->super);
+	blk64_t overhead = fs->desc_blocks +
+		(blk64_t)fs->group_desc_count * (fs->inode_blocks_per_group + 2);
+	blk64_t freeb = ext2fs_free_blocks_count(fs->super);
+	blk64_t res = ext2fs_r_blocks_count(fs->super);
+
+	st->bsize = fs->blocksize;
+	st->blocks = total > overhead ? total - overhead : 0;
+	st->bfree = freeb;
+	st->bavail = freeb > res ? freeb - res : 0;
+	st->files = fs->super->s_inodes_count;
+	st->ffree = fs->super->s_free_inodes_count;
+}
+
+void e2_set_label(ext2_filsys fs, const char *label, size_t len)
+{
+	memset(fs->super->s_volume_name, 0, sizeof(fs->super->s_volume_name));
+	memcpy(fs->super->s_volume_name, label, len);
+	ext2fs_mark_super_dirty(fs);
+}
+
+/* e2_set_uuid changes the UUID; with metadata_csum the checksum seed is
+ * kept in the superblock (metadata_csum_seed) so that no checksum changes,
+ * as tune2fs -U does on a mounted filesystem. */
+void e2_set_uuid(ext2_filsys fs, const unsigned char *uuid)
+{
+	if (ext2fs_has_feature_metadata_csum(fs->super) &&
+	    !ext2fs_has_feature_csum_seed(fs->super)) {
+		fs->super->s_checksum_seed = fs->csum_seed;
+		ext2fs_set_feature_csum_seed(fs->super);
+	}
+	memcpy(fs->super->s_uuid, uuid, 16);
+	ext2fs_init_csum_seed(fs);
+	ext2fs_mark_super_dirty(fs);
+}
+
+/* e2_message is com_err's text for an EXT2_ET_* code (a static string of
+ * the error table, never com_err's shared buffer). */
+const char *e2_message(errcode_t e)
+{
+	return error_message(e);
+}

@@ -1,0 +1,150 @@
+package ext
+
+// #include "ops.h"
+import "C"
+
+import (
+	"encoding/binary"
+	iofs "io/fs"
+	"path"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"goguestfs/daemon/fs"
+)
+
+// fileMode converts a Linux st_mode to an fs.FileMode.
+func fileMode(m uint32) iofs.FileMode {
+	r := iofs.FileMode(m & 0o777)
+	switch m & sIFMT {
+	case sIFDIR:
+		r |= iofs.ModeDir
+	case sIFLNK:
+		r |= iofs.ModeSymlink
+	case sIFCHR:
+		r |= iofs.ModeDevice | iofs.ModeCharDevice
+	case sIFBLK:
+		r |= iofs.ModeDevice
+	case sIFIFO:
+		r |= iofs.ModeNamedPipe
+	case sIFSOCK:
+		r |= iofs.ModeSocket
+	}
+	if m&0o4000 != 0 {
+		r |= iofs.ModeSetuid
+	}
+	if m&0o2000 != 0 {
+		r |= iofs.ModeSetgid
+	}
+	if m&0o1000 != 0 {
+		r |= iofs.ModeSticky
+	}
+	return r
+}
+
+// unixPerm converts the permission bits of an fs.FileMode to Linux's.
+func unixPerm(m iofs.FileMode) int {
+	r := int(m.Perm())
+	if m&iofs.ModeSetuid != 0 {
+		r |= 0o4000
+	}
+	if m&iofs.ModeSetgid != 0 {
+		r |= 0o2000
+	}
+	if m&iofs.ModeSticky != 0 {
+		r |= 0o1000
+	}
+	return r
+}
+
+func (f *FS) info(obj string, ino C.ext2_ino_t) (fs.FileInfo, error) {
+	var st C.struct_e2_stat
+	if e := C.e2_stat(f.fs, ino, &st); e != 0 {
+		return fs.FileInfo{}, libErr(obj, e)
+	}
+	name := path.Base(obj)
+	return fs.FileInfo{
+		Name:    name,
+		Mode:    fileMode(uint32(st.mode)),
+		Size:    int64(st.size),
+		Ino:     uint64(ino),
+		Nlink:   uint64(st.links),
+		Uid:     uint32(st.uid),
+		Gid:     uint32(st.gid),
+		Rdev:    unix.Mkdev(uint32(st.rmajor), uint32(st.rminor)),
+		Blocks:  int64(st.blocks),
+		Blksize: int64(f.fs.blocksize),
+		Atime:   time.Unix(int64(st.atime), int64(st.atime_ns)),
+		Mtime:   time.Unix(int64(st.mtime), int64(st.mtime_ns)),
+		Ctime:   time.Unix(int64(st.ctime), int64(st.ctime_ns)),
+	}, nil
+}
+
+// Stat describes path without following a final symbolic link.
+func (f *FS) Stat(p string) (fs.FileInfo, error) {
+	if err := f.lock(p); err != nil {
+		return fs.FileInfo{}, err
+	}
+	defer f.mu.Unlock()
+	ino, err := f.walk(p, false)
+	if err != nil {
+		return fs.FileInfo{}, err
+	}
+	return f.info(p, ino)
+}
+
+// direntTypes maps EXT2_FT_* to mode type bits.
+var direntTypes = map[byte]uint32{
+	1: sIFREG, 2: sIFDIR, 3: sIFCHR, 4: sIFBLK, 5: sIFIFO, 6: sIFSOCK, 7: sIFLNK,
+}
+
+// ReadDir lists the directory p (following symbolic links), without "."
+// and "..", in the directory's order.
+func (f *FS) ReadDir(p string) ([]fs.DirEntry, error) {
+	if err := f.lock(p); err != nil {
+		return nil, err
+	}
+	defer f.mu.Unlock()
+	ino, err := f.walk(p, true)
+	if err != nil {
+		return nil, err
+	}
+	m, err := f.mode(p, ino)
+	if err != nil {
+		return nil, err
+	}
+	if m&sIFMT != sIFDIR {
+		return nil, pathErr(p, syscall.ENOTDIR)
+	}
+	var buf *C.char
+	var n C.size_t
+	if e := C.e2_readdir(f.fs, ino, &buf, &n); e != 0 {
+		return nil, libErr(p, e)
+	}
+	defer C.e2_free_mem(unsafe.Pointer(buf))
+	raw := C.GoBytes(unsafe.Pointer(buf), C.int(n))
+	var r []fs.DirEntry
+	for len(raw) >= 6 {
+		l := int(raw[5])
+		if len(raw) < 6+l {
+			break
+		}
+		e := fs.DirEntry{
+			Name: string(raw[6 : 6+l]),
+			Ino:  uint64(binary.NativeEndian.Uint32(raw)),
+		}
+		t, ok := direntTypes[raw[4]]
+		if !ok {
+			if t, err = f.mode(path.Join(p, e.Name), C.ext2_ino_t(e.Ino)); err != nil {
+				return nil, err
+			}
+		}
+		e.Type = fileMode(t&sIFMT) &^ iofs.ModePerm
+		r = append(r, e)
+		raw = raw[6+l:]
+	}
+	return r, nil
+}
