@@ -77,4 +77,3 @@ func TestOperations(t *testing.T) {
 		})
 	}
 }
-
