@@ -52,6 +52,7 @@ typedef struct handle_object {
   int depth;              /* calls in progress on this handle, any thread */
   int close_on_exit;      /* close from the atexit handler */
   int exit_seen;          /* the atexit handler has dealt with it */
+  pid_t pid;              /* the process that created it */
   struct callback_entry *cbs;
   size_t ncbs, cbs_cap;
   struct handle_object *prev, *next; /* open handles, in creation order */
@@ -566,6 +567,7 @@ py_create (PyObject *self, PyObject *args)
   h->g = g;
   h->closing = h->close_pending = h->depth = h->exit_seen = 0;
   h->close_on_exit = close_on_exit;
+  h->pid = getpid ();
   h->cbs = NULL;
   h->ncbs = h->cbs_cap = 0;
   list_link (h);
@@ -594,16 +596,19 @@ py_close (PyObject *self, PyObject *args)
    * would (calls that start now fail, and a daemon that stopped answering
    * is killed, so the calls end), then wait for them to return: they read
    * their results and errors from the handle before it is freed. With the
-   * GIL held: it does not wait, and no close can free g meanwhile. */
-  if (h->depth > 0)
+   * GIL held: it does not wait, and no close can free g meanwhile. In a
+   * fork child those calls were the parent's threads', which do not exist
+   * here: nothing to wait for (and guestfs_close is a no-op). */
+  if (h->depth > 0 && h->pid == getpid ()) {
     guestfs_binding_interrupt_for_close (h->g);
-  while (h->depth > 0 && h->g) {
-    Py_BEGIN_ALLOW_THREADS
-    usleep (1000);
-    Py_END_ALLOW_THREADS
+    while (h->depth > 0 && h->g) {
+      Py_BEGIN_ALLOW_THREADS
+      usleep (1000);
+      Py_END_ALLOW_THREADS
+    }
+    if (h->g == NULL)
+      Py_RETURN_NONE;
   }
-  if (h->g == NULL)
-    Py_RETURN_NONE;
   if (do_close (h) == -1)
     return NULL;
   Py_RETURN_NONE;

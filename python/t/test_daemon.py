@@ -14,7 +14,7 @@ import unittest
 
 import guestfs
 
-from helpers import UNDER_VALGRIND
+from helpers import UNDER_VALGRIND, run_script
 
 #: Test-only: first progress event after 50 ms, then every 20 ms.
 os.environ["GOGUESTFS_TEST_PROGRESS"] = "50,20"
@@ -235,6 +235,37 @@ class TestDaemon(unittest.TestCase):
             done.set()
             _kill(pidfd)
             os.close(pidfd)
+
+    def test_close_in_fork_child_with_call_in_flight(self):
+        """In a child made by fork() while another thread of the parent is
+        in a call, close() of the inherited handle is a silent no-op: it
+        does not wait for that call, whose thread does not exist in the
+        child. The parent's call and close are unaffected."""
+        code = """
+            import os, signal, threading, guestfs
+            os.environ["GOGUESTFS_TEST_PROGRESS"] = "50,20"
+            g = guestfs.GuestFS()
+            g.launch()
+            started = threading.Event()
+            g.set_event_callback(lambda *a: started.set(), guestfs.EVENT_PROGRESS)
+            res = []
+            t = threading.Thread(target=lambda: res.append(g.debug("progress", ["3"])), daemon=True)
+            t.start()
+            assert started.wait(90)
+            pid = os.fork()
+            if pid == 0:
+                signal.alarm(60)    # a hang kills the child: "child -14"
+                g.close()
+                os._exit(0)
+            _, status = os.waitpid(pid, 0)
+            print("child", os.waitstatus_to_exitcode(status))
+            t.join(90)
+            print("parent", res)
+            g.close()
+        """
+        p = run_script(code, timeout=HANG_GUARD)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, "child 0\nparent ['ok']\n")
 
     def test_daemon_death(self):
         g = self.g
