@@ -163,3 +163,5 @@ func readFile(t *testing.T, f *FS, p string) []byte {
 	}
 	return b[:n]
 }
+
+func fmtSscan(s string, v *int64) (int, error) { return fmt.Sscan(strings.TrimSpace(s), v) }
