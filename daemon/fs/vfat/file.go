@@ -122,9 +122,6 @@ func (f *FS) OpenFile(path string, flag int, perm iofs.FileMode) (fs.File, error
 		if write && f.ro {
 			return nil, errno.New(syscall.EROFS, "%s: read-only filesystem", errno.Cut(path))
 		}
-		if write && n.de.Attr&layout.AttrReadOnly != 0 {
-			return nil, errno.New(syscall.EACCES, "%s: read-only file", errno.Cut(path))
-		}
 	case errno.Of(err) == syscall.ENOENT && flag&os.O_CREATE != 0:
 		if f.ro {
 			return nil, errno.New(syscall.EROFS, "%s: read-only filesystem", errno.Cut(path))
@@ -405,12 +402,8 @@ func (h *file) Close() error {
 		if cur, ok := h.fs.nodes[n.pos]; ok && cur == n {
 			delete(h.fs.nodes, n.pos)
 		}
-		if n.removed && !h.fs.closed && !h.fs.ro {
-			if err := h.loadChain(); err != nil {
-				return err
-			}
-			h.fs.freeChain(n.chain)
-			n.chain = nil
+		if n.removed {
+			return h.fs.freeOrphan(n)
 		}
 	}
 	return nil

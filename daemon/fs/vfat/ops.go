@@ -100,6 +100,7 @@ func (f *FS) removeEntry(d *dir, e dent, n *node) error {
 	if n.opens > 0 {
 		n.removed = true
 		delete(f.nodes, n.pos)
+		f.orphans[n] = true
 		return nil
 	}
 	f.freeChain(cs)
@@ -326,3 +327,25 @@ func (f *FS) Chtimes(path string, atime, mtime time.Time) error {
 }
 
 var _ = strings.EqualFold
+
+// freeOrphan frees the clusters of a removed file at its last close (or
+// at the filesystem's close), as Linux does for an unlinked open file.
+func (f *FS) freeOrphan(n *node) error {
+	if !f.orphans[n] {
+		return nil
+	}
+	delete(f.orphans, n)
+	if f.closed || f.ro {
+		return nil
+	}
+	cs := n.chain
+	if !n.loaded {
+		var err error
+		if cs, err = f.chain(n.de.FirstClus); err != nil {
+			return errno.Wrap(n.name, err)
+		}
+	}
+	f.freeChain(cs)
+	n.chain, n.loaded = nil, true
+	return nil
+}

@@ -90,6 +90,9 @@ type FS struct {
 
 	root  *node
 	nodes map[int64]*node // open files, by the device offset of their entry
+	// orphans are removed files still open: their clusters are freed
+	// at their last close.
+	orphans map[*node]bool
 
 	// now is the clock (a test may replace it).
 	now func() time.Time
@@ -124,7 +127,7 @@ func open(dev fs.Device, ro bool) (*FS, error) {
 		return nil, errno.New(syscall.EINVAL, "not a FAT filesystem: boot sector claims %d sectors of %d bytes, the device holds %d bytes",
 			g.TotalSectors, g.SectorSize, dev.Size())
 	}
-	f := &FS{dev: dev, ro: ro, bs: bs, g: g, dirtyFAT: map[uint32]bool{}, nodes: map[int64]*node{}, now: time.Now}
+	f := &FS{dev: dev, ro: ro, bs: bs, g: g, dirtyFAT: map[uint32]bool{}, nodes: map[int64]*node{}, orphans: map[*node]bool{}, now: time.Now}
 	need := (int64(g.ClusterCount+2)*int64(g.FATType) + 7) / 8
 	need = (need + g.SectorSize - 1) / g.SectorSize * g.SectorSize
 	f.fat = make([]byte, need+4)
@@ -222,7 +225,15 @@ func (f *FS) Close() error {
 	if f.closed {
 		return nil
 	}
-	err := f.Sync()
+	var err error
+	for n := range f.orphans {
+		if e := f.freeOrphan(n); e != nil && err == nil {
+			err = e
+		}
+	}
+	if e := f.Sync(); e != nil && err == nil {
+		err = e
+	}
 	f.closed = true
 	return err
 }

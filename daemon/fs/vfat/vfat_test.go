@@ -560,3 +560,38 @@ func TestCorruptImages(t *testing.T) {
 	isErrno(t, syscall.EIO, x2.(*FS).Remove("/f"))
 	require.NoError(t, x2.Close())
 }
+
+func TestRemoveOpenFile(t *testing.T) {
+	need(t, "fsck.fat", "mdir")
+	img := mkfsImage(t, 4<<20)
+	x := mount(t, img, false)
+	st0, err := x.StatFS()
+	require.NoError(t, err)
+	write(t, x, "/victim", pattern(9000, 4))
+	h, err := x.OpenFile("/victim", os.O_RDWR, 0)
+	require.NoError(t, err)
+	require.NoError(t, x.Remove("/victim"))
+	_, err = x.Stat("/victim")
+	isErrno(t, syscall.ENOENT, err)
+	// The open handle still reads and writes its data.
+	b := make([]byte, 9000)
+	_, err = h.ReadAt(b, 0)
+	require.NoError(t, err)
+	assert.Equal(t, pattern(9000, 4), b)
+	_, err = h.WriteAt([]byte("more"), 9000)
+	require.NoError(t, err)
+	write(t, x, "/victim", []byte("new one"))
+	require.NoError(t, h.Close())
+	require.NoError(t, x.Remove("/victim"))
+	st1, err := x.StatFS()
+	require.NoError(t, err)
+	assert.Equal(t, st0.Bfree, st1.Bfree)
+	// Removed while open at the filesystem's close: freed too.
+	write(t, x, "/other", pattern(5000, 1))
+	h, err = x.OpenFile("/other", os.O_RDONLY, 0)
+	require.NoError(t, err)
+	require.NoError(t, x.Remove("/other"))
+	require.NoError(t, x.Close())
+	fsck(t, img)
+	assert.Empty(t, mlist(t, img))
+}
