@@ -191,7 +191,12 @@ class TestDaemon(unittest.TestCase):
         new = _daemons() - before
         self.assertEqual(len(new), 1)
         pid = new.pop()
-        pidfd = os.pidfd_open(pid)  # signals never reach a reused pid
+        try:
+            pidfd = os.pidfd_open(pid)  # signals never reach a reused pid
+        except OSError as e:
+            if e.errno != errno.ENOSYS:
+                raise
+            self.skipTest("no pidfd_open here (valgrind 3.19 does not know the call)")
         done = threading.Event()
         fired = []
 
