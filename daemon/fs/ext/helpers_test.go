@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
+	osexec "os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -58,7 +58,7 @@ func mkfs(t *testing.T, sizeKiB int64, args ...string) *image {
 	p := filepath.Join(t.TempDir(), "fs.img")
 	a := append([]string{"-q", "-F"}, args...)
 	a = append(a, p, fmt.Sprintf("%dk", sizeKiB))
-	out, err := exec.Command("mke2fs", a...).CombinedOutput()
+	out, err := osexec.Command("mke2fs", a...).CombinedOutput()
 	require.NoError(t, err, "mke2fs: %s", out)
 	return &image{t: t, path: p, size: sizeKiB << 10}
 }
@@ -118,7 +118,7 @@ func (im *image) plain() string {
 // fsck runs e2fsck -fn and requires a clean result.
 func (im *image) fsck() {
 	im.t.Helper()
-	out, err := exec.Command("e2fsck", "-fn", im.plain()).CombinedOutput()
+	out, err := osexec.Command("e2fsck", "-fn", im.plain()).CombinedOutput()
 	require.NoError(im.t, err, "e2fsck -fn: %s", out)
 	require.NotContains(im.t, string(out), "Fix?", "e2fsck -fn: %s", out)
 }
@@ -127,7 +127,7 @@ func (im *image) fsck() {
 func (im *image) debugfs(req string) string {
 	im.t.Helper()
 	var out, errb bytes.Buffer
-	cmd := exec.Command("debugfs", "-R", req, im.plain())
+	cmd := osexec.Command("debugfs", "-R", req, im.plain())
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	require.NoError(im.t, cmd.Run(), "debugfs %s: %s", req, errb.String())
 	return out.String()
@@ -165,3 +165,11 @@ func readFile(t *testing.T, f *FS, p string) []byte {
 }
 
 func fmtSscan(s string, v *int64) (int, error) { return fmt.Sscan(strings.TrimSpace(s), v) }
+
+// run runs a command and requires it to succeed.
+func run(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := osexec.Command(name, args...).CombinedOutput()
+	require.NoError(t, err, "%s: %s", name, out)
+	return string(out)
+}
