@@ -1,6 +1,8 @@
 package vfat
 
 import (
+	"bytes"
+	"sort"
 	"strings"
 	"syscall"
 
@@ -31,9 +33,121 @@ type dir struct {
 	fixed    bool // the FAT12/16 root region
 	clusters []uint32
 	data     []byte
+
+	ents   []dent // parsed entries, valid while parsed is set
+	parsed bool
 }
 
+// dirKey is a directory's key in the cache: its first cluster, 0 for the
+// fixed root.
+func (f *FS) dirKey(n *node) uint32 {
+	if n.pos == -1 && f.g.FATType != layout.FAT32 {
+		return 0
+	}
+	return n.de.FirstClus
+}
+
+// maxCachedDirs bounds the directory cache.
+const maxCachedDirs = 256
+
+// loadDir returns a directory's entries, from the cache when it holds
+// them. The cache stays coherent: every device write goes through
+// writeAt, which patches the cached directories it overlaps, and freeing
+// a cluster drops the directory that owned it.
 func (f *FS) loadDir(n *node) (*dir, error) {
+	key := f.dirKey(n)
+	if d, ok := f.dcache[key]; ok {
+		d.n = n
+		return d, nil
+	}
+	d, err := f.readDir(n)
+	if err != nil {
+		return nil, err
+	}
+	if len(f.dcache) >= maxCachedDirs {
+		f.dcache = map[uint32]*dir{}
+		f.owner = map[uint32]owned{}
+	}
+	f.dcache[key] = d
+	for i, c := range d.clusters {
+		f.owner[c] = owned{d, i}
+	}
+	return d, nil
+}
+
+// owned is a cluster of a cached directory: the directory and the
+// cluster's index in it.
+type owned struct {
+	d   *dir
+	idx int
+}
+
+func (f *FS) dropDir(d *dir) {
+	for k, x := range f.dcache {
+		if x == d {
+			delete(f.dcache, k)
+		}
+	}
+	for _, c := range d.clusters {
+		if f.owner[c].d == d {
+			delete(f.owner, c)
+		}
+	}
+}
+
+// patchCache copies a device write into the cached directories it
+// overlaps.
+func (f *FS) patchCache(b []byte, off int64) {
+	if len(f.dcache) == 0 {
+		return
+	}
+	end := off + int64(len(b))
+	cp := func(d *dir, dstart int64, base int64, n int64) {
+		lo, hi := max(off, base), min(end, base+n)
+		if lo >= hi {
+			return
+		}
+		at := dstart + lo - base
+		if hi-lo == 32 && at%32 == 0 && d.parsed && bytes.Equal(d.data[at:at+11], b[lo-off:lo-off+11]) {
+			// A short entry's fields, its name unchanged: keep the parse.
+			if k := d.entAt(int(at / 32)); k >= 0 {
+				copy(d.data[at:at+32], b[lo-off:hi-off])
+				d.ents[k].de = layout.ParseDirEntry(d.data[at : at+32])
+				return
+			}
+		}
+		copy(d.data[at:dstart+hi-base], b[lo-off:hi-off])
+		d.parsed = false
+	}
+	if r, ok := f.dcache[0]; ok && r.fixed {
+		cp(r, 0, f.g.RootStart, int64(len(r.data)))
+	}
+	if end <= f.g.DataStart {
+		return
+	}
+	cl := f.g.ClusterSize
+	c0 := uint32((max(off, f.g.DataStart)-f.g.DataStart)/cl) + 2
+	c1 := uint32((end-1-f.g.DataStart)/cl) + 2
+	for c := c0; c <= c1 && c >= c0; c++ {
+		if o, ok := f.owner[c]; ok {
+			cp(o.d, int64(o.idx)*cl, f.g.ClusterOffset(c), cl)
+		}
+	}
+}
+
+// dropFreed drops the cached directories owning freed clusters.
+func (f *FS) dropFreed(cs []uint32) {
+	if len(f.owner) == 0 {
+		return
+	}
+	for _, c := range cs {
+		if o, ok := f.owner[c]; ok {
+			f.dropDir(o.d)
+		}
+	}
+}
+
+func (f *FS) readDir(n *node) (*dir, error) {
 	d := &dir{n: n}
 	if n.pos == -1 && f.g.FATType != layout.FAT32 {
 		d.fixed = true
@@ -86,7 +200,7 @@ func (f *FS) writeDir(d *dir, from, to int) error {
 		for j < to && f.slotPos(d, j) == f.slotPos(d, j-1)+32 {
 			j++
 		}
-		if err := f.writeAt(d.data[i*32:j*32], f.slotPos(d, i)); err != nil {
+		if err := f.writeRaw(d.data[i*32:j*32], f.slotPos(d, i)); err != nil {
 			return err
 		}
 		i = j
@@ -121,6 +235,13 @@ func (d *dir) labelSlot() int {
 
 // entries lists d's files and directories (no ".", "..", label).
 func (f *FS) entries(d *dir) []dent {
+	if !d.parsed {
+		d.ents, d.parsed = f.parseEntries(d), true
+	}
+	return d.ents
+}
+
+func (f *FS) parseEntries(d *dir) []dent {
 	var out []dent
 	var lfn []uint16
 	lfnStart, want := -1, 0
@@ -170,6 +291,16 @@ func (f *FS) entries(d *dir) []dent {
 		out = append(out, e)
 	}
 	return out
+}
+
+// entAt is the index in d.ents of the entry whose short entry is slot
+// idx, -1 if none.
+func (d *dir) entAt(idx int) int {
+	k := sort.Search(len(d.ents), func(i int) bool { return d.ents[i].idx >= idx })
+	if k < len(d.ents) && d.ents[k].idx == idx {
+		return k
+	}
+	return -1
 }
 
 // match reports whether the entry answers to name (case-insensitively,
@@ -330,6 +461,11 @@ func (f *FS) slotsFor(d *dir, n int) (int, error) {
 			return 0, err
 		}
 	}
+	for j, c := range cs {
+		if f.dcache[f.dirKey(d.n)] == d {
+			f.owner[c] = owned{d, len(d.clusters) + j}
+		}
+	}
 	d.clusters = append(d.clusters, cs...)
 	d.data = append(d.data, make([]byte, int64(k)*f.g.ClusterSize)...)
 	if n0, ok := f.nodes[d.n.pos]; ok && n0.loaded {
@@ -379,10 +515,23 @@ func (f *FS) addEntry(d *dir, name string, de layout.DirEntry, self int64) (int6
 		copy(d.data[(i+k)*32:], e[:])
 	}
 	if err := f.writeDir(d, i, i+len(ents)); err != nil {
+		d.parsed = false
 		return 0, "", err
 	}
+	idx := i + len(ents) - 1
+	if d.parsed {
+		ne := dent{short: de.ShortDisplay(), de: de, start: i, idx: idx, pos: f.slotPos(d, idx)}
+		ne.name = ne.short
+		if needLFN {
+			ne.name = stored
+		}
+		k := sort.Search(len(d.ents), func(j int) bool { return d.ents[j].idx >= idx })
+		d.ents = append(d.ents, dent{})
+		copy(d.ents[k+1:], d.ents[k:])
+		d.ents[k] = ne
+	}
 	f.touchDir(d.n)
-	return f.slotPos(d, i+len(ents)-1), stored, nil
+	return f.slotPos(d, idx), stored, nil
 }
 
 // delEntry marks e's slots deleted.
@@ -391,7 +540,15 @@ func (f *FS) delEntry(d *dir, e dent) error {
 		d.data[i*32] = layout.EntryDeleted
 	}
 	if err := f.writeDir(d, e.start, e.idx+1); err != nil {
+		d.parsed = false
 		return err
+	}
+	if d.parsed {
+		if k := d.entAt(e.idx); k >= 0 {
+			d.ents = append(d.ents[:k], d.ents[k+1:]...)
+		} else {
+			d.parsed = false
+		}
 	}
 	f.touchDir(d.n)
 	return nil

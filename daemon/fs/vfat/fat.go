@@ -154,6 +154,7 @@ func (f *FS) alloc(n int, last uint32) ([]uint32, error) {
 
 // freeChain frees the clusters cs.
 func (f *FS) freeChain(cs []uint32) {
+	f.dropFreed(cs)
 	for _, c := range cs {
 		f.fatSet(c, 0)
 		f.free++

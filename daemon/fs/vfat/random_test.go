@@ -364,7 +364,7 @@ func TestRandomWorkload(t *testing.T) {
 	need(t, "fsck.fat", "mcopy", "mdir")
 	cases := []struct {
 		name string
-		img  func(t *testing.T) string
+		img  func(t testing.TB) string
 		ops  int
 	}{
 		{"fat32-512", mkfsFat(40<<20, "-F", "32", "-s", "1"), 2400},

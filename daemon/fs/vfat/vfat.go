@@ -94,6 +94,9 @@ type FS struct {
 	// at their last close.
 	orphans map[*node]bool
 
+	dcache map[uint32]*dir  // directories by dirKey
+	owner  map[uint32]owned // cluster -> cached directory holding it
+
 	// now is the clock (a test may replace it).
 	now func() time.Time
 }
@@ -127,7 +130,8 @@ func open(dev fs.Device, ro bool) (*FS, error) {
 		return nil, errno.New(syscall.EINVAL, "not a FAT filesystem: boot sector claims %d sectors of %d bytes, the device holds %d bytes",
 			g.TotalSectors, g.SectorSize, dev.Size())
 	}
-	f := &FS{dev: dev, ro: ro, bs: bs, g: g, dirtyFAT: map[uint32]bool{}, nodes: map[int64]*node{}, orphans: map[*node]bool{}, now: time.Now}
+	f := &FS{dev: dev, ro: ro, bs: bs, g: g, dirtyFAT: map[uint32]bool{}, nodes: map[int64]*node{}, orphans: map[*node]bool{},
+		dcache: map[uint32]*dir{}, owner: map[uint32]owned{}, now: time.Now}
 	need := (int64(g.ClusterCount+2)*int64(g.FATType) + 7) / 8
 	need = (need + g.SectorSize - 1) / g.SectorSize * g.SectorSize
 	f.fat = make([]byte, need+4)
@@ -170,6 +174,16 @@ func (f *FS) readAt(b []byte, off int64) error {
 }
 
 func (f *FS) writeAt(b []byte, off int64) error {
+	if err := f.writeRaw(b, off); err != nil {
+		return err
+	}
+	f.patchCache(b, off)
+	return nil
+}
+
+// writeRaw writes without patching the directory cache (for a cached
+// directory's own slots).
+func (f *FS) writeRaw(b []byte, off int64) error {
 	if f.ro {
 		return errno.New(syscall.EROFS, "read-only filesystem")
 	}

@@ -23,12 +23,12 @@ import (
 
 type imgCase struct {
 	name string
-	make func(t *testing.T) string
+	make func(t testing.TB) string
 	typ  int
 }
 
-func ourFormat(size int64, fatType, spc int) func(t *testing.T) string {
-	return func(t *testing.T) string {
+func ourFormat(size int64, fatType, spc int) func(t testing.TB) string {
+	return func(t testing.TB) string {
 		img := newImage(t, size)
 		m, err := layout.NewMkfs(size, fatType, spc, layout.NoName, 0xCAFE1234)
 		require.NoError(t, err)
@@ -37,8 +37,8 @@ func ourFormat(size int64, fatType, spc int) func(t *testing.T) string {
 	}
 }
 
-func mkfsFat(size int64, args ...string) func(t *testing.T) string {
-	return func(t *testing.T) string { return mkfsImage(t, size, args...) }
+func mkfsFat(size int64, args ...string) func(t testing.TB) string {
+	return func(t testing.TB) string { return mkfsImage(t, size, args...) }
 }
 
 var imgCases = []imgCase{
