@@ -64,7 +64,7 @@ func (f *FS) loadDir(n *node) (*dir, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(f.dcache) >= maxCachedDirs {
+	if len(f.dcache) >= f.maxDirs {
 		f.dcache = map[uint32]*dir{}
 		f.owner = map[uint32]owned{}
 	}
@@ -97,14 +97,14 @@ func (f *FS) dropDir(d *dir) {
 
 // patchCache copies a device write into the cached directories it
 // overlaps.
-func (f *FS) patchCache(b []byte, off int64) {
+func (f *FS) patchCache(b []byte, off int64, except *dir) {
 	if len(f.dcache) == 0 {
 		return
 	}
 	end := off + int64(len(b))
 	cp := func(d *dir, dstart int64, base int64, n int64) {
 		lo, hi := max(off, base), min(end, base+n)
-		if lo >= hi {
+		if lo >= hi || d == except {
 			return
 		}
 		at := dstart + lo - base
@@ -203,6 +203,7 @@ func (f *FS) writeDir(d *dir, from, to int) error {
 		if err := f.writeRaw(d.data[i*32:j*32], f.slotPos(d, i)); err != nil {
 			return err
 		}
+		f.patchCache(d.data[i*32:j*32], f.slotPos(d, i), d)
 		i = j
 	}
 	return nil

@@ -108,10 +108,11 @@ func randData(r *rand.Rand) []byte {
 	return b
 }
 
-func runWorkload(t *testing.T, img string, ops int, seed int64) {
+func runWorkload(t *testing.T, img string, ops int, seed int64, maxDirs int) {
 	t.Logf("seed %d (replay: VFAT_SEED=%d)", seed, seed)
 	r := rand.New(rand.NewSource(seed))
 	x := mount(t, img, false)
+	x.maxDirs = maxDirs
 	m := &model{root: &mnode{dir: true, kids: map[string]*mnode{}}}
 	pick := func(dirs bool, files bool) (string, *mnode) {
 		all := map[string]*mnode{}
@@ -306,6 +307,12 @@ func runWorkload(t *testing.T, img string, ops int, seed int64) {
 		if (i+1)%400 == 0 || i == ops-1 {
 			require.NoError(t, x.Sync())
 			checkAgainstModel(t, x, img, m)
+			if r.Intn(2) == 0 { // a fresh mount sees the same
+				require.NoError(t, x.Close())
+				x = mount(t, img, false)
+				x.maxDirs = maxDirs
+				checkAgainstModel(t, x, img, m)
+			}
 		}
 	}
 	all := map[string]*mnode{}
@@ -366,15 +373,16 @@ func TestRandomWorkload(t *testing.T) {
 		name string
 		img  func(t testing.TB) string
 		ops  int
+		dirs int // the directory cache's bound
 	}{
-		{"fat32-512", mkfsFat(40<<20, "-F", "32", "-s", "1"), 2400},
-		{"fat16", ourFormat(20<<20, 0, 0), 1200},
-		{"fat12-small", mkfsFat(1200<<10, "-r", "64"), 1200},
+		{"fat32-512", mkfsFat(40<<20, "-F", "32", "-s", "1"), 2400, maxCachedDirs},
+		{"fat16-tiny-cache", ourFormat(20<<20, 0, 0), 1200, 2},
+		{"fat12-small", mkfsFat(1200<<10, "-r", "64"), 1200, maxCachedDirs},
 	}
 	seed := workloadSeed()
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			runWorkload(t, c.img(t), c.ops, seed+int64(i))
+			runWorkload(t, c.img(t), c.ops, seed+int64(i), c.dirs)
 		})
 	}
 }

@@ -96,6 +96,8 @@ type FS struct {
 
 	dcache map[uint32]*dir  // directories by dirKey
 	owner  map[uint32]owned // cluster -> cached directory holding it
+	// maxDirs bounds dcache (maxCachedDirs; a test makes it tiny).
+	maxDirs int
 
 	// now is the clock (a test may replace it).
 	now func() time.Time
@@ -131,7 +133,7 @@ func open(dev fs.Device, ro bool) (*FS, error) {
 			g.TotalSectors, g.SectorSize, dev.Size())
 	}
 	f := &FS{dev: dev, ro: ro, bs: bs, g: g, dirtyFAT: map[uint32]bool{}, nodes: map[int64]*node{}, orphans: map[*node]bool{},
-		dcache: map[uint32]*dir{}, owner: map[uint32]owned{}, now: time.Now}
+		dcache: map[uint32]*dir{}, owner: map[uint32]owned{}, maxDirs: maxCachedDirs, now: time.Now}
 	need := (int64(g.ClusterCount+2)*int64(g.FATType) + 7) / 8
 	need = (need + g.SectorSize - 1) / g.SectorSize * g.SectorSize
 	f.fat = make([]byte, need+4)
@@ -177,7 +179,7 @@ func (f *FS) writeAt(b []byte, off int64) error {
 	if err := f.writeRaw(b, off); err != nil {
 		return err
 	}
-	f.patchCache(b, off)
+	f.patchCache(b, off, nil)
 	return nil
 }
 
