@@ -306,6 +306,9 @@ func (h *file) WriteAt(b []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, errno.New(syscall.EINVAL, "%s: negative offset", h.n.name)
 	}
+	if len(b) == 0 {
+		return 0, nil
+	}
 	end := off + int64(len(b))
 	if end > maxFileSize {
 		return 0, errno.New(syscall.EFBIG, "%s: file too large for FAT", h.n.name)

@@ -326,6 +326,12 @@ func runWorkload(t *testing.T, img string, ops int, seed int64, maxDirs int) {
 func checkAgainstModel(t *testing.T, x *FS, img string, m *model) {
 	t.Helper()
 	fsck(t, img)
+	raw, err := os.ReadFile(img)
+	require.NoError(t, err)
+	g := x.g
+	for i := 1; i < g.NumFATs; i++ {
+		require.True(t, bytes.Equal(raw[g.FATStart:g.FATStart+g.FATSize], raw[g.FATStart+int64(i)*g.FATSize:g.FATStart+int64(i+1)*g.FATSize]), "FAT copy %d differs", i)
+	}
 	all := map[string]*mnode{}
 	m.all(m.root, "", all)
 	var want []string

@@ -7,8 +7,13 @@
 // stored with their case, trailing dots of a name are dropped, files are
 // 0755 (0555 with the read-only attribute), directories 0755, owned by
 // root; there are no symbolic or hard links (EPERM). The FAT is held in
-// memory and written to every FAT copy, with the FSInfo sector, by Sync;
-// file data and directory entries are written through.
+// memory and written to every FAT copy, with the FSInfo sector (free
+// count, next-free hint), by Sync and Close; file data and directory
+// entries are written through, and directories are cached, coherently
+// with every write. Cluster allocation is all or nothing, so ENOSPC
+// leaves a file as it was. Hostile images give EINVAL (an inconsistent
+// boot sector, or one claiming more than the device holds) or EIO (a
+// cluster chain that leaves the FAT, reaches a free cluster or loops).
 package vfat
 
 import (
@@ -137,7 +142,11 @@ func open(dev fs.Device, ro bool) (*FS, error) {
 	need := (int64(g.ClusterCount+2)*int64(g.FATType) + 7) / 8
 	need = (need + g.SectorSize - 1) / g.SectorSize * g.SectorSize
 	f.fat = make([]byte, need+4)
-	if err := f.readAt(f.fat[:need], g.FATStart); err != nil {
+	active := int64(0)
+	if g.FATType == layout.FAT32 && bs.ExtFlags&0x80 != 0 && int(bs.ExtFlags&0x0F) < g.NumFATs {
+		active = int64(bs.ExtFlags & 0x0F) // mirroring off: read the active FAT
+	}
+	if err := f.readAt(f.fat[:need], g.FATStart+active*g.FATSize); err != nil {
 		return nil, err
 	}
 	f.fat = f.fat[:need]
