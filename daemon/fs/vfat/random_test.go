@@ -205,10 +205,12 @@ func runWorkload(t *testing.T, img string, ops int, seed int64, maxDirs int) {
 			if _, err := h.WriteAt(data, int64(off)); err != nil {
 				expectErr("pwrite "+p, err, syscall.ENOSPC)
 			} else {
-				if end := off + len(data); end > len(n.data) {
-					n.data = append(n.data, make([]byte, end-len(n.data))...)
+				if len(data) > 0 { // an empty pwrite does not extend
+					if end := off + len(data); end > len(n.data) {
+						n.data = append(n.data, make([]byte, end-len(n.data))...)
+					}
+					copy(n.data[off:], data)
 				}
-				copy(n.data[off:], data)
 			}
 			require.NoError(t, h.Close())
 		case 5: // truncate
