@@ -97,3 +97,41 @@ func FuzzReplay(f *testing.F) {
 		_, _ = Replay(m, bs, phys, 256)
 	})
 }
+
+// TestReplayWraps: a transaction that starts at the log's last block
+// continues at its first.
+func TestReplayWraps(t *testing.T) {
+	m, phys := testJournal(0)
+	blk := func(i int) []byte { return m[int(phys[i])*bs : int(phys[i]+1)*bs] }
+	// Move the descriptor to block 63 (the last); its data and commit wrap
+	// to blocks 1 and 2.
+	copy(blk(63), blk(1))
+	copy(blk(1), blk(2))
+	copy(blk(2), blk(3))
+	clear(blk(3))
+	be.PutUint32(blk(0)[sbStart:], 63)
+	r, err := Replay(m, bs, phys, 256)
+	require.NoError(t, err)
+	assert.Equal(t, 1, r.Blocks)
+	assert.Equal(t, "DATA", string(m[10*bs:10*bs+4]))
+}
+
+// TestReplayRevoke: a block revoked by a later transaction is not written.
+func TestReplayRevoke(t *testing.T) {
+	m, phys := testJournal(incRevoke)
+	blk := func(i int) []byte { return m[int(phys[i])*bs : int(phys[i]+1)*bs] }
+	rv := blk(4)
+	be.PutUint32(rv[0:], magic)
+	be.PutUint32(rv[4:], typeRevoke)
+	be.PutUint32(rv[8:], 8)
+	be.PutUint32(rv[12:], 20) // r_count: header + one 32-bit record
+	be.PutUint32(rv[16:], 10)
+	c := blk(5)
+	be.PutUint32(c[0:], magic)
+	be.PutUint32(c[4:], typeCommit)
+	be.PutUint32(c[8:], 8)
+	r, err := Replay(m, bs, phys, 256)
+	require.NoError(t, err)
+	assert.Equal(t, Result{First: 7, End: 9, Blocks: 0}, r)
+	assert.Zero(t, m[10*bs])
+}
