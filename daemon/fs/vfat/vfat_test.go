@@ -595,3 +595,34 @@ func TestRemoveOpenFile(t *testing.T) {
 	fsck(t, img)
 	assert.Empty(t, mlist(t, img))
 }
+
+func TestRegisteredAndProbe(t *testing.T) {
+	d, ok := fs.Lookup("vfat")
+	require.True(t, ok)
+	assert.Equal(t, "vfat", d.Name())
+	_, isFormatter := d.(fs.Formatter)
+	assert.True(t, isFormatter)
+	// Other filesystems and partition tables are not FAT.
+	if _, err := exec.LookPath("mkfs.ext4"); err == nil {
+		img := newImage(t, 8<<20)
+		out, err := exec.Command("mkfs.ext4", "-q", "-F", img).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		ok, err := d.Probe(openDev(t, img))
+		require.NoError(t, err)
+		assert.False(t, ok, "ext4 probed as vfat")
+	}
+	if _, err := exec.LookPath("sfdisk"); err == nil {
+		img := newImage(t, 8<<20)
+		cmd := exec.Command("sfdisk", "-q", img)
+		cmd.Stdin = strings.NewReader("label: dos\n,,c\n")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		ok, err := d.Probe(openDev(t, img))
+		require.NoError(t, err)
+		assert.False(t, ok, "an MBR probed as vfat")
+	}
+	x, err := d.Open(openDev(t, mkfsImage(t, 4<<20)), fs.OpenOptions{Options: "ro,utf8"})
+	require.NoError(t, err)
+	isErrno(t, syscall.EROFS, x.(fs.Writer).Mkdir("/x", 0o755))
+	require.NoError(t, x.Close())
+}
