@@ -47,8 +47,11 @@ func (f *FS) dirKey(n *node) uint32 {
 	return n.de.FirstClus
 }
 
-// maxCachedDirs bounds the directory cache.
-const maxCachedDirs = 256
+// maxCachedDirs and maxCacheBytes bound the directory cache.
+const (
+	maxCachedDirs = 256
+	maxCacheBytes = 32 << 20
+)
 
 // loadDir returns a directory's entries, from the cache when it holds
 // them. The cache stays coherent: every device write goes through
@@ -64,11 +67,13 @@ func (f *FS) loadDir(n *node) (*dir, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(f.dcache) >= f.maxDirs {
+	if len(f.dcache) >= f.maxDirs || f.cacheBytes+int64(len(d.data)) > maxCacheBytes {
 		f.dcache = map[uint32]*dir{}
 		f.owner = map[uint32]owned{}
+		f.cacheBytes = 0
 	}
 	f.dcache[key] = d
+	f.cacheBytes += int64(len(d.data))
 	for i, c := range d.clusters {
 		f.owner[c] = owned{d, i}
 	}
@@ -83,16 +88,22 @@ type owned struct {
 }
 
 func (f *FS) dropDir(d *dir) {
+	found := false
 	for k, x := range f.dcache {
 		if x == d {
 			delete(f.dcache, k)
+			found = true
 		}
+	}
+	if !found {
+		return
 	}
 	for _, c := range d.clusters {
 		if f.owner[c].d == d {
 			delete(f.owner, c)
 		}
 	}
+	f.cacheBytes -= int64(len(d.data))
 }
 
 // patchCache copies a device write into the cached directories it
@@ -462,10 +473,11 @@ func (f *FS) slotsFor(d *dir, n int) (int, error) {
 			return 0, err
 		}
 	}
-	for j, c := range cs {
-		if f.dcache[f.dirKey(d.n)] == d {
+	if f.dcache[f.dirKey(d.n)] == d {
+		for j, c := range cs {
 			f.owner[c] = owned{d, len(d.clusters) + j}
 		}
+		f.cacheBytes += int64(k) * f.g.ClusterSize
 	}
 	d.clusters = append(d.clusters, cs...)
 	d.data = append(d.data, make([]byte, int64(k)*f.g.ClusterSize)...)

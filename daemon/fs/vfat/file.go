@@ -126,7 +126,7 @@ func (f *FS) OpenFile(path string, flag int, perm iofs.FileMode) (fs.File, error
 		if f.ro {
 			return nil, errno.New(syscall.EROFS, "%s: read-only filesystem", errno.Cut(path))
 		}
-		p, d, name, err2 := f.resolveParent(path)
+		_, d, name, err2 := f.resolveParent(path)
 		if err2 != nil {
 			return nil, err2
 		}
@@ -139,7 +139,6 @@ func (f *FS) OpenFile(path string, flag int, perm iofs.FileMode) (fs.File, error
 		if err2 != nil {
 			return nil, err2
 		}
-		_ = p
 		n = &node{pos: pos, de: de, name: stored, loaded: true}
 		if b := make([]byte, 32); f.readAt(b, pos) == nil {
 			n.de = layout.ParseDirEntry(b)

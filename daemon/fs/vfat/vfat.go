@@ -102,7 +102,8 @@ type FS struct {
 	dcache map[uint32]*dir  // directories by dirKey
 	owner  map[uint32]owned // cluster -> cached directory holding it
 	// maxDirs bounds dcache (maxCachedDirs; a test makes it tiny).
-	maxDirs int
+	maxDirs    int
+	cacheBytes int64
 
 	// now is the clock (a test may replace it).
 	now func() time.Time
