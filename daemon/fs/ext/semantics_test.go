@@ -59,9 +59,16 @@ func TestErrnos(t *testing.T) {
 	assert.Equal(t, "g", string(readFile(t, f, "/d/f")))
 	require.NoError(t, f.Mkdir("/empty", 0o755))
 	require.NoError(t, f.Rename("/e", "/empty"))
+	for _, p := range []string{"/p1", "/p1/x", "/p1/x/in", "/p2", "/p2/y"} {
+		require.NoError(t, f.Mkdir(p, 0o755))
+	}
+	require.NoError(t, f.Rename("/p1/x", "/p2/y")) // a directory over an empty one elsewhere
+	st, err := f.Stat("/p2/y/in")
+	require.NoError(t, err)
+	assert.True(t, st.Mode.IsDir())
 	require.NoError(t, f.Link("/d/f", "/d/f2"))
 	require.NoError(t, f.Rename("/d/f", "/d/f2"))
-	st, err := f.Stat("/d/f")
+	st, err = f.Stat("/d/f")
 	require.NoError(t, err)
 	assert.Equal(t, uint64(2), st.Nlink)
 	require.NoError(t, f.Close())
