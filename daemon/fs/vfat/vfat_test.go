@@ -45,6 +45,8 @@ var imgCases = []imgCase{
 	{"mkfs-fat12", mkfsFat(4 << 20), 12},
 	{"mkfs-fat16", mkfsFat(40 << 20), 16},
 	{"mkfs-fat32", mkfsFat(40<<20, "-F", "32", "-s", "1"), 32},
+	{"mkfs-fat32-4k-sectors", mkfsFat(300<<20, "-F", "32", "-S", "4096"), 32},
+	{"mkfs-fat16-2k-sectors", mkfsFat(60<<20, "-F", "16", "-S", "2048"), 16},
 	{"ours-fat12", ourFormat(2<<20, 0, 0), 12},
 	{"ours-fat16", ourFormat(20<<20, 0, 0), 16},
 	{"ours-fat32", ourFormat(600<<20, 0, 0), 32},
