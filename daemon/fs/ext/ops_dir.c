@@ -212,9 +212,9 @@ errcode_t e2_link(ext2_filsys fs, ext2_ino_t ino, ext2_ino_t parent, const char 
 	return e2i_touch_ino(fs, parent, 1);
 }
 
-/* free_inode releases an unlinked inode: its xattr block, its blocks and
- * its bitmap bit (fuse2fs remove_inode). */
-static errcode_t free_inode(ext2_filsys fs, ext2_ino_t ino, struct ext2_inode_large *inode)
+/* e2i_free_inode releases an unlinked inode: its xattr block, its blocks
+ * and its bitmap bit (fuse2fs remove_inode). */
+errcode_t e2i_free_inode(ext2_filsys fs, ext2_ino_t ino, struct ext2_inode_large *inode)
 {
 	errcode_t e;
 
@@ -242,7 +242,7 @@ static errcode_t put_inode(ext2_filsys fs, ext2_ino_t ino, int keep)
 		return 0;
 	inode.i_links_count--;
 	e2i_touch(&inode, 0);
-	if (inode.i_links_count == 0 && !keep && (e = free_inode(fs, ino, &inode)))
+	if (inode.i_links_count == 0 && !keep && (e = e2i_free_inode(fs, ino, &inode)))
 		return e;
 	return e2i_write(fs, ino, &inode);
 }
@@ -256,7 +256,7 @@ errcode_t e2_free_inode(ext2_filsys fs, ext2_ino_t ino)
 		return e;
 	if (inode.i_links_count != 0 || inode.i_dtime != 0)
 		return 0;
-	if ((e = free_inode(fs, ino, &inode)))
+	if ((e = e2i_free_inode(fs, ino, &inode)))
 		return e;
 	return e2i_write(fs, ino, &inode);
 }

@@ -4,11 +4,52 @@
 #include <et/com_err.h>
 #include "goio.h"
 #include "ops.h"
+#include "ops_int.h"
 
 #define OPEN_FLAGS (EXT2_FLAG_64BITS | EXT2_FLAG_SKIP_MMP)
 
-/* e2_open opens the filesystem; read-write loads the bitmaps and marks the
- * filesystem mounted and not clean (fuse2fs op_init). */
+/* process_orphans frees or truncates the inodes on the orphan list, as the
+ * kernel does at mount after a crash: an inode without links is freed, one
+ * with links loses its blocks past i_size. */
+static errcode_t process_orphans(ext2_filsys fs)
+{
+	ext2_ino_t ino = fs->super->s_last_orphan;
+	struct ext2_inode_large inode;
+	__u32 n = 0;
+	errcode_t e;
+
+	while (ino) {
+		ext2_ino_t next;
+		if (ino < EXT2_FIRST_INODE(fs->super) || ino > fs->super->s_inodes_count ||
+		    ++n > fs->super->s_inodes_count)
+			return EXT2_ET_FILESYSTEM_CORRUPTED;
+		if ((e = e2i_read(fs, ino, &inode)))
+			return e;
+		next = inode.i_dtime;
+		inode.i_dtime = 0;
+		if (inode.i_links_count == 0) {
+			if ((e = e2i_free_inode(fs, ino, &inode)))
+				return e;
+		} else if (!(inode.i_flags & EXT4_INLINE_DATA_FL) &&
+			   ext2fs_inode_has_valid_blocks2(fs, (struct ext2_inode *)&inode)) {
+			blk64_t from = (EXT2_I_SIZE(&inode) + fs->blocksize - 1) / fs->blocksize;
+			if ((e = ext2fs_punch(fs, ino, (struct ext2_inode *)&inode, NULL, from, ~0ULL)))
+				return e;
+		}
+		if ((e = e2i_write(fs, ino, &inode)))
+			return e;
+		ino = next;
+	}
+	if (fs->super->s_last_orphan) {
+		fs->super->s_last_orphan = 0;
+		ext2fs_mark_super_dirty(fs);
+	}
+	return 0;
+}
+
+/* e2_open opens the filesystem; read-write loads the bitmaps, processes
+ * the orphan list and marks the filesystem mounted and not clean (fuse2fs
+ * op_init). */
 errcode_t e2_open(const char *name, int rw, ext2_filsys *ret)
 {
 	ext2_filsys fs;
@@ -20,6 +61,8 @@ errcode_t e2_open(const char *name, int rw, ext2_filsys *ret)
 		return e;
 	if (rw) {
 		if ((e = ext2fs_read_bitmaps(fs)))
+			goto fail;
+		if ((e = process_orphans(fs)))
 			goto fail;
 		fs->super->s_mnt_count++;
 		fs->super->s_mtime = time(NULL);

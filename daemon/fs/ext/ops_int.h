@@ -10,6 +10,7 @@ errcode_t e2i_touch_ino(ext2_filsys fs, ext2_ino_t ino, int mtime);
 void e2i_set_owner(struct ext2_inode_large *i, unsigned uid, unsigned gid);
 int e2i_ftype(int mode);
 errcode_t e2i_expand_inline(ext2_filsys fs, ext2_ino_t ino);
+errcode_t e2i_free_inode(ext2_filsys fs, ext2_ino_t ino, struct ext2_inode_large *inode);
 void e2i_set_time(struct ext2_inode_large *i, int which, long long sec, long nsec);
 
 enum { E2I_ATIME, E2I_MTIME, E2I_CTIME, E2I_CRTIME };

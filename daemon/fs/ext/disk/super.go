@@ -198,8 +198,9 @@ var roFeatureNames = map[uint32]string{
 }
 
 // WriteBlockers lists why the filesystem may only be opened read-only:
-// features libext2fs cannot write safely, an error state, orphans or an
-// external journal. Empty means read-write is safe.
+// features libext2fs cannot write safely (orphan_present: an orphan file
+// to process), an error state or an external journal. Empty means
+// read-write is safe; an orphan list is processed by a read-write open.
 func (s *Superblock) WriteBlockers() []string {
 	var r []string
 	for bit := uint32(1); bit != 0; bit <<= 1 {
@@ -214,9 +215,6 @@ func (s *Superblock) WriteBlockers() []string {
 	}
 	if s.State&StateError != 0 || s.ErrorCount != 0 {
 		r = append(r, "errors recorded (run e2fsck)")
-	}
-	if s.LastOrphan != 0 {
-		r = append(r, "orphan inodes to process (run e2fsck)")
 	}
 	if s.ExternalJournal() {
 		r = append(r, "external journal")
