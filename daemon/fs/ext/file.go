@@ -8,6 +8,7 @@ import (
 	"io"
 	iofs "io/fs"
 	"os"
+	"path"
 	"syscall"
 	"unsafe"
 
@@ -31,9 +32,10 @@ type file struct {
 func writable(flag int) bool { return flag&(os.O_WRONLY|os.O_RDWR) != 0 }
 
 // OpenFile opens the regular file p with os.OpenFile's flags, following
-// symbolic links; a new file gets perm and is owned by root. A dangling
-// final symbolic link is not created through (ENOENT). O_APPEND makes
-// every WriteAt write at the end of the file, as pwrite does on Linux.
+// symbolic links; a new file gets perm and is owned by root. O_CREATE
+// through a dangling final symbolic link creates its target, as open(2)
+// does (O_EXCL refuses it: EEXIST). O_APPEND makes every WriteAt write at
+// the end of the file, as pwrite does on Linux.
 func (f *FS) OpenFile(p string, flag int, perm iofs.FileMode) (fs.File, error) {
 	if err := f.lock(p); err != nil {
 		return nil, err
@@ -47,7 +49,11 @@ func (f *FS) OpenFile(p string, flag int, perm iofs.FileMode) (fs.File, error) {
 	case err == nil && flag&(os.O_CREATE|os.O_EXCL) == os.O_CREATE|os.O_EXCL:
 		return nil, pathErr(p, syscall.EEXIST)
 	case err != nil && flag&os.O_CREATE != 0 && errno.Of(err) == syscall.ENOENT:
-		if ino, err = f.create(p, perm); err != nil {
+		at, err := f.createTarget(p, flag&os.O_EXCL != 0)
+		if err != nil {
+			return nil, err
+		}
+		if ino, err = f.create(p, at, perm); err != nil {
 			return nil, err
 		}
 	case err != nil:
@@ -73,8 +79,39 @@ func (f *FS) OpenFile(p string, flag int, perm iofs.FileMode) (fs.File, error) {
 	return &file{f: f, ino: ino, path: p, flag: flag}, nil
 }
 
-func (f *FS) create(p string, perm iofs.FileMode) (C.ext2_ino_t, error) {
-	dir, name, err := f.parent(p)
+// createTarget returns the path O_CREATE of p creates: p, or the target
+// of the dangling symbolic link p (of the link it points to...).
+func (f *FS) createTarget(p string, excl bool) (string, error) {
+	at := p
+	for i := 0; i <= maxSymlinks; i++ {
+		ino, err := f.walk(at, false)
+		if errno.Of(err) == syscall.ENOENT {
+			return at, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		if m, err := f.mode(p, ino); err != nil || m&sIFMT != sIFLNK || excl {
+			if err == nil {
+				err = pathErr(p, syscall.EEXIST)
+			}
+			return "", err
+		}
+		target, err := f.readlink(p, ino)
+		if err != nil {
+			return "", err
+		}
+		if !path.IsAbs(target) {
+			target = path.Join(path.Dir(at), target)
+		}
+		at = path.Clean(target)
+	}
+	return "", pathErr(p, syscall.ELOOP)
+}
+
+// create makes the regular file at (p, or the target of its link).
+func (f *FS) create(p, at string, perm iofs.FileMode) (C.ext2_ino_t, error) {
+	dir, name, err := f.parent(at)
 	if err != nil {
 		return 0, err
 	}

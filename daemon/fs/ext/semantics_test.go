@@ -98,13 +98,21 @@ func TestSymlinkResolution(t *testing.T) {
 	assert.ErrorIs(t, err, syscall.ELOOP)
 	_, err = f.OpenFile("/dangling", os.O_RDONLY, 0)
 	assert.ErrorIs(t, err, syscall.ENOENT)
+	_, err = f.OpenFile("/dangling", os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	assert.ErrorIs(t, err, syscall.EEXIST)
+	require.NoError(t, f.Symlink("made", "/etc/rel"))
+	require.NoError(t, f.Symlink("/etc/rel", "/chain"))
+	writeFile(t, f, "/chain", []byte("through"), os.O_CREATE|os.O_WRONLY)
+	assert.Equal(t, "through", string(readFile(t, f, "/etc/made")))
+	_, err = f.OpenFile("/loop1", os.O_CREATE|os.O_WRONLY, 0o644)
+	assert.ErrorIs(t, err, syscall.ELOOP)
 	ents, err := f.ReadDir("/abs")
 	require.NoError(t, err)
 	names := []string{}
 	for _, e := range ents {
 		names = append(names, e.Name)
 	}
-	assert.ElementsMatch(t, []string{"hosts", "up"}, names)
+	assert.ElementsMatch(t, []string{"hosts", "up", "rel", "made"}, names)
 	require.NoError(t, f.Remove("/loop1"))
 	require.NoError(t, f.Close())
 	im.fsck()
