@@ -9,6 +9,7 @@ import (
 	"sync"
 	"syscall"
 
+	"goguestfs/daemon/blockdev"
 	"goguestfs/daemon/fs"
 )
 
@@ -79,7 +80,8 @@ func (c *cachedDev) Zero(off, n int64) error {
 }
 
 // Flush writes back every dirty block in offset order, then flushes the
-// device when it can (a Drive's Flush, or a Sync method).
+// device when it can (a Drive's or a partition's drive's Flush, or a Sync
+// method).
 func (c *cachedDev) Flush() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -87,6 +89,8 @@ func (c *cachedDev) Flush() error {
 		return err
 	}
 	switch d := c.dev.(type) {
+	case *blockdev.Part:
+		return d.Drive.Flush()
 	case interface{ Flush() error }:
 		return d.Flush()
 	case interface{ Sync() error }:

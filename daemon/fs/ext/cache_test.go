@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"goguestfs/daemon/blockdev"
 	"goguestfs/daemon/fs"
 )
 
@@ -124,4 +125,23 @@ func TestConcurrentUse(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestPartitionDevice opens an ext4 made at an offset through the block
+// layer's own partition type (a Drive and a Part of it).
+func TestPartitionDevice(t *testing.T) {
+	im := mkfsAt(t, 1<<20, 8<<10, "-t", "ext4")
+	file, err := os.OpenFile(im.path, os.O_RDWR, 0)
+	require.NoError(t, err)
+	drive, err := blockdev.Open("/dev/sda", file, nil)
+	require.NoError(t, err)
+	defer drive.Close()
+	part := &blockdev.Part{Name: "/dev/sda1", Drive: drive, Start: im.off, Length: im.size}
+	f, err := Open(part, fs.OpenOptions{})
+	require.NoError(t, err)
+	writeFile(t, f, "/hello", []byte("through the block layer"), os.O_CREATE|os.O_WRONLY)
+	require.NoError(t, f.Sync())
+	require.NoError(t, f.Close())
+	im.fsck()
+	assert.Equal(t, "through the block layer", string(im.cat("/hello")))
 }
