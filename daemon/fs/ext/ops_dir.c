@@ -321,22 +321,28 @@ static errcode_t add_links(ext2_filsys fs, ext2_ino_t ino, int n)
 	return e2i_write(fs, ino, &inode);
 }
 
-/* e2_move renames fdir/fname (ino) to tdir/tname, which must not exist:
- * link, fix a directory's "..", unlink (fuse2fs op_rename). */
+/* e2_move renames fdir/fname (ino) to tdir/tname, which must not exist
+ * (fuse2fs op_rename). A directory's ".." is rewritten first, so that a
+ * directory that cannot be read changes nothing; link and unlink follow. */
 errcode_t e2_move(ext2_filsys fs, ext2_ino_t fdir, const char *fname, ext2_ino_t ino,
 		  ext2_ino_t tdir, const char *tname)
 {
 	struct ext2_inode_large inode;
-	struct dotdot dd = {tdir};
+	struct dotdot dd = {tdir}, back = {fdir};
+	int moves_dir;
 	errcode_t e;
 
 	if ((e = e2i_read(fs, ino, &inode)))
 		return e;
-	if ((e = link_expand(fs, tdir, tname, ino, e2i_ftype(inode.i_mode))))
+	moves_dir = LINUX_S_ISDIR(inode.i_mode) && fdir != tdir;
+	if (moves_dir && (e = ext2fs_dir_iterate2(fs, ino, 0, NULL, dotdot_proc, &dd)))
 		return e;
-	if (LINUX_S_ISDIR(inode.i_mode) && fdir != tdir) {
-		if ((e = ext2fs_dir_iterate2(fs, ino, 0, NULL, dotdot_proc, &dd)))
-			return e;
+	if ((e = link_expand(fs, tdir, tname, ino, e2i_ftype(inode.i_mode)))) {
+		if (moves_dir)
+			ext2fs_dir_iterate2(fs, ino, 0, NULL, dotdot_proc, &back);
+		return e;
+	}
+	if (moves_dir) {
 		if ((e = add_links(fs, fdir, -1)))
 			return e;
 		if ((e = add_links(fs, tdir, +1)))

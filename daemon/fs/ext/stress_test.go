@@ -107,6 +107,14 @@ func TestHostileImages(t *testing.T) {
 	_, err = f.Stat("/dir/file")
 	assert.Error(t, err)
 	done()
+	f, done = im.open(fs.OpenOptions{})
+	assert.ErrorIs(t, f.Mkdir("/dir/x", 0o755), syscall.EIO)
+	assert.Error(t, f.Remove("/dir/file"))
+	require.NoError(t, f.Mkdir("/other", 0o755))
+	assert.ErrorIs(t, f.Rename("/dir", "/other/moved"), syscall.EIO)
+	_, err = f.Stat("/other/moved")
+	assert.ErrorIs(t, err, syscall.ENOENT, "a failed rename left a name")
+	done()
 
 	// Superblocks with broken fields are refused with EINVAL.
 	for _, c := range []struct {
