@@ -79,7 +79,7 @@ func (d *badDev) ReadAt(p []byte, off int64) (int, error) {
 
 func TestDeviceFailures(t *testing.T) {
 	for _, p := range []bool{false, true} {
-		img := append(memDev(nil), small(t)...)
+		img := append(memDev(nil), small(t, false)...)
 		// The superblock read by package disk succeeds, libext2fs's reads fail.
 		_, err := Open(&badDev{memDev: img, n: 1, panic: p}, fs.OpenOptions{ReadOnly: true})
 		require.Error(t, err)

@@ -38,39 +38,44 @@ func (m memDev) SectorSize() int64 { return 512 }
 
 var (
 	smallOnce sync.Once
-	smallImg  []byte
+	smallImgs [2][]byte
 )
 
-// small is testdata/small.img.gz: a 256 KiB ext4 (1 KiB blocks,
-// inline_data, no journal) made by mke2fs -d with files, directories and
-// fast and slow symbolic links.
-func small(t testing.TB) []byte {
+// small is testdata/small.img.gz (or, with nocsum, small-nocsum.img.gz,
+// where a mutation is not stopped by a checksum): a 256 KiB ext4 (1 KiB
+// blocks, inline_data, no journal) made by mke2fs -d with files,
+// directories and fast and slow symbolic links.
+func small(t testing.TB, nocsum bool) []byte {
 	smallOnce.Do(func() {
-		f, err := os.Open("testdata/small.img.gz")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		z, err := gzip.NewReader(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		smallImg, err = io.ReadAll(z)
-		if err != nil {
-			t.Fatal(err)
+		for i, name := range []string{"testdata/small.img.gz", "testdata/small-nocsum.img.gz"} {
+			f, err := os.Open(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			z, err := gzip.NewReader(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if smallImgs[i], err = io.ReadAll(z); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
 		}
 	})
-	return smallImg
+	if nocsum {
+		return smallImgs[1]
+	}
+	return smallImgs[0]
 }
 
-// FuzzOpenWalk XORs the input into the image's metadata (from the
-// superblock on) and opens and walks the result: errors are fine, a crash
-// or a hang is not.
+// FuzzOpenWalk XORs mask into one of the two small images' metadata
+// (from the superblock on) and opens and walks the result: errors are
+// fine, a crash or a hang is not.
 func FuzzOpenWalk(f *testing.F) {
-	f.Add([]byte{})
-	f.Add(append(make([]byte, 0x38), 0x01)) // superblock magic
-	f.Fuzz(func(t *testing.T, mask []byte) {
-		img := append(memDev(nil), small(t)...)
+	f.Add(false, []byte{})
+	f.Add(true, append(make([]byte, 0x38), 0x01)) // superblock magic
+	f.Fuzz(func(t *testing.T, nocsum bool, mask []byte) {
+		img := append(memDev(nil), small(t, nocsum)...)
 		if len(mask) > 64<<10 {
 			mask = mask[:64<<10]
 		}
@@ -121,11 +126,17 @@ func FuzzOpenWalk(f *testing.F) {
 // TestSmallImage checks that the fuzz base image reads back as mke2fs -d
 // wrote it.
 func TestSmallImage(t *testing.T) {
-	x, err := Open(append(memDev(nil), small(t)...), fs.OpenOptions{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
+	for _, nocsum := range []bool{false, true} {
+		x, err := Open(append(memDev(nil), small(t, nocsum)...), fs.OpenOptions{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSmall(t, x)
+		x.Close()
 	}
-	defer x.Close()
+}
+
+func checkSmall(t *testing.T, x *FS) {
 	if got := readFile(t, x, "/dir/link"); !bytes.Equal(got, []byte("hello\n")) {
 		t.Fatalf("/dir/link reads %q", got)
 	}
