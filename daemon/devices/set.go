@@ -29,19 +29,23 @@ func NewSet() *Set { return &Set{ro: map[string]bool{}} }
 func (s *Set) Add(index int, file, overlay *os.File) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if index != len(s.drives) || index > MaxIndex {
+	closeAll := func() {
 		file.Close()
 		if overlay != nil {
 			overlay.Close()
 		}
+	}
+	switch {
+	case index != len(s.drives):
+		closeAll()
 		return errno.New(syscall.EINVAL, "drive %d added out of order (have %d)", index, len(s.drives))
+	case index > MaxIndex:
+		closeAll()
+		return errno.New(syscall.ENOSPC, "drive %d: too many drives (device names end at %s)", index, DiskName(MaxIndex))
 	}
 	d, err := blockdev.Open(DiskName(index), file, overlay)
 	if err != nil {
-		file.Close()
-		if overlay != nil {
-			overlay.Close()
-		}
+		closeAll()
 		return err
 	}
 	s.drives = append(s.drives, d)
@@ -89,7 +93,7 @@ func (s *Set) Resolve(name string) (*Device, error) {
 		d.dev = drive
 		return d, nil
 	}
-	p, err := Partition(drive, n.Part)
+	p, err := partition(drive, n.Part)
 	if err != nil {
 		return nil, errno.Wrap(errno.Cut(name), err)
 	}
@@ -97,10 +101,10 @@ func (s *Set) Resolve(name string) (*Device, error) {
 	return d, nil
 }
 
-// Partition returns partition partnum of drive as a byte range of it,
+// partition returns partition partnum of drive as a byte range of it,
 // clipped to the drive. ENOENT when the table has no such partition or
 // cannot be read.
-func Partition(drive *blockdev.Drive, partnum int) (*blockdev.Part, error) {
+func partition(drive *blockdev.Drive, partnum int) (*blockdev.Part, error) {
 	parts, err := parttable.New(drive.Name, drive).PartList()
 	if err != nil {
 		return nil, errno.New(syscall.ENOENT, "no such partition (the partition table of %s cannot be read)", drive.Name)
