@@ -1,7 +1,8 @@
 // Package blockdev is the daemon's view of the drives: a Drive is an image
 // file of fixed size, optionally read-only with a copy-on-write overlay
 // file; a Part is a byte range of a Drive (a partition). Both satisfy
-// parttable.Disk.
+// parttable.Disk, and both are Zeroers: they make a range read as zeros
+// by punching a hole rather than by writing.
 package blockdev
 
 import (
@@ -41,7 +42,7 @@ type Drive struct {
 	size    int64
 
 	mu  sync.RWMutex
-	cow map[int64]struct{} // overlay blocks written, by block number
+	cow cowSet // overlay blocks written
 }
 
 // Open makes a Drive of file. A non-nil overlay makes the drive's writes go
@@ -54,7 +55,7 @@ func Open(name string, file, overlay *os.File) (*Drive, error) {
 	}
 	d := &Drive{Name: name, file: file, overlay: overlay, size: size}
 	if overlay != nil {
-		d.cow = map[int64]struct{}{}
+		d.cow = cowSet{}
 		if err := overlay.Truncate(size); err != nil {
 			return nil, fmt.Errorf("%s: cannot size the overlay: %w", name, err)
 		}
@@ -121,11 +122,11 @@ func (d *Drive) readCOW(p []byte, off int64) error {
 	defer d.mu.RUnlock()
 	for len(p) > 0 {
 		blk := off / BlockSize
-		_, inOverlay := d.cow[blk]
+		inOverlay := d.cow.has(blk)
 		// Extend the run over following blocks from the same source.
 		end := (blk + 1) * BlockSize
 		for end < off+int64(len(p)) {
-			if _, ov := d.cow[end/BlockSize]; ov != inOverlay {
+			if d.cow.has(end/BlockSize) != inOverlay {
 				break
 			}
 			end += BlockSize
@@ -171,7 +172,7 @@ func (d *Drive) writeCOW(p []byte, off int64) error {
 	end := off + int64(len(p))
 	var buf []byte
 	for blk := off / BlockSize; blk*BlockSize < end; blk++ {
-		if _, ok := d.cow[blk]; ok {
+		if d.cow.has(blk) {
 			continue
 		}
 		bs, be := blk*BlockSize, min((blk+1)*BlockSize, d.size)
@@ -192,9 +193,7 @@ func (d *Drive) writeCOW(p []byte, off int64) error {
 	if _, err := d.overlay.WriteAt(p, off); err != nil {
 		return fmt.Errorf("%s: overlay write at %d: %w", d.Name, off, err)
 	}
-	for blk := off / BlockSize; blk*BlockSize < end; blk++ {
-		d.cow[blk] = struct{}{}
-	}
+	d.cow.add(off/BlockSize, (end+BlockSize-1)/BlockSize)
 	return nil
 }
 

@@ -24,7 +24,10 @@ type Device struct {
 	set *Set
 }
 
-var _ blockdev.Dev = (*Device)(nil)
+var (
+	_ blockdev.Dev    = (*Device)(nil)
+	_ blockdev.Zeroer = (*Device)(nil)
+)
 
 // IsPartition reports whether d is a partition rather than a whole disk.
 func (d *Device) IsPartition() bool { return d.Partnum != 0 }
@@ -53,6 +56,15 @@ func (d *Device) WriteAt(p []byte, off int64) (int, error) {
 		return 0, errno.New(syscall.EROFS, "%s: device is read-only (blockdev_setro)", d.Name)
 	}
 	return d.dev.WriteAt(p, off)
+}
+
+// Zero makes n bytes at off read as zeros (blockdev.Zero: a hole punched
+// where the device can) unless the device is set read-only (EROFS).
+func (d *Device) Zero(off, n int64) error {
+	if d.set.ReadOnly(d) {
+		return errno.New(syscall.EROFS, "%s: device is read-only (blockdev_setro)", d.Name)
+	}
+	return blockdev.Zero(d.dev, off, n)
 }
 
 // ReadOnly reports whether d (or its disk) is set read-only.
