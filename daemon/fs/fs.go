@@ -2,7 +2,8 @@
 // drivers, in the shape of database/sql/driver: a small required interface
 // (Driver: probe and open; FS: stat, read a directory, open a file, sync,
 // close), optional capabilities that the daemon finds by type assertion
-// (Formatter, Writer, Labeler, StatFSer, Xattrer), and a registry that each
+// (Formatter, Writer, Lchowner, Mknoder, Labeler, StatFSer, Xattrer,
+// LinkXattrer), and a registry that each
 // driver joins from its init function with Register.
 //
 // A driver lives in its own package, daemon/fs/<name>, with its on-disk
@@ -135,6 +136,20 @@ type Writer interface {
 	Readlink(path string) (string, error)
 }
 
+// Lchowner is a Writer that can change the owner of a symbolic link itself;
+// Writer.Chown follows a final link.
+type Lchowner interface {
+	Lchown(path string, uid, gid int) error
+}
+
+// Mknoder is an FS that makes special files: mode holds the type
+// (fs.ModeDevice, with fs.ModeCharDevice for a character device,
+// fs.ModeNamedPipe, fs.ModeSocket) and the permission bits; rdev is the
+// device number (unix.Mkdev) for devices.
+type Mknoder interface {
+	Mknod(path string, mode fs.FileMode, rdev uint64) error
+}
+
 // Labeler is an FS with a label and a UUID that can be read and set.
 type Labeler interface {
 	Label() (string, error)
@@ -162,4 +177,13 @@ type Xattrer interface {
 	GetXattr(path, name string) ([]byte, error)
 	SetXattr(path, name string, value []byte) error
 	RemoveXattr(path, name string) error
+}
+
+// LinkXattrer is an Xattrer that reaches the attributes of a symbolic link
+// itself; Xattrer's methods follow a final link.
+type LinkXattrer interface {
+	LListXattrs(path string) ([]string, error)
+	LGetXattr(path, name string) ([]byte, error)
+	LSetXattr(path, name string, value []byte) error
+	LRemoveXattr(path, name string) error
 }

@@ -35,11 +35,14 @@ type FS struct {
 }
 
 var (
-	_ fs.FS       = (*FS)(nil)
-	_ fs.Writer   = (*FS)(nil)
-	_ fs.Labeler  = (*FS)(nil)
-	_ fs.StatFSer = (*FS)(nil)
-	_ fs.Xattrer  = (*FS)(nil)
+	_ fs.FS          = (*FS)(nil)
+	_ fs.Writer      = (*FS)(nil)
+	_ fs.Labeler     = (*FS)(nil)
+	_ fs.StatFSer    = (*FS)(nil)
+	_ fs.Xattrer     = (*FS)(nil)
+	_ fs.Lchowner    = (*FS)(nil)
+	_ fs.Mknoder     = (*FS)(nil)
+	_ fs.LinkXattrer = (*FS)(nil)
 )
 
 // Open mounts the ext2/3/4 filesystem on dev. A journal that needs

@@ -37,6 +37,8 @@ errcode_t e2_lookup(ext2_filsys fs, ext2_ino_t dir, const char *name, int len, e
 errcode_t e2_readdir(ext2_filsys fs, ext2_ino_t dir, char **buf, size_t *len);
 errcode_t e2_dir_empty(ext2_filsys fs, ext2_ino_t dir, int *empty);
 errcode_t e2_create(ext2_filsys fs, ext2_ino_t parent, const char *name, int mode, ext2_ino_t *ret);
+errcode_t e2_mknod(ext2_filsys fs, ext2_ino_t parent, const char *name, int mode,
+		   unsigned int major, unsigned int minor, ext2_ino_t *ret);
 errcode_t e2_mkdir(ext2_filsys fs, ext2_ino_t parent, const char *name, int mode, ext2_ino_t *ret);
 errcode_t e2_symlink(ext2_filsys fs, ext2_ino_t parent, const char *name, const char *target, ext2_ino_t *ret);
 errcode_t e2_link(ext2_filsys fs, ext2_ino_t ino, ext2_ino_t parent, const char *name);
@@ -44,6 +46,8 @@ errcode_t e2_unlink(ext2_filsys fs, ext2_ino_t parent, const char *name, ext2_in
 errcode_t e2_rmdir(ext2_filsys fs, ext2_ino_t parent, const char *name, ext2_ino_t ino);
 errcode_t e2_move(ext2_filsys fs, ext2_ino_t fdir, const char *fname, ext2_ino_t ino,
 		  ext2_ino_t tdir, const char *tname);
+errcode_t e2_replace(ext2_filsys fs, ext2_ino_t fdir, const char *fname, ext2_ino_t ino,
+		     ext2_ino_t tdir, const char *tname, ext2_ino_t tino, int keep);
 errcode_t e2_free_inode(ext2_filsys fs, ext2_ino_t ino);
 
 /* ops_file.c */

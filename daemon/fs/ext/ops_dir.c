@@ -142,6 +142,56 @@ errcode_t e2_create(ext2_filsys fs, ext2_ino_t parent, const char *name, int mod
 	return 0;
 }
 
+/* e2_mknod makes a block or character device, FIFO or socket (mode holds
+ * the type), owned by root, with the device number in i_block as the
+ * kernel encodes it (fuse2fs op_mknod). */
+errcode_t e2_mknod(ext2_filsys fs, ext2_ino_t parent, const char *name, int mode,
+		   unsigned int major, unsigned int minor, ext2_ino_t *ret)
+{
+	struct ext2_inode_large inode;
+	struct timespec ts;
+	ext2_ino_t child;
+	int ft;
+	errcode_t e;
+
+	switch (mode & LINUX_S_IFMT) {
+	case LINUX_S_IFCHR: ft = EXT2_FT_CHRDEV; break;
+	case LINUX_S_IFBLK: ft = EXT2_FT_BLKDEV; break;
+	case LINUX_S_IFIFO: ft = EXT2_FT_FIFO; break;
+	case LINUX_S_IFSOCK: ft = EXT2_FT_SOCK; break;
+	default: return EXT2_ET_INVALID_ARGUMENT;
+	}
+	if ((e = ext2fs_new_inode(fs, parent, mode, 0, &child)))
+		return e;
+	if ((e = link_expand(fs, parent, name, child, ft)))
+		return e;
+	if ((e = e2i_touch_ino(fs, parent, 1)))
+		return e;
+	memset(&inode, 0, sizeof(inode));
+	inode.i_mode = mode;
+	inode.i_links_count = 1;
+	inode.i_extra_isize = sizeof(struct ext2_inode_large) - EXT2_GOOD_OLD_INODE_SIZE;
+	if (major < 256 && minor < 256) {
+		inode.i_block[0] = major * 256 + minor;
+		inode.i_block[1] = 0;
+	} else {
+		inode.i_block[0] = 0;
+		inode.i_block[1] = (minor & 0xff) | (major << 8) | ((minor & ~0xffU) << 12);
+	}
+	if ((e = ext2fs_write_new_inode(fs, child, (struct ext2_inode *)&inode)))
+		return e;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	e2i_set_time(&inode, E2I_ATIME, ts.tv_sec, ts.tv_nsec);
+	e2i_set_time(&inode, E2I_MTIME, ts.tv_sec, ts.tv_nsec);
+	e2i_set_time(&inode, E2I_CTIME, ts.tv_sec, ts.tv_nsec);
+	e2i_set_time(&inode, E2I_CRTIME, ts.tv_sec, ts.tv_nsec);
+	if ((e = e2i_write(fs, child, &inode)))
+		return e;
+	ext2fs_inode_alloc_stats2(fs, child, +1, 0);
+	*ret = child;
+	return 0;
+}
+
 /* e2_mkdir makes a directory with mode (the caller's umask applied) and the
  * parent's set-group-ID bit; ext2fs_mkdir bumps the parent's link count. */
 errcode_t e2_mkdir(ext2_filsys fs, ext2_ino_t parent, const char *name, int mode, ext2_ino_t *ret)
@@ -356,3 +406,78 @@ errcode_t e2_move(ext2_filsys fs, ext2_ino_t fdir, const char *fname, ext2_ino_t
 		return e;
 	return e2i_touch_ino(fs, fdir, 1);
 }
+
+struct retarget {
+	const char *name;
+	int len, ftype, done;
+	ext2_ino_t old, ino;
+};
+
+static int retarget_proc(ext2_ino_t dir, int entry, struct ext2_dir_entry *d, int off,
+			 int bs, char *buf, void *priv)
+{
+	struct retarget *r = priv;
+
+	(void)dir; (void)entry; (void)off; (void)bs; (void)buf;
+	if (d->inode == r->old && ext2fs_dirent_name_len(d) == r->len &&
+	    memcmp(d->name, r->name, r->len) == 0) {
+		d->inode = r->ino;
+		ext2fs_dirent_set_file_type(d, r->ftype);
+		r->done = 1;
+		return DIRENT_CHANGED | DIRENT_ABORT;
+	}
+	return 0;
+}
+
+/* e2_replace renames fdir/fname (ino) over the existing entry tdir/tname
+ * (tino), as the kernel does: the target's entry is pointed at ino in
+ * place, which needs no new block, so a full filesystem cannot lose the
+ * target; then the old name goes and the target inode loses its link
+ * (freed at zero unless keep: it is still open). When ino is a directory,
+ * tino is an empty one. */
+errcode_t e2_replace(ext2_filsys fs, ext2_ino_t fdir, const char *fname, ext2_ino_t ino,
+		     ext2_ino_t tdir, const char *tname, ext2_ino_t tino, int keep)
+{
+	struct ext2_inode_large inode;
+	struct dotdot dd = {tdir}, back = {fdir};
+	struct retarget rt = {tname, (int)strlen(tname), 0, 0, tino, ino};
+	int is_dir, moves_dir;
+	errcode_t e;
+
+	if ((e = e2i_read(fs, ino, &inode)))
+		return e;
+	is_dir = LINUX_S_ISDIR(inode.i_mode);
+	moves_dir = is_dir && fdir != tdir;
+	rt.ftype = e2i_ftype(inode.i_mode);
+	if (moves_dir && (e = ext2fs_dir_iterate2(fs, ino, 0, NULL, dotdot_proc, &dd)))
+		return e;
+	e = ext2fs_dir_iterate2(fs, tdir, 0, NULL, retarget_proc, &rt);
+	if (e || !rt.done) {
+		if (moves_dir)
+			ext2fs_dir_iterate2(fs, ino, 0, NULL, dotdot_proc, &back);
+		return e ? e : EXT2_ET_FILE_NOT_FOUND;
+	}
+	if (moves_dir) {
+		if ((e = add_links(fs, fdir, -1)))
+			return e;
+		if ((e = add_links(fs, tdir, +1)))
+			return e;
+	}
+	if (is_dir) {
+		/* The empty target loses its name and ".", tdir its "..". */
+		if ((e = put_inode(fs, tino, 0)) || (e = put_inode(fs, tino, 0)))
+			return e;
+		if ((e = add_links(fs, tdir, -1)))
+			return e;
+	} else if ((e = put_inode(fs, tino, keep))) {
+		return e;
+	}
+	if ((e = e2i_touch_ino(fs, ino, 0)))
+		return e;
+	if ((e = e2i_touch_ino(fs, tdir, 1)))
+		return e;
+	if ((e = ext2fs_unlink(fs, fdir, fname, ino, 0)))
+		return e;
+	return e2i_touch_ino(fs, fdir, 1);
+}
+

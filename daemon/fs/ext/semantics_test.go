@@ -1,6 +1,7 @@
 package ext
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"goguestfs/daemon/errno"
 	"goguestfs/daemon/fs"
 )
 
@@ -269,4 +271,43 @@ func TestProbeAndType(t *testing.T) {
 	ok, err := Ext4.Probe(&fileDev{f: gf, size: 100})
 	assert.NoError(t, err)
 	assert.False(t, ok)
+}
+
+// TestRenameOverOnFullFilesystem renames over existing targets when no
+// block is free: the target's entry is reused in place, so nothing is lost
+// and e2fsck finds the link counts right.
+func TestRenameOverOnFullFilesystem(t *testing.T) {
+	im := mkfs(t, 2048, "-t", "ext4", "-N", "64")
+	f, done := im.open(fs.OpenOptions{})
+	require.NoError(t, f.Mkdir("/a", 0o755))
+	require.NoError(t, f.Mkdir("/b", 0o755))
+	require.NoError(t, f.Mkdir("/a/sub", 0o755))
+	require.NoError(t, f.Mkdir("/b/empty", 0o755))
+	writeFile(t, f, "/a/src", []byte("new contents"), os.O_CREATE|os.O_WRONLY)
+	writeFile(t, f, "/b/dst", []byte("old contents"), os.O_CREATE|os.O_WRONLY)
+	writeFile(t, f, "/b/same", []byte("same dir"), os.O_CREATE|os.O_WRONLY)
+	writeFile(t, f, "/b/other", []byte("x"), os.O_CREATE|os.O_WRONLY)
+	big := make([]byte, 64<<10)
+	for i := 0; ; i++ {
+		h, err := f.OpenFile(fmt.Sprintf("/fill%d", i), os.O_CREATE|os.O_WRONLY, 0o644)
+		require.NoError(t, err)
+		_, err = h.WriteAt(big, 0)
+		require.NoError(t, h.Close())
+		if err != nil {
+			require.Equal(t, syscall.ENOSPC, errno.Of(err))
+			break
+		}
+	}
+	require.NoError(t, f.Rename("/a/src", "/b/dst"))
+	require.NoError(t, f.Rename("/b/same", "/b/other"))
+	require.NoError(t, f.Rename("/a/sub", "/b/empty"))
+	assert.Equal(t, "new contents", string(readFile(t, f, "/b/dst")))
+	assert.Equal(t, "same dir", string(readFile(t, f, "/b/other")))
+	_, err := f.Stat("/a/src")
+	assert.Equal(t, syscall.ENOENT, errno.Of(err))
+	fi, err := f.Stat("/b/empty")
+	require.NoError(t, err)
+	assert.True(t, fi.Mode.IsDir())
+	done()
+	im.fsck()
 }

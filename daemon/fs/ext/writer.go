@@ -10,6 +10,8 @@ import (
 	"time"
 	"unsafe"
 
+	"golang.org/x/sys/unix"
+
 	"goguestfs/daemon/errno"
 )
 
@@ -50,6 +52,39 @@ func (f *FS) Mkdir(p string, perm iofs.FileMode) error {
 	defer C.free(unsafe.Pointer(cs))
 	var ino C.ext2_ino_t
 	if e := C.e2_mkdir(f.fs, dir, cs, C.int(unixPerm(perm)), &ino); e != 0 {
+		return libErr(p, e)
+	}
+	return nil
+}
+
+// Mknod makes the special file p: a block or character device (with rdev),
+// a FIFO or a socket, as mode's type says; perm bits as given (the caller
+// applies its umask).
+func (f *FS) Mknod(p string, mode iofs.FileMode, rdev uint64) error {
+	var typ uint32
+	switch {
+	case mode&iofs.ModeCharDevice != 0:
+		typ = sIFCHR
+	case mode&iofs.ModeDevice != 0:
+		typ = sIFBLK
+	case mode&iofs.ModeNamedPipe != 0:
+		typ = sIFIFO
+	case mode&iofs.ModeSocket != 0:
+		typ = sIFSOCK
+	default:
+		return errno.New(syscall.EINVAL, "%s: not a special file type", errno.Cut(p))
+	}
+	if err := f.lock(p); err != nil {
+		return err
+	}
+	defer f.mu.Unlock()
+	dir, cs, err := f.newName(p, 0)
+	if err != nil {
+		return err
+	}
+	defer C.free(unsafe.Pointer(cs))
+	var ino C.ext2_ino_t
+	if e := C.e2_mknod(f.fs, dir, cs, C.int(int(typ)|unixPerm(mode)), C.uint(unix.Major(rdev)), C.uint(unix.Minor(rdev)), &ino); e != 0 {
 		return libErr(p, e)
 	}
 	return nil
@@ -223,20 +258,35 @@ func (f *FS) Rename(from, to string) error {
 			return pathErr(to, syscall.ENOTDIR)
 		case !isDir && tdirIs:
 			return pathErr(to, syscall.EISDIR)
-		}
-		if err := f.remove(to, tdir, tname, tino); err != nil {
-			return err
+		case tdirIs:
+			var empty C.int
+			if e := C.e2_dir_empty(f.fs, tino, &empty); e != 0 {
+				return libErr(to, e)
+			}
+			if empty == 0 {
+				return pathErr(to, syscall.ENOTEMPTY)
+			}
 		}
 	}
 	if err := f.change(from); err != nil {
 		return err
 	}
-	if err := f.canAllocate(to, int64(f.fs.blocksize)); err != nil {
-		return err
-	}
 	cf, ct := C.CString(fname), C.CString(tname)
 	defer C.free(unsafe.Pointer(cf))
 	defer C.free(unsafe.Pointer(ct))
+	if tino != 0 {
+		keep := C.int(0)
+		if f.open[tino] > 0 {
+			keep = 1
+		}
+		if e := C.e2_replace(f.fs, fdir, cf, ino, tdir, ct, tino, keep); e != 0 {
+			return libErr(to, e)
+		}
+		return nil
+	}
+	if err := f.canAllocate(to, int64(f.fs.blocksize)); err != nil {
+		return err
+	}
 	if e := C.e2_move(f.fs, fdir, cf, ino, tdir, ct); e != 0 {
 		return libErr(to, e)
 	}
