@@ -149,6 +149,9 @@ func (f *FS) readDirectory(obj string, n *node) (*dirList, error) {
 		return nil, errno.New(syscall.EIO, "%s: directory of %d bytes", errno.Cut(obj), size)
 	}
 	size = (size + layout.SectorSize - 1) / layout.SectorSize * layout.SectorSize
+	if off+size > f.dev.Size() {
+		return nil, errno.New(syscall.EIO, "%s: directory of %d bytes at %d past the end of the device", errno.Cut(obj), size, off)
+	}
 	b := make([]byte, size)
 	if err := f.readAt(b, off); err != nil {
 		return nil, errno.Wrap(errno.Cut(obj), err)
