@@ -26,6 +26,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"goguestfs/daemon/fstools"
 	"goguestfs/daemon/sandbox"
 	"goguestfs/daemon/server"
 	"goguestfs/protocol"
@@ -66,7 +67,7 @@ func run() int {
 	// The sandbox closes before the first drive arrives (over the socket,
 	// as descriptors). When part of it that must work failed, the daemon
 	// says so in a WARNING line and stops without serving.
-	w, sandboxErr := sandbox.Apply(sandbox.Options{Network: *network})
+	w, sandboxErr := sandbox.Apply(sandbox.Options{Network: *network, Exec: fstools.ExecPaths()})
 	warnings = append(warnings, w...)
 	cfg := server.Config{Verbose: *verbose, PollFD: socketFD, Spin: spinTime}
 	if *testProgress != "" {
