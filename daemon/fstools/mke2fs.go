@@ -12,7 +12,9 @@ import (
 // ExtOptions are the optional arguments of MakeExt: those of libguestfs's
 // mke2fs, by its names, and Features for mkfs's (see MkfsOptions). A nil
 // field is an argument not given; each given one becomes an mke2fs flag as
-// libguestfs's daemon/ext2.c (do_mke2fs) makes it, except where noted.
+// libguestfs's daemon/ext2.c (do_mke2fs) makes it, except where noted and
+// for -E: libguestfs passes one -E per option, of which mke2fs keeps only
+// the last; MakeExt joins them into one.
 type ExtOptions struct {
 	BlocksCount     *int64 // blockscount: the filesystem's size in blocks (mke2fs's last argument)
 	BlockSize       *int64 // blocksize: -b
@@ -34,8 +36,8 @@ type ExtOptions struct {
 	// device (-J device=): refused with ENOTSUP, since mke2fs would have
 	// to open that device by name.
 	JournalDevice  *string
-	Label          *string // label: -L (at most 16 bytes)
-	LastMountedDir *string // lastmounteddir: -M (at most 64 bytes)
+	Label          *string // label: -L; more than 16 bytes is EINVAL (mke2fs would cut it)
+	LastMountedDir *string // lastmounteddir: -M; more than 64 bytes is EINVAL (ditto)
 	CreatorOS      *string // creatoros: -o
 	FSType         *string // fstype: -t, one of ext2, ext3, ext4
 	UsageType      *string // usagetype: -T
