@@ -2,7 +2,7 @@
 // drivers, in the shape of database/sql/driver: a small required interface
 // (Driver: probe and open; FS: stat, read a directory, open a file, sync,
 // close), optional capabilities that the daemon finds by type assertion
-// (Formatter, Writer, Lchowner, Mknoder, Labeler, StatFSer, Xattrer,
+// (Formatter, Writer, Readlinker, Lchowner, Mknoder, Labeler, StatFSer, Xattrer,
 // LinkXattrer), and a registry that each
 // driver joins from its init function with Register.
 //
@@ -133,6 +133,12 @@ type Writer interface {
 	Chmod(path string, perm fs.FileMode) error
 	Chown(path string, uid, gid int) error
 	Chtimes(path string, atime, mtime time.Time) error
+	Readlinker
+}
+
+// Readlinker is an FS with symbolic links: Readlink returns a link's
+// target. Read-only drivers implement it alone; every Writer has it.
+type Readlinker interface {
 	Readlink(path string) (string, error)
 }
 

@@ -36,10 +36,11 @@ func init() { fs.Register(Driver{}) }
 type Driver struct{}
 
 var (
-	_ fs.Driver   = Driver{}
-	_ fs.FS       = (*FS)(nil)
-	_ fs.Labeler  = (*FS)(nil)
-	_ fs.StatFSer = (*FS)(nil)
+	_ fs.Driver     = Driver{}
+	_ fs.FS         = (*FS)(nil)
+	_ fs.Labeler    = (*FS)(nil)
+	_ fs.StatFSer   = (*FS)(nil)
+	_ fs.Readlinker = (*FS)(nil)
 )
 
 // maxDescriptors bounds the volume descriptor set that Open reads.

@@ -40,10 +40,12 @@ func init() { fs.Register(Driver{}) }
 type Driver struct{}
 
 var (
-	_ fs.Driver   = Driver{}
-	_ fs.FS       = (*FS)(nil)
-	_ fs.StatFSer = (*FS)(nil)
-	_ fs.Xattrer  = (*FS)(nil)
+	_ fs.Driver      = Driver{}
+	_ fs.FS          = (*FS)(nil)
+	_ fs.StatFSer    = (*FS)(nil)
+	_ fs.Xattrer     = (*FS)(nil)
+	_ fs.Readlinker  = (*FS)(nil)
+	_ fs.LinkXattrer = (*FS)(nil)
 )
 
 const (

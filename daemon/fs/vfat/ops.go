@@ -2,7 +2,6 @@ package vfat
 
 import (
 	iofs "io/fs"
-	"strings"
 	"syscall"
 	"time"
 
@@ -325,8 +324,6 @@ func (f *FS) Chtimes(path string, atime, mtime time.Time) error {
 	}
 	return f.writeEntry(n)
 }
-
-var _ = strings.EqualFold
 
 // freeOrphan frees the clusters of a removed file at its last close (or
 // at the filesystem's close), as Linux does for an unlinked open file.
