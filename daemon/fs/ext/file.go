@@ -131,8 +131,10 @@ func (f *FS) create(p, at string, perm iofs.FileMode) (C.ext2_ino_t, error) {
 	defer C.free(unsafe.Pointer(cs))
 	var ino C.ext2_ino_t
 	if e := C.e2_create(f.fs, dir, cs, C.int(unixPerm(perm)), &ino); e != 0 {
+		f.dc.reset()
 		return 0, libErr(p, e)
 	}
+	f.dc.add(dir, name, ino)
 	return ino, nil
 }
 

@@ -32,6 +32,7 @@ type FS struct {
 	notClean bool
 	open     map[C.ext2_ino_t]int // open files, by inode
 	closed   bool
+	dc       dirCache
 }
 
 var (

@@ -50,6 +50,14 @@ func (f *FS) lookup(obj string, dir C.ext2_ino_t, name string) (C.ext2_ino_t, er
 	if len(name) > maxName {
 		return 0, pathErr(obj, syscall.ENAMETOOLONG)
 	}
+	if name != "." && name != ".." {
+		if m, ok := f.loadDir(dir); ok {
+			if ino, ok := m[name]; ok {
+				return ino, nil
+			}
+			return 0, libErr(obj, C.EXT2_ET_FILE_NOT_FOUND)
+		}
+	}
 	cs := C.CString(name)
 	defer C.free(unsafe.Pointer(cs))
 	var ino C.ext2_ino_t

@@ -52,8 +52,10 @@ func (f *FS) Mkdir(p string, perm iofs.FileMode) error {
 	defer C.free(unsafe.Pointer(cs))
 	var ino C.ext2_ino_t
 	if e := C.e2_mkdir(f.fs, dir, cs, C.int(unixPerm(perm)), &ino); e != 0 {
+		f.dc.reset()
 		return libErr(p, e)
 	}
+	f.dc.add(dir, C.GoString(cs), ino)
 	return nil
 }
 
@@ -85,8 +87,10 @@ func (f *FS) Mknod(p string, mode iofs.FileMode, rdev uint64) error {
 	defer C.free(unsafe.Pointer(cs))
 	var ino C.ext2_ino_t
 	if e := C.e2_mknod(f.fs, dir, cs, C.int(int(typ)|unixPerm(mode)), C.uint(unix.Major(rdev)), C.uint(unix.Minor(rdev)), &ino); e != 0 {
+		f.dc.reset()
 		return libErr(p, e)
 	}
+	f.dc.add(dir, C.GoString(cs), ino)
 	return nil
 }
 
@@ -116,8 +120,10 @@ func (f *FS) Symlink(target, p string) error {
 	defer C.free(unsafe.Pointer(ct))
 	var ino C.ext2_ino_t
 	if e := C.e2_symlink(f.fs, dir, cs, ct, &ino); e != 0 {
+		f.dc.reset()
 		return libErr(p, e)
 	}
+	f.dc.add(dir, C.GoString(cs), ino)
 	return nil
 }
 
@@ -145,8 +151,10 @@ func (f *FS) Link(existing, p string) error {
 	}
 	defer C.free(unsafe.Pointer(cs))
 	if e := C.e2_link(f.fs, ino, dir, cs); e != 0 {
+		f.dc.reset()
 		return libErr(p, e)
 	}
+	f.dc.add(dir, C.GoString(cs), ino)
 	return nil
 }
 
@@ -202,7 +210,12 @@ func (f *FS) remove(p string, dir C.ext2_ino_t, name string, ino C.ext2_ino_t) e
 		e = C.e2_unlink(f.fs, dir, cs, ino, keep)
 	}
 	if e != 0 {
+		f.dc.reset()
 		return libErr(p, e)
+	}
+	f.dc.remove(dir, name)
+	if m&sIFMT == sIFDIR {
+		f.dc.forget(ino)
 	}
 	return nil
 }
@@ -280,16 +293,23 @@ func (f *FS) Rename(from, to string) error {
 			keep = 1
 		}
 		if e := C.e2_replace(f.fs, fdir, cf, ino, tdir, ct, tino, keep); e != 0 {
+			f.dc.reset()
 			return libErr(to, e)
 		}
+		f.dc.forget(tino)
+		f.dc.add(tdir, tname, ino)
+		f.dc.remove(fdir, fname)
 		return nil
 	}
 	if err := f.canAllocate(to, int64(f.fs.blocksize)); err != nil {
 		return err
 	}
 	if e := C.e2_move(f.fs, fdir, cf, ino, tdir, ct); e != 0 {
+		f.dc.reset()
 		return libErr(to, e)
 	}
+	f.dc.add(tdir, tname, ino)
+	f.dc.remove(fdir, fname)
 	return nil
 }
 
