@@ -117,6 +117,14 @@ $(BUILD)/valgrind/lib/libgoguestfs.so.0: $(GO_SOURCES) $(BRIDGE_C) $(BUILD)/libe
 test-c-valgrind: $(C_TESTS) $(BUILD)/valgrind/lib/libgoguestfs.so.0
 	./run tests/c/run-tests.sh --valgrind $(BUILD)/valgrind/lib $(BUILD)/tests/c
 
+# The cross-check against Debian's libguestfs, whose appliance boots a real
+# kernel (tests/oracle/, about 3-4 minutes; the first run on a machine also
+# installs the oracle's ~150 packages and builds its appliance).
+.PHONY: test-oracle
+test-oracle: python daemon
+	@scripts/install-deps.sh scripts/packages-oracle.txt
+	./run python3 -m unittest -v tests/oracle/test_crosscheck.py
+
 # ---- install --------------------------------------------------------------
 
 install: all $(INSTALL_TARGETS)
@@ -139,6 +147,7 @@ bench: all
 	@mkdir -p $(BUILD)/bench
 	$(GO) test -run=NONE -bench=. -benchmem ./core/... | tee $(BUILD)/bench/go.txt
 	./run python3 bench/bench.py | tee $(BUILD)/bench/python.txt
+	./run python3 bench/filesystems.py | tee $(BUILD)/bench/filesystems.txt
 
 clean:
 	rm -rf $(BUILD)

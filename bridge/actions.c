@@ -1507,3 +1507,1609 @@ guestfs_available_all_groups (guestfs_h *g)
   return goguestfs_a_available_all_groups (g);
 }
 
+int
+guestfs_mkfs (guestfs_h *g, const char *fstype, const char *device)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_mkfs (g, (char *) fstype, (char *) device);
+}
+
+int
+guestfs_mkfs_opts_argv (guestfs_h *g, const char *fstype, const char *device, const struct guestfs_mkfs_opts_argv *optargs)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_mkfs_opts (g, (char *) fstype, (char *) device, (struct guestfs_mkfs_opts_argv *) optargs);
+}
+
+int
+guestfs_mkfs_opts_va (guestfs_h *g, const char *fstype, const char *device, va_list args)
+{
+  struct guestfs_mkfs_opts_argv optargs_s = { .bitmask = 0 };
+  int i;
+  uint64_t i_mask;
+
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  while ((i = va_arg (args, int)) >= 0) {
+    switch (i) {
+    case 0: optargs_s.blocksize = va_arg (args, int); break;
+    case 1: optargs_s.features = va_arg (args, const char *); break;
+    case 2: optargs_s.inode = va_arg (args, int); break;
+    case 3: optargs_s.sectorsize = va_arg (args, int); break;
+    case 4: optargs_s.label = va_arg (args, const char *); break;
+    default:
+      goguestfs_errorf (g, "mkfs_opts", EINVAL, "unknown option %d (the program was built against a newer guestfs.h)", i);
+      return -1;
+    }
+    i_mask = UINT64_C(1) << i;
+    if (optargs_s.bitmask & i_mask) {
+      goguestfs_errorf (g, "mkfs_opts", EINVAL, "optional argument %d given more than once", i);
+      return -1;
+    }
+    optargs_s.bitmask |= i_mask;
+  }
+  return guestfs_mkfs_opts_argv (g, fstype, device, &optargs_s);
+}
+
+int
+guestfs_mkfs_opts (guestfs_h *g, const char *fstype, const char *device, ...)
+{
+  va_list args;
+  int r;
+
+  va_start (args, device);
+  r = guestfs_mkfs_opts_va (g, fstype, device, args);
+  va_end (args);
+  return r;
+}
+
+int
+guestfs_mke2fs_argv (guestfs_h *g, const char *device, const struct guestfs_mke2fs_argv *optargs)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_mke2fs (g, (char *) device, (struct guestfs_mke2fs_argv *) optargs);
+}
+
+int
+guestfs_mke2fs_va (guestfs_h *g, const char *device, va_list args)
+{
+  struct guestfs_mke2fs_argv optargs_s = { .bitmask = 0 };
+  int i;
+  uint64_t i_mask;
+
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  while ((i = va_arg (args, int)) >= 0) {
+    switch (i) {
+    case 0: optargs_s.blockscount = va_arg (args, int64_t); break;
+    case 1: optargs_s.blocksize = va_arg (args, int64_t); break;
+    case 2: optargs_s.fragsize = va_arg (args, int64_t); break;
+    case 3: optargs_s.blockspergroup = va_arg (args, int64_t); break;
+    case 4: optargs_s.numberofgroups = va_arg (args, int64_t); break;
+    case 5: optargs_s.bytesperinode = va_arg (args, int64_t); break;
+    case 6: optargs_s.inodesize = va_arg (args, int64_t); break;
+    case 7: optargs_s.journalsize = va_arg (args, int64_t); break;
+    case 8: optargs_s.numberofinodes = va_arg (args, int64_t); break;
+    case 9: optargs_s.stridesize = va_arg (args, int64_t); break;
+    case 10: optargs_s.stripewidth = va_arg (args, int64_t); break;
+    case 11: optargs_s.maxonlineresize = va_arg (args, int64_t); break;
+    case 12: optargs_s.reservedblockspercentage = va_arg (args, int); break;
+    case 13: optargs_s.mmpupdateinterval = va_arg (args, int); break;
+    case 14: optargs_s.journaldevice = va_arg (args, const char *); break;
+    case 15: optargs_s.label = va_arg (args, const char *); break;
+    case 16: optargs_s.lastmounteddir = va_arg (args, const char *); break;
+    case 17: optargs_s.creatoros = va_arg (args, const char *); break;
+    case 18: optargs_s.fstype = va_arg (args, const char *); break;
+    case 19: optargs_s.usagetype = va_arg (args, const char *); break;
+    case 20: optargs_s.uuid = va_arg (args, const char *); break;
+    case 21: optargs_s.forcecreate = va_arg (args, int); break;
+    case 22: optargs_s.writesbandgrouponly = va_arg (args, int); break;
+    case 23: optargs_s.lazyitableinit = va_arg (args, int); break;
+    case 24: optargs_s.lazyjournalinit = va_arg (args, int); break;
+    case 25: optargs_s.testfs = va_arg (args, int); break;
+    case 26: optargs_s.discard = va_arg (args, int); break;
+    case 27: optargs_s.quotatype = va_arg (args, int); break;
+    case 28: optargs_s.extent = va_arg (args, int); break;
+    case 29: optargs_s.filetype = va_arg (args, int); break;
+    case 30: optargs_s.flexbg = va_arg (args, int); break;
+    case 31: optargs_s.hasjournal = va_arg (args, int); break;
+    case 32: optargs_s.journaldev = va_arg (args, int); break;
+    case 33: optargs_s.largefile = va_arg (args, int); break;
+    case 34: optargs_s.quota = va_arg (args, int); break;
+    case 35: optargs_s.resizeinode = va_arg (args, int); break;
+    case 36: optargs_s.sparsesuper = va_arg (args, int); break;
+    case 37: optargs_s.uninitbg = va_arg (args, int); break;
+    default:
+      goguestfs_errorf (g, "mke2fs", EINVAL, "unknown option %d (the program was built against a newer guestfs.h)", i);
+      return -1;
+    }
+    i_mask = UINT64_C(1) << i;
+    if (optargs_s.bitmask & i_mask) {
+      goguestfs_errorf (g, "mke2fs", EINVAL, "optional argument %d given more than once", i);
+      return -1;
+    }
+    optargs_s.bitmask |= i_mask;
+  }
+  return guestfs_mke2fs_argv (g, device, &optargs_s);
+}
+
+int
+guestfs_mke2fs (guestfs_h *g, const char *device, ...)
+{
+  va_list args;
+  int r;
+
+  va_start (args, device);
+  r = guestfs_mke2fs_va (g, device, args);
+  va_end (args);
+  return r;
+}
+
+int
+guestfs_mount (guestfs_h *g, const char *mountable, const char *mountpoint)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_mount (g, (char *) mountable, (char *) mountpoint);
+}
+
+int
+guestfs_mount_ro (guestfs_h *g, const char *mountable, const char *mountpoint)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_mount_ro (g, (char *) mountable, (char *) mountpoint);
+}
+
+int
+guestfs_mount_options (guestfs_h *g, const char *options, const char *mountable, const char *mountpoint)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_mount_options (g, (char *) options, (char *) mountable, (char *) mountpoint);
+}
+
+int
+guestfs_mount_vfs (guestfs_h *g, const char *options, const char *vfstype, const char *mountable, const char *mountpoint)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_mount_vfs (g, (char *) options, (char *) vfstype, (char *) mountable, (char *) mountpoint);
+}
+
+int
+guestfs_umount (guestfs_h *g, const char *pathordevice)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_umount (g, (char *) pathordevice);
+}
+
+int
+guestfs_umount_opts_argv (guestfs_h *g, const char *pathordevice, const struct guestfs_umount_opts_argv *optargs)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_umount_opts (g, (char *) pathordevice, (struct guestfs_umount_opts_argv *) optargs);
+}
+
+int
+guestfs_umount_opts_va (guestfs_h *g, const char *pathordevice, va_list args)
+{
+  struct guestfs_umount_opts_argv optargs_s = { .bitmask = 0 };
+  int i;
+  uint64_t i_mask;
+
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  while ((i = va_arg (args, int)) >= 0) {
+    switch (i) {
+    case 0: optargs_s.force = va_arg (args, int); break;
+    case 1: optargs_s.lazyunmount = va_arg (args, int); break;
+    default:
+      goguestfs_errorf (g, "umount_opts", EINVAL, "unknown option %d (the program was built against a newer guestfs.h)", i);
+      return -1;
+    }
+    i_mask = UINT64_C(1) << i;
+    if (optargs_s.bitmask & i_mask) {
+      goguestfs_errorf (g, "umount_opts", EINVAL, "optional argument %d given more than once", i);
+      return -1;
+    }
+    optargs_s.bitmask |= i_mask;
+  }
+  return guestfs_umount_opts_argv (g, pathordevice, &optargs_s);
+}
+
+int
+guestfs_umount_opts (guestfs_h *g, const char *pathordevice, ...)
+{
+  va_list args;
+  int r;
+
+  va_start (args, pathordevice);
+  r = guestfs_umount_opts_va (g, pathordevice, args);
+  va_end (args);
+  return r;
+}
+
+int
+guestfs_umount_all (guestfs_h *g)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_umount_all (g);
+}
+
+char **
+guestfs_mounts (guestfs_h *g)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_mounts (g);
+}
+
+char **
+guestfs_mountpoints (guestfs_h *g)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_mountpoints (g);
+}
+
+char **
+guestfs_list_filesystems (guestfs_h *g)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_list_filesystems (g);
+}
+
+char *
+guestfs_vfs_type (guestfs_h *g, const char *mountable)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_vfs_type (g, (char *) mountable);
+}
+
+char *
+guestfs_vfs_label (guestfs_h *g, const char *mountable)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_vfs_label (g, (char *) mountable);
+}
+
+char *
+guestfs_vfs_uuid (guestfs_h *g, const char *mountable)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_vfs_uuid (g, (char *) mountable);
+}
+
+int
+guestfs_set_label (guestfs_h *g, const char *mountable, const char *label)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_set_label (g, (char *) mountable, (char *) label);
+}
+
+int
+guestfs_set_uuid (guestfs_h *g, const char *device, const char *uuid)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_set_uuid (g, (char *) device, (char *) uuid);
+}
+
+int
+guestfs_set_e2label (guestfs_h *g, const char *device, const char *label)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_set_e2label (g, (char *) device, (char *) label);
+}
+
+char *
+guestfs_get_e2label (guestfs_h *g, const char *device)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_get_e2label (g, (char *) device);
+}
+
+char **
+guestfs_tune2fs_l (guestfs_h *g, const char *device)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_tune2fs_l (g, (char *) device);
+}
+
+struct guestfs_statvfs *
+guestfs_statvfs (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_statvfs (g, (char *) path);
+}
+
+char **
+guestfs_blkid (guestfs_h *g, const char *device)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_blkid (g, (char *) device);
+}
+
+int
+guestfs_fsck (guestfs_h *g, const char *fstype, const char *device)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_fsck (g, (char *) fstype, (char *) device);
+}
+
+int
+guestfs_e2fsck_argv (guestfs_h *g, const char *device, const struct guestfs_e2fsck_argv *optargs)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_e2fsck (g, (char *) device, (struct guestfs_e2fsck_argv *) optargs);
+}
+
+int
+guestfs_e2fsck_va (guestfs_h *g, const char *device, va_list args)
+{
+  struct guestfs_e2fsck_argv optargs_s = { .bitmask = 0 };
+  int i;
+  uint64_t i_mask;
+
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  while ((i = va_arg (args, int)) >= 0) {
+    switch (i) {
+    case 0: optargs_s.correct = va_arg (args, int); break;
+    case 1: optargs_s.forceall = va_arg (args, int); break;
+    default:
+      goguestfs_errorf (g, "e2fsck", EINVAL, "unknown option %d (the program was built against a newer guestfs.h)", i);
+      return -1;
+    }
+    i_mask = UINT64_C(1) << i;
+    if (optargs_s.bitmask & i_mask) {
+      goguestfs_errorf (g, "e2fsck", EINVAL, "optional argument %d given more than once", i);
+      return -1;
+    }
+    optargs_s.bitmask |= i_mask;
+  }
+  return guestfs_e2fsck_argv (g, device, &optargs_s);
+}
+
+int
+guestfs_e2fsck (guestfs_h *g, const char *device, ...)
+{
+  va_list args;
+  int r;
+
+  va_start (args, device);
+  r = guestfs_e2fsck_va (g, device, args);
+  va_end (args);
+  return r;
+}
+
+int
+guestfs_zerofree (guestfs_h *g, const char *device)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_zerofree (g, (char *) device);
+}
+
+char **
+guestfs_ls (guestfs_h *g, const char *directory)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_ls (g, (char *) directory);
+}
+
+char *
+guestfs_ll (guestfs_h *g, const char *directory)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_ll (g, (char *) directory);
+}
+
+char **
+guestfs_find (guestfs_h *g, const char *directory)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_find (g, (char *) directory);
+}
+
+struct guestfs_dirent_list *
+guestfs_readdir (guestfs_h *g, const char *dir)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_readdir (g, (char *) dir);
+}
+
+int
+guestfs_touch (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_touch (g, (char *) path);
+}
+
+int
+guestfs_mkdir (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_mkdir (g, (char *) path);
+}
+
+int
+guestfs_mkdir_p (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_mkdir_p (g, (char *) path);
+}
+
+int
+guestfs_mkdir_mode (guestfs_h *g, const char *path, int mode)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_mkdir_mode (g, (char *) path, mode);
+}
+
+int
+guestfs_rm (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_rm (g, (char *) path);
+}
+
+int
+guestfs_rm_f (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_rm_f (g, (char *) path);
+}
+
+int
+guestfs_rm_rf (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_rm_rf (g, (char *) path);
+}
+
+int
+guestfs_rmdir (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_rmdir (g, (char *) path);
+}
+
+int
+guestfs_mv (guestfs_h *g, const char *src, const char *dest)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_mv (g, (char *) src, (char *) dest);
+}
+
+int
+guestfs_rename (guestfs_h *g, const char *oldpath, const char *newpath)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_rename (g, (char *) oldpath, (char *) newpath);
+}
+
+int
+guestfs_cp (guestfs_h *g, const char *src, const char *dest)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_cp (g, (char *) src, (char *) dest);
+}
+
+int
+guestfs_cp_a (guestfs_h *g, const char *src, const char *dest)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_cp_a (g, (char *) src, (char *) dest);
+}
+
+int
+guestfs_cp_r (guestfs_h *g, const char *src, const char *dest)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_cp_r (g, (char *) src, (char *) dest);
+}
+
+int
+guestfs_ln (guestfs_h *g, const char *target, const char *linkname)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_ln (g, (char *) target, (char *) linkname);
+}
+
+int
+guestfs_ln_f (guestfs_h *g, const char *target, const char *linkname)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_ln_f (g, (char *) target, (char *) linkname);
+}
+
+int
+guestfs_ln_s (guestfs_h *g, const char *target, const char *linkname)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_ln_s (g, (char *) target, (char *) linkname);
+}
+
+int
+guestfs_ln_sf (guestfs_h *g, const char *target, const char *linkname)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_ln_sf (g, (char *) target, (char *) linkname);
+}
+
+char *
+guestfs_readlink (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_readlink (g, (char *) path);
+}
+
+char **
+guestfs_readlinklist (guestfs_h *g, const char *path, char *const *names)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_readlinklist (g, (char *) path, (char **) names);
+}
+
+char *
+guestfs_realpath (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_realpath (g, (char *) path);
+}
+
+int
+guestfs_chmod (guestfs_h *g, int mode, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_chmod (g, mode, (char *) path);
+}
+
+int
+guestfs_chown (guestfs_h *g, int owner, int group, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_chown (g, owner, group, (char *) path);
+}
+
+int
+guestfs_lchown (guestfs_h *g, int owner, int group, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_lchown (g, owner, group, (char *) path);
+}
+
+struct guestfs_stat *
+guestfs_stat (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_stat (g, (char *) path);
+}
+
+struct guestfs_stat *
+guestfs_lstat (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_lstat (g, (char *) path);
+}
+
+struct guestfs_statns *
+guestfs_statns (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_statns (g, (char *) path);
+}
+
+struct guestfs_statns *
+guestfs_lstatns (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_lstatns (g, (char *) path);
+}
+
+struct guestfs_statns_list *
+guestfs_lstatnslist (guestfs_h *g, const char *path, char *const *names)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_lstatnslist (g, (char *) path, (char **) names);
+}
+
+int
+guestfs_exists (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_exists (g, (char *) path);
+}
+
+int64_t
+guestfs_filesize (guestfs_h *g, const char *file)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_filesize (g, (char *) file);
+}
+
+char *
+guestfs_read_file (guestfs_h *g, const char *path, size_t *size_r)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_read_file (g, (char *) path, size_r);
+}
+
+char *
+guestfs_cat (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_cat (g, (char *) path);
+}
+
+char **
+guestfs_read_lines (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_read_lines (g, (char *) path);
+}
+
+char **
+guestfs_head (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_head (g, (char *) path);
+}
+
+char **
+guestfs_head_n (guestfs_h *g, int nrlines, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_head_n (g, nrlines, (char *) path);
+}
+
+char **
+guestfs_tail (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_tail (g, (char *) path);
+}
+
+char **
+guestfs_tail_n (guestfs_h *g, int nrlines, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_tail_n (g, nrlines, (char *) path);
+}
+
+char **
+guestfs_grep (guestfs_h *g, const char *regex, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_grep (g, (char *) regex, (char *) path);
+}
+
+char **
+guestfs_grep_opts_argv (guestfs_h *g, const char *regex, const char *path, const struct guestfs_grep_opts_argv *optargs)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_grep_opts (g, (char *) regex, (char *) path, (struct guestfs_grep_opts_argv *) optargs);
+}
+
+char **
+guestfs_grep_opts_va (guestfs_h *g, const char *regex, const char *path, va_list args)
+{
+  struct guestfs_grep_opts_argv optargs_s = { .bitmask = 0 };
+  int i;
+  uint64_t i_mask;
+
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  while ((i = va_arg (args, int)) >= 0) {
+    switch (i) {
+    case 0: optargs_s.extended = va_arg (args, int); break;
+    case 1: optargs_s.fixed = va_arg (args, int); break;
+    case 2: optargs_s.insensitive = va_arg (args, int); break;
+    case 3: optargs_s.compressed = va_arg (args, int); break;
+    default:
+      goguestfs_errorf (g, "grep_opts", EINVAL, "unknown option %d (the program was built against a newer guestfs.h)", i);
+      return NULL;
+    }
+    i_mask = UINT64_C(1) << i;
+    if (optargs_s.bitmask & i_mask) {
+      goguestfs_errorf (g, "grep_opts", EINVAL, "optional argument %d given more than once", i);
+      return NULL;
+    }
+    optargs_s.bitmask |= i_mask;
+  }
+  return guestfs_grep_opts_argv (g, regex, path, &optargs_s);
+}
+
+char **
+guestfs_grep_opts (guestfs_h *g, const char *regex, const char *path, ...)
+{
+  va_list args;
+  char **r;
+
+  va_start (args, path);
+  r = guestfs_grep_opts_va (g, regex, path, args);
+  va_end (args);
+  return r;
+}
+
+int
+guestfs_write (guestfs_h *g, const char *path, const char *content, size_t content_size)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_write (g, (char *) path, (char *) content, content_size);
+}
+
+int
+guestfs_write_append (guestfs_h *g, const char *path, const char *content, size_t content_size)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_write_append (g, (char *) path, (char *) content, content_size);
+}
+
+int
+guestfs_pwrite (guestfs_h *g, const char *path, const char *content, size_t content_size, int64_t offset)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_pwrite (g, (char *) path, (char *) content, content_size, offset);
+}
+
+char *
+guestfs_pread (guestfs_h *g, const char *path, int count, int64_t offset, size_t *size_r)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_pread (g, (char *) path, count, offset, size_r);
+}
+
+int
+guestfs_truncate (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_truncate (g, (char *) path);
+}
+
+int
+guestfs_truncate_size (guestfs_h *g, const char *path, int64_t size)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_truncate_size (g, (char *) path, size);
+}
+
+int
+guestfs_allocate (guestfs_h *g, const char *path, int64_t len)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_allocate (g, (char *) path, len);
+}
+
+int
+guestfs_utimens (guestfs_h *g, const char *path, int64_t atsecs, int64_t atnsecs, int64_t mtsecs, int64_t mtnsecs)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_utimens (g, (char *) path, atsecs, atnsecs, mtsecs, mtnsecs);
+}
+
+char *
+guestfs_checksum (guestfs_h *g, const char *csumtype, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_checksum (g, (char *) csumtype, (char *) path);
+}
+
+char **
+guestfs_glob_expand (guestfs_h *g, const char *pattern)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_glob_expand (g, (char *) pattern);
+}
+
+char **
+guestfs_glob_expand_opts_argv (guestfs_h *g, const char *pattern, const struct guestfs_glob_expand_opts_argv *optargs)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_glob_expand_opts (g, (char *) pattern, (struct guestfs_glob_expand_opts_argv *) optargs);
+}
+
+char **
+guestfs_glob_expand_opts_va (guestfs_h *g, const char *pattern, va_list args)
+{
+  struct guestfs_glob_expand_opts_argv optargs_s = { .bitmask = 0 };
+  int i;
+  uint64_t i_mask;
+
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  while ((i = va_arg (args, int)) >= 0) {
+    switch (i) {
+    case 0: optargs_s.directoryslash = va_arg (args, int); break;
+    default:
+      goguestfs_errorf (g, "glob_expand_opts", EINVAL, "unknown option %d (the program was built against a newer guestfs.h)", i);
+      return NULL;
+    }
+    i_mask = UINT64_C(1) << i;
+    if (optargs_s.bitmask & i_mask) {
+      goguestfs_errorf (g, "glob_expand_opts", EINVAL, "optional argument %d given more than once", i);
+      return NULL;
+    }
+    optargs_s.bitmask |= i_mask;
+  }
+  return guestfs_glob_expand_opts_argv (g, pattern, &optargs_s);
+}
+
+char **
+guestfs_glob_expand_opts (guestfs_h *g, const char *pattern, ...)
+{
+  va_list args;
+  char **r;
+
+  va_start (args, pattern);
+  r = guestfs_glob_expand_opts_va (g, pattern, args);
+  va_end (args);
+  return r;
+}
+
+int64_t
+guestfs_du (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_du (g, (char *) path);
+}
+
+char *
+guestfs_file (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_file (g, (char *) path);
+}
+
+char *
+guestfs_case_sensitive_path (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_case_sensitive_path (g, (char *) path);
+}
+
+struct guestfs_xattr_list *
+guestfs_getxattrs (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_getxattrs (g, (char *) path);
+}
+
+struct guestfs_xattr_list *
+guestfs_lgetxattrs (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_lgetxattrs (g, (char *) path);
+}
+
+char *
+guestfs_getxattr (guestfs_h *g, const char *path, const char *name, size_t *size_r)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_getxattr (g, (char *) path, (char *) name, size_r);
+}
+
+char *
+guestfs_lgetxattr (guestfs_h *g, const char *path, const char *name, size_t *size_r)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_lgetxattr (g, (char *) path, (char *) name, size_r);
+}
+
+int
+guestfs_setxattr (guestfs_h *g, const char *xattr, const char *val, int vallen, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_setxattr (g, (char *) xattr, (char *) val, vallen, (char *) path);
+}
+
+int
+guestfs_lsetxattr (guestfs_h *g, const char *xattr, const char *val, int vallen, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_lsetxattr (g, (char *) xattr, (char *) val, vallen, (char *) path);
+}
+
+int
+guestfs_removexattr (guestfs_h *g, const char *xattr, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_removexattr (g, (char *) xattr, (char *) path);
+}
+
+int
+guestfs_lremovexattr (guestfs_h *g, const char *xattr, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_lremovexattr (g, (char *) xattr, (char *) path);
+}
+
+int
+guestfs_mknod (guestfs_h *g, int mode, int devmajor, int devminor, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_mknod (g, mode, devmajor, devminor, (char *) path);
+}
+
+int
+guestfs_mkfifo (guestfs_h *g, int mode, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_mkfifo (g, mode, (char *) path);
+}
+
+int
+guestfs_mknod_b (guestfs_h *g, int mode, int devmajor, int devminor, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_mknod_b (g, mode, devmajor, devminor, (char *) path);
+}
+
+int
+guestfs_mknod_c (guestfs_h *g, int mode, int devmajor, int devminor, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_mknod_c (g, mode, devmajor, devminor, (char *) path);
+}
+
+int
+guestfs_is_symlink (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_is_symlink (g, (char *) path);
+}
+
+int
+guestfs_is_file (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_is_file (g, (char *) path);
+}
+
+int
+guestfs_is_file_opts_argv (guestfs_h *g, const char *path, const struct guestfs_is_file_opts_argv *optargs)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_is_file_opts (g, (char *) path, (struct guestfs_is_file_opts_argv *) optargs);
+}
+
+int
+guestfs_is_file_opts_va (guestfs_h *g, const char *path, va_list args)
+{
+  struct guestfs_is_file_opts_argv optargs_s = { .bitmask = 0 };
+  int i;
+  uint64_t i_mask;
+
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  while ((i = va_arg (args, int)) >= 0) {
+    switch (i) {
+    case 0: optargs_s.followsymlinks = va_arg (args, int); break;
+    default:
+      goguestfs_errorf (g, "is_file_opts", EINVAL, "unknown option %d (the program was built against a newer guestfs.h)", i);
+      return -1;
+    }
+    i_mask = UINT64_C(1) << i;
+    if (optargs_s.bitmask & i_mask) {
+      goguestfs_errorf (g, "is_file_opts", EINVAL, "optional argument %d given more than once", i);
+      return -1;
+    }
+    optargs_s.bitmask |= i_mask;
+  }
+  return guestfs_is_file_opts_argv (g, path, &optargs_s);
+}
+
+int
+guestfs_is_file_opts (guestfs_h *g, const char *path, ...)
+{
+  va_list args;
+  int r;
+
+  va_start (args, path);
+  r = guestfs_is_file_opts_va (g, path, args);
+  va_end (args);
+  return r;
+}
+
+int
+guestfs_is_dir (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_is_dir (g, (char *) path);
+}
+
+int
+guestfs_is_dir_opts_argv (guestfs_h *g, const char *path, const struct guestfs_is_dir_opts_argv *optargs)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_is_dir_opts (g, (char *) path, (struct guestfs_is_dir_opts_argv *) optargs);
+}
+
+int
+guestfs_is_dir_opts_va (guestfs_h *g, const char *path, va_list args)
+{
+  struct guestfs_is_dir_opts_argv optargs_s = { .bitmask = 0 };
+  int i;
+  uint64_t i_mask;
+
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  while ((i = va_arg (args, int)) >= 0) {
+    switch (i) {
+    case 0: optargs_s.followsymlinks = va_arg (args, int); break;
+    default:
+      goguestfs_errorf (g, "is_dir_opts", EINVAL, "unknown option %d (the program was built against a newer guestfs.h)", i);
+      return -1;
+    }
+    i_mask = UINT64_C(1) << i;
+    if (optargs_s.bitmask & i_mask) {
+      goguestfs_errorf (g, "is_dir_opts", EINVAL, "optional argument %d given more than once", i);
+      return -1;
+    }
+    optargs_s.bitmask |= i_mask;
+  }
+  return guestfs_is_dir_opts_argv (g, path, &optargs_s);
+}
+
+int
+guestfs_is_dir_opts (guestfs_h *g, const char *path, ...)
+{
+  va_list args;
+  int r;
+
+  va_start (args, path);
+  r = guestfs_is_dir_opts_va (g, path, args);
+  va_end (args);
+  return r;
+}
+
+int
+guestfs_is_blockdev (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_is_blockdev (g, (char *) path);
+}
+
+int
+guestfs_is_blockdev_opts_argv (guestfs_h *g, const char *path, const struct guestfs_is_blockdev_opts_argv *optargs)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_is_blockdev_opts (g, (char *) path, (struct guestfs_is_blockdev_opts_argv *) optargs);
+}
+
+int
+guestfs_is_blockdev_opts_va (guestfs_h *g, const char *path, va_list args)
+{
+  struct guestfs_is_blockdev_opts_argv optargs_s = { .bitmask = 0 };
+  int i;
+  uint64_t i_mask;
+
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  while ((i = va_arg (args, int)) >= 0) {
+    switch (i) {
+    case 0: optargs_s.followsymlinks = va_arg (args, int); break;
+    default:
+      goguestfs_errorf (g, "is_blockdev_opts", EINVAL, "unknown option %d (the program was built against a newer guestfs.h)", i);
+      return -1;
+    }
+    i_mask = UINT64_C(1) << i;
+    if (optargs_s.bitmask & i_mask) {
+      goguestfs_errorf (g, "is_blockdev_opts", EINVAL, "optional argument %d given more than once", i);
+      return -1;
+    }
+    optargs_s.bitmask |= i_mask;
+  }
+  return guestfs_is_blockdev_opts_argv (g, path, &optargs_s);
+}
+
+int
+guestfs_is_blockdev_opts (guestfs_h *g, const char *path, ...)
+{
+  va_list args;
+  int r;
+
+  va_start (args, path);
+  r = guestfs_is_blockdev_opts_va (g, path, args);
+  va_end (args);
+  return r;
+}
+
+int
+guestfs_is_chardev (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_is_chardev (g, (char *) path);
+}
+
+int
+guestfs_is_chardev_opts_argv (guestfs_h *g, const char *path, const struct guestfs_is_chardev_opts_argv *optargs)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_is_chardev_opts (g, (char *) path, (struct guestfs_is_chardev_opts_argv *) optargs);
+}
+
+int
+guestfs_is_chardev_opts_va (guestfs_h *g, const char *path, va_list args)
+{
+  struct guestfs_is_chardev_opts_argv optargs_s = { .bitmask = 0 };
+  int i;
+  uint64_t i_mask;
+
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  while ((i = va_arg (args, int)) >= 0) {
+    switch (i) {
+    case 0: optargs_s.followsymlinks = va_arg (args, int); break;
+    default:
+      goguestfs_errorf (g, "is_chardev_opts", EINVAL, "unknown option %d (the program was built against a newer guestfs.h)", i);
+      return -1;
+    }
+    i_mask = UINT64_C(1) << i;
+    if (optargs_s.bitmask & i_mask) {
+      goguestfs_errorf (g, "is_chardev_opts", EINVAL, "optional argument %d given more than once", i);
+      return -1;
+    }
+    optargs_s.bitmask |= i_mask;
+  }
+  return guestfs_is_chardev_opts_argv (g, path, &optargs_s);
+}
+
+int
+guestfs_is_chardev_opts (guestfs_h *g, const char *path, ...)
+{
+  va_list args;
+  int r;
+
+  va_start (args, path);
+  r = guestfs_is_chardev_opts_va (g, path, args);
+  va_end (args);
+  return r;
+}
+
+int
+guestfs_is_fifo (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_is_fifo (g, (char *) path);
+}
+
+int
+guestfs_is_fifo_opts_argv (guestfs_h *g, const char *path, const struct guestfs_is_fifo_opts_argv *optargs)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_is_fifo_opts (g, (char *) path, (struct guestfs_is_fifo_opts_argv *) optargs);
+}
+
+int
+guestfs_is_fifo_opts_va (guestfs_h *g, const char *path, va_list args)
+{
+  struct guestfs_is_fifo_opts_argv optargs_s = { .bitmask = 0 };
+  int i;
+  uint64_t i_mask;
+
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  while ((i = va_arg (args, int)) >= 0) {
+    switch (i) {
+    case 0: optargs_s.followsymlinks = va_arg (args, int); break;
+    default:
+      goguestfs_errorf (g, "is_fifo_opts", EINVAL, "unknown option %d (the program was built against a newer guestfs.h)", i);
+      return -1;
+    }
+    i_mask = UINT64_C(1) << i;
+    if (optargs_s.bitmask & i_mask) {
+      goguestfs_errorf (g, "is_fifo_opts", EINVAL, "optional argument %d given more than once", i);
+      return -1;
+    }
+    optargs_s.bitmask |= i_mask;
+  }
+  return guestfs_is_fifo_opts_argv (g, path, &optargs_s);
+}
+
+int
+guestfs_is_fifo_opts (guestfs_h *g, const char *path, ...)
+{
+  va_list args;
+  int r;
+
+  va_start (args, path);
+  r = guestfs_is_fifo_opts_va (g, path, args);
+  va_end (args);
+  return r;
+}
+
+int
+guestfs_is_socket (guestfs_h *g, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_is_socket (g, (char *) path);
+}
+
+int
+guestfs_is_socket_opts_argv (guestfs_h *g, const char *path, const struct guestfs_is_socket_opts_argv *optargs)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_is_socket_opts (g, (char *) path, (struct guestfs_is_socket_opts_argv *) optargs);
+}
+
+int
+guestfs_is_socket_opts_va (guestfs_h *g, const char *path, va_list args)
+{
+  struct guestfs_is_socket_opts_argv optargs_s = { .bitmask = 0 };
+  int i;
+  uint64_t i_mask;
+
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  while ((i = va_arg (args, int)) >= 0) {
+    switch (i) {
+    case 0: optargs_s.followsymlinks = va_arg (args, int); break;
+    default:
+      goguestfs_errorf (g, "is_socket_opts", EINVAL, "unknown option %d (the program was built against a newer guestfs.h)", i);
+      return -1;
+    }
+    i_mask = UINT64_C(1) << i;
+    if (optargs_s.bitmask & i_mask) {
+      goguestfs_errorf (g, "is_socket_opts", EINVAL, "optional argument %d given more than once", i);
+      return -1;
+    }
+    optargs_s.bitmask |= i_mask;
+  }
+  return guestfs_is_socket_opts_argv (g, path, &optargs_s);
+}
+
+int
+guestfs_is_socket_opts (guestfs_h *g, const char *path, ...)
+{
+  va_list args;
+  int r;
+
+  va_start (args, path);
+  r = guestfs_is_socket_opts_va (g, path, args);
+  va_end (args);
+  return r;
+}
+

@@ -86,6 +86,173 @@ func cLvmPvList(src []core.LvmPv) *C.struct_guestfs_lvm_pv_list {
 	return l
 }
 
+// fillStat copies a stat into C memory owned by the caller.
+func fillStat(dst *C.struct_guestfs_stat, src *core.Stat) {
+	dst.dev = C.int64_t(src.Dev)
+	dst.ino = C.int64_t(src.Ino)
+	dst.mode = C.int64_t(src.Mode)
+	dst.nlink = C.int64_t(src.Nlink)
+	dst.uid = C.int64_t(src.Uid)
+	dst.gid = C.int64_t(src.Gid)
+	dst.rdev = C.int64_t(src.Rdev)
+	dst.size = C.int64_t(src.Size)
+	dst.blksize = C.int64_t(src.Blksize)
+	dst.blocks = C.int64_t(src.Blocks)
+	dst.atime = C.int64_t(src.Atime)
+	dst.mtime = C.int64_t(src.Mtime)
+	dst.ctime = C.int64_t(src.Ctime)
+}
+
+// cStat returns a malloc'd struct guestfs_stat.
+func cStat(src *core.Stat) *C.struct_guestfs_stat {
+	dst := (*C.struct_guestfs_stat)(C.calloc(1, C.sizeof_struct_guestfs_stat))
+	fillStat(dst, src)
+	return dst
+}
+
+// cStatList returns a malloc'd struct guestfs_stat_list.
+func cStatList(src []core.Stat) *C.struct_guestfs_stat_list {
+	l := (*C.struct_guestfs_stat_list)(C.calloc(1, C.sizeof_struct_guestfs_stat_list))
+	l.len = C.uint32_t(len(src))
+	l.val = (*C.struct_guestfs_stat)(C.calloc(C.size_t(len(src)+1), C.sizeof_struct_guestfs_stat))
+	dst := unsafe.Slice(l.val, len(src))
+	for i := range src {
+		fillStat(&dst[i], &src[i])
+	}
+	return l
+}
+
+// fillStatns copies a statns into C memory owned by the caller.
+func fillStatns(dst *C.struct_guestfs_statns, src *core.Statns) {
+	dst.st_dev = C.int64_t(src.StDev)
+	dst.st_ino = C.int64_t(src.StIno)
+	dst.st_mode = C.int64_t(src.StMode)
+	dst.st_nlink = C.int64_t(src.StNlink)
+	dst.st_uid = C.int64_t(src.StUid)
+	dst.st_gid = C.int64_t(src.StGid)
+	dst.st_rdev = C.int64_t(src.StRdev)
+	dst.st_size = C.int64_t(src.StSize)
+	dst.st_blksize = C.int64_t(src.StBlksize)
+	dst.st_blocks = C.int64_t(src.StBlocks)
+	dst.st_atime_sec = C.int64_t(src.StAtimeSec)
+	dst.st_atime_nsec = C.int64_t(src.StAtimeNsec)
+	dst.st_mtime_sec = C.int64_t(src.StMtimeSec)
+	dst.st_mtime_nsec = C.int64_t(src.StMtimeNsec)
+	dst.st_ctime_sec = C.int64_t(src.StCtimeSec)
+	dst.st_ctime_nsec = C.int64_t(src.StCtimeNsec)
+	dst.st_spare1 = C.int64_t(src.StSpare1)
+	dst.st_spare2 = C.int64_t(src.StSpare2)
+	dst.st_spare3 = C.int64_t(src.StSpare3)
+	dst.st_spare4 = C.int64_t(src.StSpare4)
+	dst.st_spare5 = C.int64_t(src.StSpare5)
+	dst.st_spare6 = C.int64_t(src.StSpare6)
+}
+
+// cStatns returns a malloc'd struct guestfs_statns.
+func cStatns(src *core.Statns) *C.struct_guestfs_statns {
+	dst := (*C.struct_guestfs_statns)(C.calloc(1, C.sizeof_struct_guestfs_statns))
+	fillStatns(dst, src)
+	return dst
+}
+
+// cStatnsList returns a malloc'd struct guestfs_statns_list.
+func cStatnsList(src []core.Statns) *C.struct_guestfs_statns_list {
+	l := (*C.struct_guestfs_statns_list)(C.calloc(1, C.sizeof_struct_guestfs_statns_list))
+	l.len = C.uint32_t(len(src))
+	l.val = (*C.struct_guestfs_statns)(C.calloc(C.size_t(len(src)+1), C.sizeof_struct_guestfs_statns))
+	dst := unsafe.Slice(l.val, len(src))
+	for i := range src {
+		fillStatns(&dst[i], &src[i])
+	}
+	return l
+}
+
+// fillStatvfs copies a statvfs into C memory owned by the caller.
+func fillStatvfs(dst *C.struct_guestfs_statvfs, src *core.Statvfs) {
+	dst.bsize = C.int64_t(src.Bsize)
+	dst.frsize = C.int64_t(src.Frsize)
+	dst.blocks = C.int64_t(src.Blocks)
+	dst.bfree = C.int64_t(src.Bfree)
+	dst.bavail = C.int64_t(src.Bavail)
+	dst.files = C.int64_t(src.Files)
+	dst.ffree = C.int64_t(src.Ffree)
+	dst.favail = C.int64_t(src.Favail)
+	dst.fsid = C.int64_t(src.Fsid)
+	dst.flag = C.int64_t(src.Flag)
+	dst.namemax = C.int64_t(src.Namemax)
+}
+
+// cStatvfs returns a malloc'd struct guestfs_statvfs.
+func cStatvfs(src *core.Statvfs) *C.struct_guestfs_statvfs {
+	dst := (*C.struct_guestfs_statvfs)(C.calloc(1, C.sizeof_struct_guestfs_statvfs))
+	fillStatvfs(dst, src)
+	return dst
+}
+
+// cStatvfsList returns a malloc'd struct guestfs_statvfs_list.
+func cStatvfsList(src []core.Statvfs) *C.struct_guestfs_statvfs_list {
+	l := (*C.struct_guestfs_statvfs_list)(C.calloc(1, C.sizeof_struct_guestfs_statvfs_list))
+	l.len = C.uint32_t(len(src))
+	l.val = (*C.struct_guestfs_statvfs)(C.calloc(C.size_t(len(src)+1), C.sizeof_struct_guestfs_statvfs))
+	dst := unsafe.Slice(l.val, len(src))
+	for i := range src {
+		fillStatvfs(&dst[i], &src[i])
+	}
+	return l
+}
+
+// fillDirent copies a dirent into C memory owned by the caller.
+func fillDirent(dst *C.struct_guestfs_dirent, src *core.Dirent) {
+	dst.ino = C.int64_t(src.Ino)
+	dst.ftyp = C.char(src.Ftyp)
+	dst.name = C.CString(src.Name)
+}
+
+// cDirent returns a malloc'd struct guestfs_dirent.
+func cDirent(src *core.Dirent) *C.struct_guestfs_dirent {
+	dst := (*C.struct_guestfs_dirent)(C.calloc(1, C.sizeof_struct_guestfs_dirent))
+	fillDirent(dst, src)
+	return dst
+}
+
+// cDirentList returns a malloc'd struct guestfs_dirent_list.
+func cDirentList(src []core.Dirent) *C.struct_guestfs_dirent_list {
+	l := (*C.struct_guestfs_dirent_list)(C.calloc(1, C.sizeof_struct_guestfs_dirent_list))
+	l.len = C.uint32_t(len(src))
+	l.val = (*C.struct_guestfs_dirent)(C.calloc(C.size_t(len(src)+1), C.sizeof_struct_guestfs_dirent))
+	dst := unsafe.Slice(l.val, len(src))
+	for i := range src {
+		fillDirent(&dst[i], &src[i])
+	}
+	return l
+}
+
+// fillXattr copies a xattr into C memory owned by the caller.
+func fillXattr(dst *C.struct_guestfs_xattr, src *core.Xattr) {
+	dst.attrname = C.CString(src.Attrname)
+	dst.attrval_len = C.uint32_t(len(src.Attrval))
+	dst.attrval = (*C.char)(C.CBytes(src.Attrval))
+}
+
+// cXattr returns a malloc'd struct guestfs_xattr.
+func cXattr(src *core.Xattr) *C.struct_guestfs_xattr {
+	dst := (*C.struct_guestfs_xattr)(C.calloc(1, C.sizeof_struct_guestfs_xattr))
+	fillXattr(dst, src)
+	return dst
+}
+
+// cXattrList returns a malloc'd struct guestfs_xattr_list.
+func cXattrList(src []core.Xattr) *C.struct_guestfs_xattr_list {
+	l := (*C.struct_guestfs_xattr_list)(C.calloc(1, C.sizeof_struct_guestfs_xattr_list))
+	l.len = C.uint32_t(len(src))
+	l.val = (*C.struct_guestfs_xattr)(C.calloc(C.size_t(len(src)+1), C.sizeof_struct_guestfs_xattr))
+	dst := unsafe.Slice(l.val, len(src))
+	for i := range src {
+		fillXattr(&dst[i], &src[i])
+	}
+	return l
+}
+
 // fillPartition copies a partition into C memory owned by the caller.
 func fillPartition(dst *C.struct_guestfs_partition, src *core.Partition) {
 	dst.part_num = C.int32_t(src.PartNum)
@@ -2951,4 +3118,2888 @@ func goguestfs_a_available_all_groups(g *C.guestfs_h) (ret **C.char) {
 		return nil
 	}
 	return cStrings(r)
+}
+
+//export goguestfs_a_mkfs
+func goguestfs_a_mkfs(g *C.guestfs_h, arg_fstype *C.char, arg_device *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("mkfs", p)
+			ret = -1
+		}
+	}()
+	if arg_fstype == nil {
+		b.nullArg("mkfs", "fstype")
+		return -1
+	}
+	go_fstype := C.GoString(arg_fstype)
+	if arg_device == nil {
+		b.nullArg("mkfs", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	if err := b.h.Mkfs(go_fstype, go_device); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_mkfs_opts
+func goguestfs_a_mkfs_opts(g *C.guestfs_h, arg_fstype *C.char, arg_device *C.char, optargs *C.struct_guestfs_mkfs_opts_argv) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("mkfs_opts", p)
+			ret = -1
+		}
+	}()
+	if arg_fstype == nil {
+		b.nullArg("mkfs_opts", "fstype")
+		return -1
+	}
+	go_fstype := C.GoString(arg_fstype)
+	if arg_device == nil {
+		b.nullArg("mkfs_opts", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	if optargs == nil {
+		b.nullArg("mkfs_opts", "optargs")
+		return -1
+	}
+	if optargs.bitmask>>5 != 0 {
+		b.h.ReportError("mkfs_opts", syscall.EINVAL, "unknown optional argument in bitmask")
+		return -1
+	}
+	opts := &core.MkfsOptsOpts{}
+	if optargs.bitmask&(1<<0) != 0 {
+		v := int(optargs.blocksize)
+		opts.Blocksize = &v
+	}
+	if optargs.bitmask&(1<<1) != 0 {
+		if optargs.features == nil {
+			b.nullArg("mkfs_opts", "features")
+			return -1
+		}
+		v := C.GoString(optargs.features)
+		opts.Features = &v
+	}
+	if optargs.bitmask&(1<<2) != 0 {
+		v := int(optargs.inode)
+		opts.Inode = &v
+	}
+	if optargs.bitmask&(1<<3) != 0 {
+		v := int(optargs.sectorsize)
+		opts.Sectorsize = &v
+	}
+	if optargs.bitmask&(1<<4) != 0 {
+		if optargs.label == nil {
+			b.nullArg("mkfs_opts", "label")
+			return -1
+		}
+		v := C.GoString(optargs.label)
+		opts.Label = &v
+	}
+	if err := b.h.MkfsOpts(go_fstype, go_device, opts); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_mke2fs
+func goguestfs_a_mke2fs(g *C.guestfs_h, arg_device *C.char, optargs *C.struct_guestfs_mke2fs_argv) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("mke2fs", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("mke2fs", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	if optargs == nil {
+		b.nullArg("mke2fs", "optargs")
+		return -1
+	}
+	if optargs.bitmask>>38 != 0 {
+		b.h.ReportError("mke2fs", syscall.EINVAL, "unknown optional argument in bitmask")
+		return -1
+	}
+	opts := &core.Mke2fsOpts{}
+	if optargs.bitmask&(1<<0) != 0 {
+		v := int64(optargs.blockscount)
+		opts.Blockscount = &v
+	}
+	if optargs.bitmask&(1<<1) != 0 {
+		v := int64(optargs.blocksize)
+		opts.Blocksize = &v
+	}
+	if optargs.bitmask&(1<<2) != 0 {
+		v := int64(optargs.fragsize)
+		opts.Fragsize = &v
+	}
+	if optargs.bitmask&(1<<3) != 0 {
+		v := int64(optargs.blockspergroup)
+		opts.Blockspergroup = &v
+	}
+	if optargs.bitmask&(1<<4) != 0 {
+		v := int64(optargs.numberofgroups)
+		opts.Numberofgroups = &v
+	}
+	if optargs.bitmask&(1<<5) != 0 {
+		v := int64(optargs.bytesperinode)
+		opts.Bytesperinode = &v
+	}
+	if optargs.bitmask&(1<<6) != 0 {
+		v := int64(optargs.inodesize)
+		opts.Inodesize = &v
+	}
+	if optargs.bitmask&(1<<7) != 0 {
+		v := int64(optargs.journalsize)
+		opts.Journalsize = &v
+	}
+	if optargs.bitmask&(1<<8) != 0 {
+		v := int64(optargs.numberofinodes)
+		opts.Numberofinodes = &v
+	}
+	if optargs.bitmask&(1<<9) != 0 {
+		v := int64(optargs.stridesize)
+		opts.Stridesize = &v
+	}
+	if optargs.bitmask&(1<<10) != 0 {
+		v := int64(optargs.stripewidth)
+		opts.Stripewidth = &v
+	}
+	if optargs.bitmask&(1<<11) != 0 {
+		v := int64(optargs.maxonlineresize)
+		opts.Maxonlineresize = &v
+	}
+	if optargs.bitmask&(1<<12) != 0 {
+		v := int(optargs.reservedblockspercentage)
+		opts.Reservedblockspercentage = &v
+	}
+	if optargs.bitmask&(1<<13) != 0 {
+		v := int(optargs.mmpupdateinterval)
+		opts.Mmpupdateinterval = &v
+	}
+	if optargs.bitmask&(1<<14) != 0 {
+		if optargs.journaldevice == nil {
+			b.nullArg("mke2fs", "journaldevice")
+			return -1
+		}
+		v := C.GoString(optargs.journaldevice)
+		opts.Journaldevice = &v
+	}
+	if optargs.bitmask&(1<<15) != 0 {
+		if optargs.label == nil {
+			b.nullArg("mke2fs", "label")
+			return -1
+		}
+		v := C.GoString(optargs.label)
+		opts.Label = &v
+	}
+	if optargs.bitmask&(1<<16) != 0 {
+		if optargs.lastmounteddir == nil {
+			b.nullArg("mke2fs", "lastmounteddir")
+			return -1
+		}
+		v := C.GoString(optargs.lastmounteddir)
+		opts.Lastmounteddir = &v
+	}
+	if optargs.bitmask&(1<<17) != 0 {
+		if optargs.creatoros == nil {
+			b.nullArg("mke2fs", "creatoros")
+			return -1
+		}
+		v := C.GoString(optargs.creatoros)
+		opts.Creatoros = &v
+	}
+	if optargs.bitmask&(1<<18) != 0 {
+		if optargs.fstype == nil {
+			b.nullArg("mke2fs", "fstype")
+			return -1
+		}
+		v := C.GoString(optargs.fstype)
+		opts.Fstype = &v
+	}
+	if optargs.bitmask&(1<<19) != 0 {
+		if optargs.usagetype == nil {
+			b.nullArg("mke2fs", "usagetype")
+			return -1
+		}
+		v := C.GoString(optargs.usagetype)
+		opts.Usagetype = &v
+	}
+	if optargs.bitmask&(1<<20) != 0 {
+		if optargs.uuid == nil {
+			b.nullArg("mke2fs", "uuid")
+			return -1
+		}
+		v := C.GoString(optargs.uuid)
+		opts.UUID = &v
+	}
+	if optargs.bitmask&(1<<21) != 0 {
+		v := optargs.forcecreate != 0
+		opts.Forcecreate = &v
+	}
+	if optargs.bitmask&(1<<22) != 0 {
+		v := optargs.writesbandgrouponly != 0
+		opts.Writesbandgrouponly = &v
+	}
+	if optargs.bitmask&(1<<23) != 0 {
+		v := optargs.lazyitableinit != 0
+		opts.Lazyitableinit = &v
+	}
+	if optargs.bitmask&(1<<24) != 0 {
+		v := optargs.lazyjournalinit != 0
+		opts.Lazyjournalinit = &v
+	}
+	if optargs.bitmask&(1<<25) != 0 {
+		v := optargs.testfs != 0
+		opts.Testfs = &v
+	}
+	if optargs.bitmask&(1<<26) != 0 {
+		v := optargs.discard != 0
+		opts.Discard = &v
+	}
+	if optargs.bitmask&(1<<27) != 0 {
+		v := optargs.quotatype != 0
+		opts.Quotatype = &v
+	}
+	if optargs.bitmask&(1<<28) != 0 {
+		v := optargs.extent != 0
+		opts.Extent = &v
+	}
+	if optargs.bitmask&(1<<29) != 0 {
+		v := optargs.filetype != 0
+		opts.Filetype = &v
+	}
+	if optargs.bitmask&(1<<30) != 0 {
+		v := optargs.flexbg != 0
+		opts.Flexbg = &v
+	}
+	if optargs.bitmask&(1<<31) != 0 {
+		v := optargs.hasjournal != 0
+		opts.Hasjournal = &v
+	}
+	if optargs.bitmask&(1<<32) != 0 {
+		v := optargs.journaldev != 0
+		opts.Journaldev = &v
+	}
+	if optargs.bitmask&(1<<33) != 0 {
+		v := optargs.largefile != 0
+		opts.Largefile = &v
+	}
+	if optargs.bitmask&(1<<34) != 0 {
+		v := optargs.quota != 0
+		opts.Quota = &v
+	}
+	if optargs.bitmask&(1<<35) != 0 {
+		v := optargs.resizeinode != 0
+		opts.Resizeinode = &v
+	}
+	if optargs.bitmask&(1<<36) != 0 {
+		v := optargs.sparsesuper != 0
+		opts.Sparsesuper = &v
+	}
+	if optargs.bitmask&(1<<37) != 0 {
+		v := optargs.uninitbg != 0
+		opts.Uninitbg = &v
+	}
+	if err := b.h.Mke2fs(go_device, opts); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_mount
+func goguestfs_a_mount(g *C.guestfs_h, arg_mountable *C.char, arg_mountpoint *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("mount", p)
+			ret = -1
+		}
+	}()
+	if arg_mountable == nil {
+		b.nullArg("mount", "mountable")
+		return -1
+	}
+	go_mountable := C.GoString(arg_mountable)
+	if arg_mountpoint == nil {
+		b.nullArg("mount", "mountpoint")
+		return -1
+	}
+	go_mountpoint := C.GoString(arg_mountpoint)
+	if err := b.h.Mount(go_mountable, go_mountpoint); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_mount_ro
+func goguestfs_a_mount_ro(g *C.guestfs_h, arg_mountable *C.char, arg_mountpoint *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("mount_ro", p)
+			ret = -1
+		}
+	}()
+	if arg_mountable == nil {
+		b.nullArg("mount_ro", "mountable")
+		return -1
+	}
+	go_mountable := C.GoString(arg_mountable)
+	if arg_mountpoint == nil {
+		b.nullArg("mount_ro", "mountpoint")
+		return -1
+	}
+	go_mountpoint := C.GoString(arg_mountpoint)
+	if err := b.h.MountRO(go_mountable, go_mountpoint); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_mount_options
+func goguestfs_a_mount_options(g *C.guestfs_h, arg_options *C.char, arg_mountable *C.char, arg_mountpoint *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("mount_options", p)
+			ret = -1
+		}
+	}()
+	if arg_options == nil {
+		b.nullArg("mount_options", "options")
+		return -1
+	}
+	go_options := C.GoString(arg_options)
+	if arg_mountable == nil {
+		b.nullArg("mount_options", "mountable")
+		return -1
+	}
+	go_mountable := C.GoString(arg_mountable)
+	if arg_mountpoint == nil {
+		b.nullArg("mount_options", "mountpoint")
+		return -1
+	}
+	go_mountpoint := C.GoString(arg_mountpoint)
+	if err := b.h.MountOptions(go_options, go_mountable, go_mountpoint); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_mount_vfs
+func goguestfs_a_mount_vfs(g *C.guestfs_h, arg_options *C.char, arg_vfstype *C.char, arg_mountable *C.char, arg_mountpoint *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("mount_vfs", p)
+			ret = -1
+		}
+	}()
+	if arg_options == nil {
+		b.nullArg("mount_vfs", "options")
+		return -1
+	}
+	go_options := C.GoString(arg_options)
+	if arg_vfstype == nil {
+		b.nullArg("mount_vfs", "vfstype")
+		return -1
+	}
+	go_vfstype := C.GoString(arg_vfstype)
+	if arg_mountable == nil {
+		b.nullArg("mount_vfs", "mountable")
+		return -1
+	}
+	go_mountable := C.GoString(arg_mountable)
+	if arg_mountpoint == nil {
+		b.nullArg("mount_vfs", "mountpoint")
+		return -1
+	}
+	go_mountpoint := C.GoString(arg_mountpoint)
+	if err := b.h.MountVfs(go_options, go_vfstype, go_mountable, go_mountpoint); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_umount
+func goguestfs_a_umount(g *C.guestfs_h, arg_pathordevice *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("umount", p)
+			ret = -1
+		}
+	}()
+	if arg_pathordevice == nil {
+		b.nullArg("umount", "pathordevice")
+		return -1
+	}
+	go_pathordevice := C.GoString(arg_pathordevice)
+	if err := b.h.Umount(go_pathordevice); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_umount_opts
+func goguestfs_a_umount_opts(g *C.guestfs_h, arg_pathordevice *C.char, optargs *C.struct_guestfs_umount_opts_argv) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("umount_opts", p)
+			ret = -1
+		}
+	}()
+	if arg_pathordevice == nil {
+		b.nullArg("umount_opts", "pathordevice")
+		return -1
+	}
+	go_pathordevice := C.GoString(arg_pathordevice)
+	if optargs == nil {
+		b.nullArg("umount_opts", "optargs")
+		return -1
+	}
+	if optargs.bitmask>>2 != 0 {
+		b.h.ReportError("umount_opts", syscall.EINVAL, "unknown optional argument in bitmask")
+		return -1
+	}
+	opts := &core.UmountOptsOpts{}
+	if optargs.bitmask&(1<<0) != 0 {
+		v := optargs.force != 0
+		opts.Force = &v
+	}
+	if optargs.bitmask&(1<<1) != 0 {
+		v := optargs.lazyunmount != 0
+		opts.Lazyunmount = &v
+	}
+	if err := b.h.UmountOpts(go_pathordevice, opts); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_umount_all
+func goguestfs_a_umount_all(g *C.guestfs_h) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("umount_all", p)
+			ret = -1
+		}
+	}()
+	if err := b.h.UmountAll(); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_mounts
+func goguestfs_a_mounts(g *C.guestfs_h) (ret **C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("mounts", p)
+			ret = nil
+		}
+	}()
+	r, err := b.h.Mounts()
+	if err != nil {
+		return nil
+	}
+	return cStrings(r)
+}
+
+//export goguestfs_a_mountpoints
+func goguestfs_a_mountpoints(g *C.guestfs_h) (ret **C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("mountpoints", p)
+			ret = nil
+		}
+	}()
+	r, err := b.h.Mountpoints()
+	if err != nil {
+		return nil
+	}
+	flat := make([]string, 0, 2*len(r))
+	for _, kv := range r {
+		flat = append(flat, kv[0], kv[1])
+	}
+	return cStrings(flat)
+}
+
+//export goguestfs_a_list_filesystems
+func goguestfs_a_list_filesystems(g *C.guestfs_h) (ret **C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("list_filesystems", p)
+			ret = nil
+		}
+	}()
+	r, err := b.h.ListFilesystems()
+	if err != nil {
+		return nil
+	}
+	flat := make([]string, 0, 2*len(r))
+	for _, kv := range r {
+		flat = append(flat, kv[0], kv[1])
+	}
+	return cStrings(flat)
+}
+
+//export goguestfs_a_vfs_type
+func goguestfs_a_vfs_type(g *C.guestfs_h, arg_mountable *C.char) (ret *C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("vfs_type", p)
+			ret = nil
+		}
+	}()
+	if arg_mountable == nil {
+		b.nullArg("vfs_type", "mountable")
+		return nil
+	}
+	go_mountable := C.GoString(arg_mountable)
+	r, err := b.h.VfsType(go_mountable)
+	if err != nil {
+		return nil
+	}
+	return C.CString(r)
+}
+
+//export goguestfs_a_vfs_label
+func goguestfs_a_vfs_label(g *C.guestfs_h, arg_mountable *C.char) (ret *C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("vfs_label", p)
+			ret = nil
+		}
+	}()
+	if arg_mountable == nil {
+		b.nullArg("vfs_label", "mountable")
+		return nil
+	}
+	go_mountable := C.GoString(arg_mountable)
+	r, err := b.h.VfsLabel(go_mountable)
+	if err != nil {
+		return nil
+	}
+	return C.CString(r)
+}
+
+//export goguestfs_a_vfs_uuid
+func goguestfs_a_vfs_uuid(g *C.guestfs_h, arg_mountable *C.char) (ret *C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("vfs_uuid", p)
+			ret = nil
+		}
+	}()
+	if arg_mountable == nil {
+		b.nullArg("vfs_uuid", "mountable")
+		return nil
+	}
+	go_mountable := C.GoString(arg_mountable)
+	r, err := b.h.VfsUUID(go_mountable)
+	if err != nil {
+		return nil
+	}
+	return C.CString(r)
+}
+
+//export goguestfs_a_set_label
+func goguestfs_a_set_label(g *C.guestfs_h, arg_mountable *C.char, arg_label *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("set_label", p)
+			ret = -1
+		}
+	}()
+	if arg_mountable == nil {
+		b.nullArg("set_label", "mountable")
+		return -1
+	}
+	go_mountable := C.GoString(arg_mountable)
+	if arg_label == nil {
+		b.nullArg("set_label", "label")
+		return -1
+	}
+	go_label := C.GoString(arg_label)
+	if err := b.h.SetLabel(go_mountable, go_label); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_set_uuid
+func goguestfs_a_set_uuid(g *C.guestfs_h, arg_device *C.char, arg_uuid *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("set_uuid", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("set_uuid", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	if arg_uuid == nil {
+		b.nullArg("set_uuid", "uuid")
+		return -1
+	}
+	go_uuid := C.GoString(arg_uuid)
+	if err := b.h.SetUUID(go_device, go_uuid); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_set_e2label
+func goguestfs_a_set_e2label(g *C.guestfs_h, arg_device *C.char, arg_label *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("set_e2label", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("set_e2label", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	if arg_label == nil {
+		b.nullArg("set_e2label", "label")
+		return -1
+	}
+	go_label := C.GoString(arg_label)
+	if err := b.h.SetE2label(go_device, go_label); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_get_e2label
+func goguestfs_a_get_e2label(g *C.guestfs_h, arg_device *C.char) (ret *C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("get_e2label", p)
+			ret = nil
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("get_e2label", "device")
+		return nil
+	}
+	go_device := C.GoString(arg_device)
+	r, err := b.h.GetE2label(go_device)
+	if err != nil {
+		return nil
+	}
+	return C.CString(r)
+}
+
+//export goguestfs_a_tune2fs_l
+func goguestfs_a_tune2fs_l(g *C.guestfs_h, arg_device *C.char) (ret **C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("tune2fs_l", p)
+			ret = nil
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("tune2fs_l", "device")
+		return nil
+	}
+	go_device := C.GoString(arg_device)
+	r, err := b.h.Tune2fsL(go_device)
+	if err != nil {
+		return nil
+	}
+	flat := make([]string, 0, 2*len(r))
+	for _, kv := range r {
+		flat = append(flat, kv[0], kv[1])
+	}
+	return cStrings(flat)
+}
+
+//export goguestfs_a_statvfs
+func goguestfs_a_statvfs(g *C.guestfs_h, arg_path *C.char) (ret *C.struct_guestfs_statvfs) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("statvfs", p)
+			ret = nil
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("statvfs", "path")
+		return nil
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.Statvfs(go_path)
+	if err != nil {
+		return nil
+	}
+	return cStatvfs(r)
+}
+
+//export goguestfs_a_blkid
+func goguestfs_a_blkid(g *C.guestfs_h, arg_device *C.char) (ret **C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("blkid", p)
+			ret = nil
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("blkid", "device")
+		return nil
+	}
+	go_device := C.GoString(arg_device)
+	r, err := b.h.Blkid(go_device)
+	if err != nil {
+		return nil
+	}
+	flat := make([]string, 0, 2*len(r))
+	for _, kv := range r {
+		flat = append(flat, kv[0], kv[1])
+	}
+	return cStrings(flat)
+}
+
+//export goguestfs_a_fsck
+func goguestfs_a_fsck(g *C.guestfs_h, arg_fstype *C.char, arg_device *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("fsck", p)
+			ret = -1
+		}
+	}()
+	if arg_fstype == nil {
+		b.nullArg("fsck", "fstype")
+		return -1
+	}
+	go_fstype := C.GoString(arg_fstype)
+	if arg_device == nil {
+		b.nullArg("fsck", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	r, err := b.h.Fsck(go_fstype, go_device)
+	if err != nil {
+		return -1
+	}
+	return C.int(r)
+}
+
+//export goguestfs_a_e2fsck
+func goguestfs_a_e2fsck(g *C.guestfs_h, arg_device *C.char, optargs *C.struct_guestfs_e2fsck_argv) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("e2fsck", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("e2fsck", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	if optargs == nil {
+		b.nullArg("e2fsck", "optargs")
+		return -1
+	}
+	if optargs.bitmask>>2 != 0 {
+		b.h.ReportError("e2fsck", syscall.EINVAL, "unknown optional argument in bitmask")
+		return -1
+	}
+	opts := &core.E2fsckOpts{}
+	if optargs.bitmask&(1<<0) != 0 {
+		v := optargs.correct != 0
+		opts.Correct = &v
+	}
+	if optargs.bitmask&(1<<1) != 0 {
+		v := optargs.forceall != 0
+		opts.Forceall = &v
+	}
+	if err := b.h.E2fsck(go_device, opts); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_zerofree
+func goguestfs_a_zerofree(g *C.guestfs_h, arg_device *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("zerofree", p)
+			ret = -1
+		}
+	}()
+	if arg_device == nil {
+		b.nullArg("zerofree", "device")
+		return -1
+	}
+	go_device := C.GoString(arg_device)
+	if err := b.h.Zerofree(go_device); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_ls
+func goguestfs_a_ls(g *C.guestfs_h, arg_directory *C.char) (ret **C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("ls", p)
+			ret = nil
+		}
+	}()
+	if arg_directory == nil {
+		b.nullArg("ls", "directory")
+		return nil
+	}
+	go_directory := C.GoString(arg_directory)
+	r, err := b.h.Ls(go_directory)
+	if err != nil {
+		return nil
+	}
+	return cStrings(r)
+}
+
+//export goguestfs_a_ll
+func goguestfs_a_ll(g *C.guestfs_h, arg_directory *C.char) (ret *C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("ll", p)
+			ret = nil
+		}
+	}()
+	if arg_directory == nil {
+		b.nullArg("ll", "directory")
+		return nil
+	}
+	go_directory := C.GoString(arg_directory)
+	r, err := b.h.Ll(go_directory)
+	if err != nil {
+		return nil
+	}
+	return C.CString(r)
+}
+
+//export goguestfs_a_find
+func goguestfs_a_find(g *C.guestfs_h, arg_directory *C.char) (ret **C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("find", p)
+			ret = nil
+		}
+	}()
+	if arg_directory == nil {
+		b.nullArg("find", "directory")
+		return nil
+	}
+	go_directory := C.GoString(arg_directory)
+	r, err := b.h.Find(go_directory)
+	if err != nil {
+		return nil
+	}
+	return cStrings(r)
+}
+
+//export goguestfs_a_readdir
+func goguestfs_a_readdir(g *C.guestfs_h, arg_dir *C.char) (ret *C.struct_guestfs_dirent_list) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("readdir", p)
+			ret = nil
+		}
+	}()
+	if arg_dir == nil {
+		b.nullArg("readdir", "dir")
+		return nil
+	}
+	go_dir := C.GoString(arg_dir)
+	r, err := b.h.Readdir(go_dir)
+	if err != nil {
+		return nil
+	}
+	return cDirentList(r)
+}
+
+//export goguestfs_a_touch
+func goguestfs_a_touch(g *C.guestfs_h, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("touch", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("touch", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if err := b.h.Touch(go_path); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_mkdir
+func goguestfs_a_mkdir(g *C.guestfs_h, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("mkdir", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("mkdir", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if err := b.h.Mkdir(go_path); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_mkdir_p
+func goguestfs_a_mkdir_p(g *C.guestfs_h, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("mkdir_p", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("mkdir_p", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if err := b.h.MkdirP(go_path); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_mkdir_mode
+func goguestfs_a_mkdir_mode(g *C.guestfs_h, arg_path *C.char, arg_mode C.int) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("mkdir_mode", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("mkdir_mode", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	go_mode := int(arg_mode)
+	if err := b.h.MkdirMode(go_path, go_mode); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_rm
+func goguestfs_a_rm(g *C.guestfs_h, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("rm", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("rm", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if err := b.h.Rm(go_path); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_rm_f
+func goguestfs_a_rm_f(g *C.guestfs_h, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("rm_f", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("rm_f", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if err := b.h.RmF(go_path); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_rm_rf
+func goguestfs_a_rm_rf(g *C.guestfs_h, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("rm_rf", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("rm_rf", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if err := b.h.RmRf(go_path); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_rmdir
+func goguestfs_a_rmdir(g *C.guestfs_h, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("rmdir", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("rmdir", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if err := b.h.Rmdir(go_path); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_mv
+func goguestfs_a_mv(g *C.guestfs_h, arg_src *C.char, arg_dest *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("mv", p)
+			ret = -1
+		}
+	}()
+	if arg_src == nil {
+		b.nullArg("mv", "src")
+		return -1
+	}
+	go_src := C.GoString(arg_src)
+	if arg_dest == nil {
+		b.nullArg("mv", "dest")
+		return -1
+	}
+	go_dest := C.GoString(arg_dest)
+	if err := b.h.Mv(go_src, go_dest); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_rename
+func goguestfs_a_rename(g *C.guestfs_h, arg_oldpath *C.char, arg_newpath *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("rename", p)
+			ret = -1
+		}
+	}()
+	if arg_oldpath == nil {
+		b.nullArg("rename", "oldpath")
+		return -1
+	}
+	go_oldpath := C.GoString(arg_oldpath)
+	if arg_newpath == nil {
+		b.nullArg("rename", "newpath")
+		return -1
+	}
+	go_newpath := C.GoString(arg_newpath)
+	if err := b.h.Rename(go_oldpath, go_newpath); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_cp
+func goguestfs_a_cp(g *C.guestfs_h, arg_src *C.char, arg_dest *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("cp", p)
+			ret = -1
+		}
+	}()
+	if arg_src == nil {
+		b.nullArg("cp", "src")
+		return -1
+	}
+	go_src := C.GoString(arg_src)
+	if arg_dest == nil {
+		b.nullArg("cp", "dest")
+		return -1
+	}
+	go_dest := C.GoString(arg_dest)
+	if err := b.h.Cp(go_src, go_dest); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_cp_a
+func goguestfs_a_cp_a(g *C.guestfs_h, arg_src *C.char, arg_dest *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("cp_a", p)
+			ret = -1
+		}
+	}()
+	if arg_src == nil {
+		b.nullArg("cp_a", "src")
+		return -1
+	}
+	go_src := C.GoString(arg_src)
+	if arg_dest == nil {
+		b.nullArg("cp_a", "dest")
+		return -1
+	}
+	go_dest := C.GoString(arg_dest)
+	if err := b.h.CpA(go_src, go_dest); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_cp_r
+func goguestfs_a_cp_r(g *C.guestfs_h, arg_src *C.char, arg_dest *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("cp_r", p)
+			ret = -1
+		}
+	}()
+	if arg_src == nil {
+		b.nullArg("cp_r", "src")
+		return -1
+	}
+	go_src := C.GoString(arg_src)
+	if arg_dest == nil {
+		b.nullArg("cp_r", "dest")
+		return -1
+	}
+	go_dest := C.GoString(arg_dest)
+	if err := b.h.CpR(go_src, go_dest); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_ln
+func goguestfs_a_ln(g *C.guestfs_h, arg_target *C.char, arg_linkname *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("ln", p)
+			ret = -1
+		}
+	}()
+	if arg_target == nil {
+		b.nullArg("ln", "target")
+		return -1
+	}
+	go_target := C.GoString(arg_target)
+	if arg_linkname == nil {
+		b.nullArg("ln", "linkname")
+		return -1
+	}
+	go_linkname := C.GoString(arg_linkname)
+	if err := b.h.Ln(go_target, go_linkname); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_ln_f
+func goguestfs_a_ln_f(g *C.guestfs_h, arg_target *C.char, arg_linkname *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("ln_f", p)
+			ret = -1
+		}
+	}()
+	if arg_target == nil {
+		b.nullArg("ln_f", "target")
+		return -1
+	}
+	go_target := C.GoString(arg_target)
+	if arg_linkname == nil {
+		b.nullArg("ln_f", "linkname")
+		return -1
+	}
+	go_linkname := C.GoString(arg_linkname)
+	if err := b.h.LnF(go_target, go_linkname); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_ln_s
+func goguestfs_a_ln_s(g *C.guestfs_h, arg_target *C.char, arg_linkname *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("ln_s", p)
+			ret = -1
+		}
+	}()
+	if arg_target == nil {
+		b.nullArg("ln_s", "target")
+		return -1
+	}
+	go_target := C.GoString(arg_target)
+	if arg_linkname == nil {
+		b.nullArg("ln_s", "linkname")
+		return -1
+	}
+	go_linkname := C.GoString(arg_linkname)
+	if err := b.h.LnS(go_target, go_linkname); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_ln_sf
+func goguestfs_a_ln_sf(g *C.guestfs_h, arg_target *C.char, arg_linkname *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("ln_sf", p)
+			ret = -1
+		}
+	}()
+	if arg_target == nil {
+		b.nullArg("ln_sf", "target")
+		return -1
+	}
+	go_target := C.GoString(arg_target)
+	if arg_linkname == nil {
+		b.nullArg("ln_sf", "linkname")
+		return -1
+	}
+	go_linkname := C.GoString(arg_linkname)
+	if err := b.h.LnSf(go_target, go_linkname); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_readlink
+func goguestfs_a_readlink(g *C.guestfs_h, arg_path *C.char) (ret *C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("readlink", p)
+			ret = nil
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("readlink", "path")
+		return nil
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.Readlink(go_path)
+	if err != nil {
+		return nil
+	}
+	return C.CString(r)
+}
+
+//export goguestfs_a_readlinklist
+func goguestfs_a_readlinklist(g *C.guestfs_h, arg_path *C.char, arg_names **C.char) (ret **C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("readlinklist", p)
+			ret = nil
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("readlinklist", "path")
+		return nil
+	}
+	go_path := C.GoString(arg_path)
+	if arg_names == nil {
+		b.nullArg("readlinklist", "names")
+		return nil
+	}
+	go_names := goStrings(arg_names)
+	r, err := b.h.Readlinklist(go_path, go_names)
+	if err != nil {
+		return nil
+	}
+	return cStrings(r)
+}
+
+//export goguestfs_a_realpath
+func goguestfs_a_realpath(g *C.guestfs_h, arg_path *C.char) (ret *C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("realpath", p)
+			ret = nil
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("realpath", "path")
+		return nil
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.Realpath(go_path)
+	if err != nil {
+		return nil
+	}
+	return C.CString(r)
+}
+
+//export goguestfs_a_chmod
+func goguestfs_a_chmod(g *C.guestfs_h, arg_mode C.int, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("chmod", p)
+			ret = -1
+		}
+	}()
+	go_mode := int(arg_mode)
+	if arg_path == nil {
+		b.nullArg("chmod", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if err := b.h.Chmod(go_mode, go_path); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_chown
+func goguestfs_a_chown(g *C.guestfs_h, arg_owner C.int, arg_group C.int, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("chown", p)
+			ret = -1
+		}
+	}()
+	go_owner := int(arg_owner)
+	go_group := int(arg_group)
+	if arg_path == nil {
+		b.nullArg("chown", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if err := b.h.Chown(go_owner, go_group, go_path); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_lchown
+func goguestfs_a_lchown(g *C.guestfs_h, arg_owner C.int, arg_group C.int, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("lchown", p)
+			ret = -1
+		}
+	}()
+	go_owner := int(arg_owner)
+	go_group := int(arg_group)
+	if arg_path == nil {
+		b.nullArg("lchown", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if err := b.h.Lchown(go_owner, go_group, go_path); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_stat
+func goguestfs_a_stat(g *C.guestfs_h, arg_path *C.char) (ret *C.struct_guestfs_stat) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("stat", p)
+			ret = nil
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("stat", "path")
+		return nil
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.Stat(go_path)
+	if err != nil {
+		return nil
+	}
+	return cStat(r)
+}
+
+//export goguestfs_a_lstat
+func goguestfs_a_lstat(g *C.guestfs_h, arg_path *C.char) (ret *C.struct_guestfs_stat) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("lstat", p)
+			ret = nil
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("lstat", "path")
+		return nil
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.Lstat(go_path)
+	if err != nil {
+		return nil
+	}
+	return cStat(r)
+}
+
+//export goguestfs_a_statns
+func goguestfs_a_statns(g *C.guestfs_h, arg_path *C.char) (ret *C.struct_guestfs_statns) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("statns", p)
+			ret = nil
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("statns", "path")
+		return nil
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.Statns(go_path)
+	if err != nil {
+		return nil
+	}
+	return cStatns(r)
+}
+
+//export goguestfs_a_lstatns
+func goguestfs_a_lstatns(g *C.guestfs_h, arg_path *C.char) (ret *C.struct_guestfs_statns) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("lstatns", p)
+			ret = nil
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("lstatns", "path")
+		return nil
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.Lstatns(go_path)
+	if err != nil {
+		return nil
+	}
+	return cStatns(r)
+}
+
+//export goguestfs_a_lstatnslist
+func goguestfs_a_lstatnslist(g *C.guestfs_h, arg_path *C.char, arg_names **C.char) (ret *C.struct_guestfs_statns_list) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("lstatnslist", p)
+			ret = nil
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("lstatnslist", "path")
+		return nil
+	}
+	go_path := C.GoString(arg_path)
+	if arg_names == nil {
+		b.nullArg("lstatnslist", "names")
+		return nil
+	}
+	go_names := goStrings(arg_names)
+	r, err := b.h.Lstatnslist(go_path, go_names)
+	if err != nil {
+		return nil
+	}
+	return cStatnsList(r)
+}
+
+//export goguestfs_a_exists
+func goguestfs_a_exists(g *C.guestfs_h, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("exists", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("exists", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.Exists(go_path)
+	if err != nil {
+		return -1
+	}
+	if r {
+		return 1
+	}
+	return 0
+}
+
+//export goguestfs_a_filesize
+func goguestfs_a_filesize(g *C.guestfs_h, arg_file *C.char) (ret C.int64_t) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("filesize", p)
+			ret = -1
+		}
+	}()
+	if arg_file == nil {
+		b.nullArg("filesize", "file")
+		return -1
+	}
+	go_file := C.GoString(arg_file)
+	r, err := b.h.Filesize(go_file)
+	if err != nil {
+		return -1
+	}
+	return C.int64_t(r)
+}
+
+//export goguestfs_a_read_file
+func goguestfs_a_read_file(g *C.guestfs_h, arg_path *C.char, arg_size_r *C.size_t) (ret *C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("read_file", p)
+			ret = nil
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("read_file", "path")
+		return nil
+	}
+	go_path := C.GoString(arg_path)
+	if arg_size_r == nil {
+		b.nullArg("read_file", "size_r")
+		return nil
+	}
+	r, err := b.h.ReadFile(go_path)
+	if err != nil {
+		return nil
+	}
+	*arg_size_r = C.size_t(len(r))
+	return cBytes(r)
+}
+
+//export goguestfs_a_cat
+func goguestfs_a_cat(g *C.guestfs_h, arg_path *C.char) (ret *C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("cat", p)
+			ret = nil
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("cat", "path")
+		return nil
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.Cat(go_path)
+	if err != nil {
+		return nil
+	}
+	return C.CString(r)
+}
+
+//export goguestfs_a_read_lines
+func goguestfs_a_read_lines(g *C.guestfs_h, arg_path *C.char) (ret **C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("read_lines", p)
+			ret = nil
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("read_lines", "path")
+		return nil
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.ReadLines(go_path)
+	if err != nil {
+		return nil
+	}
+	return cStrings(r)
+}
+
+//export goguestfs_a_head
+func goguestfs_a_head(g *C.guestfs_h, arg_path *C.char) (ret **C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("head", p)
+			ret = nil
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("head", "path")
+		return nil
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.Head(go_path)
+	if err != nil {
+		return nil
+	}
+	return cStrings(r)
+}
+
+//export goguestfs_a_head_n
+func goguestfs_a_head_n(g *C.guestfs_h, arg_nrlines C.int, arg_path *C.char) (ret **C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("head_n", p)
+			ret = nil
+		}
+	}()
+	go_nrlines := int(arg_nrlines)
+	if arg_path == nil {
+		b.nullArg("head_n", "path")
+		return nil
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.HeadN(go_nrlines, go_path)
+	if err != nil {
+		return nil
+	}
+	return cStrings(r)
+}
+
+//export goguestfs_a_tail
+func goguestfs_a_tail(g *C.guestfs_h, arg_path *C.char) (ret **C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("tail", p)
+			ret = nil
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("tail", "path")
+		return nil
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.Tail(go_path)
+	if err != nil {
+		return nil
+	}
+	return cStrings(r)
+}
+
+//export goguestfs_a_tail_n
+func goguestfs_a_tail_n(g *C.guestfs_h, arg_nrlines C.int, arg_path *C.char) (ret **C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("tail_n", p)
+			ret = nil
+		}
+	}()
+	go_nrlines := int(arg_nrlines)
+	if arg_path == nil {
+		b.nullArg("tail_n", "path")
+		return nil
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.TailN(go_nrlines, go_path)
+	if err != nil {
+		return nil
+	}
+	return cStrings(r)
+}
+
+//export goguestfs_a_grep
+func goguestfs_a_grep(g *C.guestfs_h, arg_regex *C.char, arg_path *C.char) (ret **C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("grep", p)
+			ret = nil
+		}
+	}()
+	if arg_regex == nil {
+		b.nullArg("grep", "regex")
+		return nil
+	}
+	go_regex := C.GoString(arg_regex)
+	if arg_path == nil {
+		b.nullArg("grep", "path")
+		return nil
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.Grep(go_regex, go_path)
+	if err != nil {
+		return nil
+	}
+	return cStrings(r)
+}
+
+//export goguestfs_a_grep_opts
+func goguestfs_a_grep_opts(g *C.guestfs_h, arg_regex *C.char, arg_path *C.char, optargs *C.struct_guestfs_grep_opts_argv) (ret **C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("grep_opts", p)
+			ret = nil
+		}
+	}()
+	if arg_regex == nil {
+		b.nullArg("grep_opts", "regex")
+		return nil
+	}
+	go_regex := C.GoString(arg_regex)
+	if arg_path == nil {
+		b.nullArg("grep_opts", "path")
+		return nil
+	}
+	go_path := C.GoString(arg_path)
+	if optargs == nil {
+		b.nullArg("grep_opts", "optargs")
+		return nil
+	}
+	if optargs.bitmask>>4 != 0 {
+		b.h.ReportError("grep_opts", syscall.EINVAL, "unknown optional argument in bitmask")
+		return nil
+	}
+	opts := &core.GrepOptsOpts{}
+	if optargs.bitmask&(1<<0) != 0 {
+		v := optargs.extended != 0
+		opts.Extended = &v
+	}
+	if optargs.bitmask&(1<<1) != 0 {
+		v := optargs.fixed != 0
+		opts.Fixed = &v
+	}
+	if optargs.bitmask&(1<<2) != 0 {
+		v := optargs.insensitive != 0
+		opts.Insensitive = &v
+	}
+	if optargs.bitmask&(1<<3) != 0 {
+		v := optargs.compressed != 0
+		opts.Compressed = &v
+	}
+	r, err := b.h.GrepOpts(go_regex, go_path, opts)
+	if err != nil {
+		return nil
+	}
+	return cStrings(r)
+}
+
+//export goguestfs_a_write
+func goguestfs_a_write(g *C.guestfs_h, arg_path *C.char, arg_content *C.char, arg_content_size C.size_t) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("write", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("write", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if arg_content == nil && arg_content_size != 0 {
+		b.nullArg("write", "content")
+		return -1
+	}
+	if arg_content_size > 1<<30 {
+		b.h.ReportError("write", syscall.EINVAL, "content: buffer larger than 1 GiB")
+		return -1
+	}
+	go_content := C.GoBytes(unsafe.Pointer(arg_content), C.int(arg_content_size))
+	if err := b.h.Write(go_path, go_content); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_write_append
+func goguestfs_a_write_append(g *C.guestfs_h, arg_path *C.char, arg_content *C.char, arg_content_size C.size_t) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("write_append", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("write_append", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if arg_content == nil && arg_content_size != 0 {
+		b.nullArg("write_append", "content")
+		return -1
+	}
+	if arg_content_size > 1<<30 {
+		b.h.ReportError("write_append", syscall.EINVAL, "content: buffer larger than 1 GiB")
+		return -1
+	}
+	go_content := C.GoBytes(unsafe.Pointer(arg_content), C.int(arg_content_size))
+	if err := b.h.WriteAppend(go_path, go_content); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_pwrite
+func goguestfs_a_pwrite(g *C.guestfs_h, arg_path *C.char, arg_content *C.char, arg_content_size C.size_t, arg_offset C.int64_t) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("pwrite", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("pwrite", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if arg_content == nil && arg_content_size != 0 {
+		b.nullArg("pwrite", "content")
+		return -1
+	}
+	if arg_content_size > 1<<30 {
+		b.h.ReportError("pwrite", syscall.EINVAL, "content: buffer larger than 1 GiB")
+		return -1
+	}
+	go_content := C.GoBytes(unsafe.Pointer(arg_content), C.int(arg_content_size))
+	go_offset := int64(arg_offset)
+	r, err := b.h.Pwrite(go_path, go_content, go_offset)
+	if err != nil {
+		return -1
+	}
+	return C.int(r)
+}
+
+//export goguestfs_a_pread
+func goguestfs_a_pread(g *C.guestfs_h, arg_path *C.char, arg_count C.int, arg_offset C.int64_t, arg_size_r *C.size_t) (ret *C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("pread", p)
+			ret = nil
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("pread", "path")
+		return nil
+	}
+	go_path := C.GoString(arg_path)
+	go_count := int(arg_count)
+	go_offset := int64(arg_offset)
+	if arg_size_r == nil {
+		b.nullArg("pread", "size_r")
+		return nil
+	}
+	r, err := b.h.Pread(go_path, go_count, go_offset)
+	if err != nil {
+		return nil
+	}
+	*arg_size_r = C.size_t(len(r))
+	return cBytes(r)
+}
+
+//export goguestfs_a_truncate
+func goguestfs_a_truncate(g *C.guestfs_h, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("truncate", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("truncate", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if err := b.h.Truncate(go_path); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_truncate_size
+func goguestfs_a_truncate_size(g *C.guestfs_h, arg_path *C.char, arg_size C.int64_t) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("truncate_size", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("truncate_size", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	go_size := int64(arg_size)
+	if err := b.h.TruncateSize(go_path, go_size); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_allocate
+func goguestfs_a_allocate(g *C.guestfs_h, arg_path *C.char, arg_len C.int64_t) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("allocate", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("allocate", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	go_len := int64(arg_len)
+	if err := b.h.Allocate(go_path, go_len); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_utimens
+func goguestfs_a_utimens(g *C.guestfs_h, arg_path *C.char, arg_atsecs C.int64_t, arg_atnsecs C.int64_t, arg_mtsecs C.int64_t, arg_mtnsecs C.int64_t) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("utimens", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("utimens", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	go_atsecs := int64(arg_atsecs)
+	go_atnsecs := int64(arg_atnsecs)
+	go_mtsecs := int64(arg_mtsecs)
+	go_mtnsecs := int64(arg_mtnsecs)
+	if err := b.h.Utimens(go_path, go_atsecs, go_atnsecs, go_mtsecs, go_mtnsecs); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_checksum
+func goguestfs_a_checksum(g *C.guestfs_h, arg_csumtype *C.char, arg_path *C.char) (ret *C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("checksum", p)
+			ret = nil
+		}
+	}()
+	if arg_csumtype == nil {
+		b.nullArg("checksum", "csumtype")
+		return nil
+	}
+	go_csumtype := C.GoString(arg_csumtype)
+	if arg_path == nil {
+		b.nullArg("checksum", "path")
+		return nil
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.Checksum(go_csumtype, go_path)
+	if err != nil {
+		return nil
+	}
+	return C.CString(r)
+}
+
+//export goguestfs_a_glob_expand
+func goguestfs_a_glob_expand(g *C.guestfs_h, arg_pattern *C.char) (ret **C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("glob_expand", p)
+			ret = nil
+		}
+	}()
+	if arg_pattern == nil {
+		b.nullArg("glob_expand", "pattern")
+		return nil
+	}
+	go_pattern := C.GoString(arg_pattern)
+	r, err := b.h.GlobExpand(go_pattern)
+	if err != nil {
+		return nil
+	}
+	return cStrings(r)
+}
+
+//export goguestfs_a_glob_expand_opts
+func goguestfs_a_glob_expand_opts(g *C.guestfs_h, arg_pattern *C.char, optargs *C.struct_guestfs_glob_expand_opts_argv) (ret **C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("glob_expand_opts", p)
+			ret = nil
+		}
+	}()
+	if arg_pattern == nil {
+		b.nullArg("glob_expand_opts", "pattern")
+		return nil
+	}
+	go_pattern := C.GoString(arg_pattern)
+	if optargs == nil {
+		b.nullArg("glob_expand_opts", "optargs")
+		return nil
+	}
+	if optargs.bitmask>>1 != 0 {
+		b.h.ReportError("glob_expand_opts", syscall.EINVAL, "unknown optional argument in bitmask")
+		return nil
+	}
+	opts := &core.GlobExpandOptsOpts{}
+	if optargs.bitmask&(1<<0) != 0 {
+		v := optargs.directoryslash != 0
+		opts.Directoryslash = &v
+	}
+	r, err := b.h.GlobExpandOpts(go_pattern, opts)
+	if err != nil {
+		return nil
+	}
+	return cStrings(r)
+}
+
+//export goguestfs_a_du
+func goguestfs_a_du(g *C.guestfs_h, arg_path *C.char) (ret C.int64_t) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("du", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("du", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.Du(go_path)
+	if err != nil {
+		return -1
+	}
+	return C.int64_t(r)
+}
+
+//export goguestfs_a_file
+func goguestfs_a_file(g *C.guestfs_h, arg_path *C.char) (ret *C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("file", p)
+			ret = nil
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("file", "path")
+		return nil
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.File(go_path)
+	if err != nil {
+		return nil
+	}
+	return C.CString(r)
+}
+
+//export goguestfs_a_case_sensitive_path
+func goguestfs_a_case_sensitive_path(g *C.guestfs_h, arg_path *C.char) (ret *C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("case_sensitive_path", p)
+			ret = nil
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("case_sensitive_path", "path")
+		return nil
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.CaseSensitivePath(go_path)
+	if err != nil {
+		return nil
+	}
+	return C.CString(r)
+}
+
+//export goguestfs_a_getxattrs
+func goguestfs_a_getxattrs(g *C.guestfs_h, arg_path *C.char) (ret *C.struct_guestfs_xattr_list) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("getxattrs", p)
+			ret = nil
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("getxattrs", "path")
+		return nil
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.Getxattrs(go_path)
+	if err != nil {
+		return nil
+	}
+	return cXattrList(r)
+}
+
+//export goguestfs_a_lgetxattrs
+func goguestfs_a_lgetxattrs(g *C.guestfs_h, arg_path *C.char) (ret *C.struct_guestfs_xattr_list) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("lgetxattrs", p)
+			ret = nil
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("lgetxattrs", "path")
+		return nil
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.Lgetxattrs(go_path)
+	if err != nil {
+		return nil
+	}
+	return cXattrList(r)
+}
+
+//export goguestfs_a_getxattr
+func goguestfs_a_getxattr(g *C.guestfs_h, arg_path *C.char, arg_name *C.char, arg_size_r *C.size_t) (ret *C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("getxattr", p)
+			ret = nil
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("getxattr", "path")
+		return nil
+	}
+	go_path := C.GoString(arg_path)
+	if arg_name == nil {
+		b.nullArg("getxattr", "name")
+		return nil
+	}
+	go_name := C.GoString(arg_name)
+	if arg_size_r == nil {
+		b.nullArg("getxattr", "size_r")
+		return nil
+	}
+	r, err := b.h.Getxattr(go_path, go_name)
+	if err != nil {
+		return nil
+	}
+	*arg_size_r = C.size_t(len(r))
+	return cBytes(r)
+}
+
+//export goguestfs_a_lgetxattr
+func goguestfs_a_lgetxattr(g *C.guestfs_h, arg_path *C.char, arg_name *C.char, arg_size_r *C.size_t) (ret *C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("lgetxattr", p)
+			ret = nil
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("lgetxattr", "path")
+		return nil
+	}
+	go_path := C.GoString(arg_path)
+	if arg_name == nil {
+		b.nullArg("lgetxattr", "name")
+		return nil
+	}
+	go_name := C.GoString(arg_name)
+	if arg_size_r == nil {
+		b.nullArg("lgetxattr", "size_r")
+		return nil
+	}
+	r, err := b.h.Lgetxattr(go_path, go_name)
+	if err != nil {
+		return nil
+	}
+	*arg_size_r = C.size_t(len(r))
+	return cBytes(r)
+}
+
+//export goguestfs_a_setxattr
+func goguestfs_a_setxattr(g *C.guestfs_h, arg_xattr *C.char, arg_val *C.char, arg_vallen C.int, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("setxattr", p)
+			ret = -1
+		}
+	}()
+	if arg_xattr == nil {
+		b.nullArg("setxattr", "xattr")
+		return -1
+	}
+	go_xattr := C.GoString(arg_xattr)
+	if arg_val == nil {
+		b.nullArg("setxattr", "val")
+		return -1
+	}
+	go_val := C.GoString(arg_val)
+	go_vallen := int(arg_vallen)
+	if arg_path == nil {
+		b.nullArg("setxattr", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if err := b.h.Setxattr(go_xattr, go_val, go_vallen, go_path); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_lsetxattr
+func goguestfs_a_lsetxattr(g *C.guestfs_h, arg_xattr *C.char, arg_val *C.char, arg_vallen C.int, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("lsetxattr", p)
+			ret = -1
+		}
+	}()
+	if arg_xattr == nil {
+		b.nullArg("lsetxattr", "xattr")
+		return -1
+	}
+	go_xattr := C.GoString(arg_xattr)
+	if arg_val == nil {
+		b.nullArg("lsetxattr", "val")
+		return -1
+	}
+	go_val := C.GoString(arg_val)
+	go_vallen := int(arg_vallen)
+	if arg_path == nil {
+		b.nullArg("lsetxattr", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if err := b.h.Lsetxattr(go_xattr, go_val, go_vallen, go_path); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_removexattr
+func goguestfs_a_removexattr(g *C.guestfs_h, arg_xattr *C.char, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("removexattr", p)
+			ret = -1
+		}
+	}()
+	if arg_xattr == nil {
+		b.nullArg("removexattr", "xattr")
+		return -1
+	}
+	go_xattr := C.GoString(arg_xattr)
+	if arg_path == nil {
+		b.nullArg("removexattr", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if err := b.h.Removexattr(go_xattr, go_path); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_lremovexattr
+func goguestfs_a_lremovexattr(g *C.guestfs_h, arg_xattr *C.char, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("lremovexattr", p)
+			ret = -1
+		}
+	}()
+	if arg_xattr == nil {
+		b.nullArg("lremovexattr", "xattr")
+		return -1
+	}
+	go_xattr := C.GoString(arg_xattr)
+	if arg_path == nil {
+		b.nullArg("lremovexattr", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if err := b.h.Lremovexattr(go_xattr, go_path); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_mknod
+func goguestfs_a_mknod(g *C.guestfs_h, arg_mode C.int, arg_devmajor C.int, arg_devminor C.int, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("mknod", p)
+			ret = -1
+		}
+	}()
+	go_mode := int(arg_mode)
+	go_devmajor := int(arg_devmajor)
+	go_devminor := int(arg_devminor)
+	if arg_path == nil {
+		b.nullArg("mknod", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if err := b.h.Mknod(go_mode, go_devmajor, go_devminor, go_path); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_mkfifo
+func goguestfs_a_mkfifo(g *C.guestfs_h, arg_mode C.int, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("mkfifo", p)
+			ret = -1
+		}
+	}()
+	go_mode := int(arg_mode)
+	if arg_path == nil {
+		b.nullArg("mkfifo", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if err := b.h.Mkfifo(go_mode, go_path); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_mknod_b
+func goguestfs_a_mknod_b(g *C.guestfs_h, arg_mode C.int, arg_devmajor C.int, arg_devminor C.int, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("mknod_b", p)
+			ret = -1
+		}
+	}()
+	go_mode := int(arg_mode)
+	go_devmajor := int(arg_devmajor)
+	go_devminor := int(arg_devminor)
+	if arg_path == nil {
+		b.nullArg("mknod_b", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if err := b.h.MknodB(go_mode, go_devmajor, go_devminor, go_path); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_mknod_c
+func goguestfs_a_mknod_c(g *C.guestfs_h, arg_mode C.int, arg_devmajor C.int, arg_devminor C.int, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("mknod_c", p)
+			ret = -1
+		}
+	}()
+	go_mode := int(arg_mode)
+	go_devmajor := int(arg_devmajor)
+	go_devminor := int(arg_devminor)
+	if arg_path == nil {
+		b.nullArg("mknod_c", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if err := b.h.MknodC(go_mode, go_devmajor, go_devminor, go_path); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_is_symlink
+func goguestfs_a_is_symlink(g *C.guestfs_h, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("is_symlink", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("is_symlink", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.IsSymlink(go_path)
+	if err != nil {
+		return -1
+	}
+	if r {
+		return 1
+	}
+	return 0
+}
+
+//export goguestfs_a_is_file
+func goguestfs_a_is_file(g *C.guestfs_h, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("is_file", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("is_file", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.IsFile(go_path)
+	if err != nil {
+		return -1
+	}
+	if r {
+		return 1
+	}
+	return 0
+}
+
+//export goguestfs_a_is_file_opts
+func goguestfs_a_is_file_opts(g *C.guestfs_h, arg_path *C.char, optargs *C.struct_guestfs_is_file_opts_argv) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("is_file_opts", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("is_file_opts", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if optargs == nil {
+		b.nullArg("is_file_opts", "optargs")
+		return -1
+	}
+	if optargs.bitmask>>1 != 0 {
+		b.h.ReportError("is_file_opts", syscall.EINVAL, "unknown optional argument in bitmask")
+		return -1
+	}
+	opts := &core.IsFileOptsOpts{}
+	if optargs.bitmask&(1<<0) != 0 {
+		v := optargs.followsymlinks != 0
+		opts.Followsymlinks = &v
+	}
+	r, err := b.h.IsFileOpts(go_path, opts)
+	if err != nil {
+		return -1
+	}
+	if r {
+		return 1
+	}
+	return 0
+}
+
+//export goguestfs_a_is_dir
+func goguestfs_a_is_dir(g *C.guestfs_h, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("is_dir", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("is_dir", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.IsDir(go_path)
+	if err != nil {
+		return -1
+	}
+	if r {
+		return 1
+	}
+	return 0
+}
+
+//export goguestfs_a_is_dir_opts
+func goguestfs_a_is_dir_opts(g *C.guestfs_h, arg_path *C.char, optargs *C.struct_guestfs_is_dir_opts_argv) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("is_dir_opts", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("is_dir_opts", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if optargs == nil {
+		b.nullArg("is_dir_opts", "optargs")
+		return -1
+	}
+	if optargs.bitmask>>1 != 0 {
+		b.h.ReportError("is_dir_opts", syscall.EINVAL, "unknown optional argument in bitmask")
+		return -1
+	}
+	opts := &core.IsDirOptsOpts{}
+	if optargs.bitmask&(1<<0) != 0 {
+		v := optargs.followsymlinks != 0
+		opts.Followsymlinks = &v
+	}
+	r, err := b.h.IsDirOpts(go_path, opts)
+	if err != nil {
+		return -1
+	}
+	if r {
+		return 1
+	}
+	return 0
+}
+
+//export goguestfs_a_is_blockdev
+func goguestfs_a_is_blockdev(g *C.guestfs_h, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("is_blockdev", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("is_blockdev", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.IsBlockdev(go_path)
+	if err != nil {
+		return -1
+	}
+	if r {
+		return 1
+	}
+	return 0
+}
+
+//export goguestfs_a_is_blockdev_opts
+func goguestfs_a_is_blockdev_opts(g *C.guestfs_h, arg_path *C.char, optargs *C.struct_guestfs_is_blockdev_opts_argv) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("is_blockdev_opts", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("is_blockdev_opts", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if optargs == nil {
+		b.nullArg("is_blockdev_opts", "optargs")
+		return -1
+	}
+	if optargs.bitmask>>1 != 0 {
+		b.h.ReportError("is_blockdev_opts", syscall.EINVAL, "unknown optional argument in bitmask")
+		return -1
+	}
+	opts := &core.IsBlockdevOptsOpts{}
+	if optargs.bitmask&(1<<0) != 0 {
+		v := optargs.followsymlinks != 0
+		opts.Followsymlinks = &v
+	}
+	r, err := b.h.IsBlockdevOpts(go_path, opts)
+	if err != nil {
+		return -1
+	}
+	if r {
+		return 1
+	}
+	return 0
+}
+
+//export goguestfs_a_is_chardev
+func goguestfs_a_is_chardev(g *C.guestfs_h, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("is_chardev", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("is_chardev", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.IsChardev(go_path)
+	if err != nil {
+		return -1
+	}
+	if r {
+		return 1
+	}
+	return 0
+}
+
+//export goguestfs_a_is_chardev_opts
+func goguestfs_a_is_chardev_opts(g *C.guestfs_h, arg_path *C.char, optargs *C.struct_guestfs_is_chardev_opts_argv) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("is_chardev_opts", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("is_chardev_opts", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if optargs == nil {
+		b.nullArg("is_chardev_opts", "optargs")
+		return -1
+	}
+	if optargs.bitmask>>1 != 0 {
+		b.h.ReportError("is_chardev_opts", syscall.EINVAL, "unknown optional argument in bitmask")
+		return -1
+	}
+	opts := &core.IsChardevOptsOpts{}
+	if optargs.bitmask&(1<<0) != 0 {
+		v := optargs.followsymlinks != 0
+		opts.Followsymlinks = &v
+	}
+	r, err := b.h.IsChardevOpts(go_path, opts)
+	if err != nil {
+		return -1
+	}
+	if r {
+		return 1
+	}
+	return 0
+}
+
+//export goguestfs_a_is_fifo
+func goguestfs_a_is_fifo(g *C.guestfs_h, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("is_fifo", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("is_fifo", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.IsFifo(go_path)
+	if err != nil {
+		return -1
+	}
+	if r {
+		return 1
+	}
+	return 0
+}
+
+//export goguestfs_a_is_fifo_opts
+func goguestfs_a_is_fifo_opts(g *C.guestfs_h, arg_path *C.char, optargs *C.struct_guestfs_is_fifo_opts_argv) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("is_fifo_opts", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("is_fifo_opts", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if optargs == nil {
+		b.nullArg("is_fifo_opts", "optargs")
+		return -1
+	}
+	if optargs.bitmask>>1 != 0 {
+		b.h.ReportError("is_fifo_opts", syscall.EINVAL, "unknown optional argument in bitmask")
+		return -1
+	}
+	opts := &core.IsFifoOptsOpts{}
+	if optargs.bitmask&(1<<0) != 0 {
+		v := optargs.followsymlinks != 0
+		opts.Followsymlinks = &v
+	}
+	r, err := b.h.IsFifoOpts(go_path, opts)
+	if err != nil {
+		return -1
+	}
+	if r {
+		return 1
+	}
+	return 0
+}
+
+//export goguestfs_a_is_socket
+func goguestfs_a_is_socket(g *C.guestfs_h, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("is_socket", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("is_socket", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	r, err := b.h.IsSocket(go_path)
+	if err != nil {
+		return -1
+	}
+	if r {
+		return 1
+	}
+	return 0
+}
+
+//export goguestfs_a_is_socket_opts
+func goguestfs_a_is_socket_opts(g *C.guestfs_h, arg_path *C.char, optargs *C.struct_guestfs_is_socket_opts_argv) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("is_socket_opts", p)
+			ret = -1
+		}
+	}()
+	if arg_path == nil {
+		b.nullArg("is_socket_opts", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if optargs == nil {
+		b.nullArg("is_socket_opts", "optargs")
+		return -1
+	}
+	if optargs.bitmask>>1 != 0 {
+		b.h.ReportError("is_socket_opts", syscall.EINVAL, "unknown optional argument in bitmask")
+		return -1
+	}
+	opts := &core.IsSocketOptsOpts{}
+	if optargs.bitmask&(1<<0) != 0 {
+		v := optargs.followsymlinks != 0
+		opts.Followsymlinks = &v
+	}
+	r, err := b.h.IsSocketOpts(go_path, opts)
+	if err != nil {
+		return -1
+	}
+	if r {
+		return 1
+	}
+	return 0
 }

@@ -220,6 +220,118 @@ struct guestfs_lvm_pv_list {
 extern GUESTFS_DLL_PUBLIC void guestfs_free_lvm_pv (struct guestfs_lvm_pv *);
 extern GUESTFS_DLL_PUBLIC void guestfs_free_lvm_pv_list (struct guestfs_lvm_pv_list *);
 
+#define GUESTFS_HAVE_STRUCT_STAT 1
+struct guestfs_stat {
+  int64_t dev;
+  int64_t ino;
+  int64_t mode;
+  int64_t nlink;
+  int64_t uid;
+  int64_t gid;
+  int64_t rdev;
+  int64_t size;
+  int64_t blksize;
+  int64_t blocks;
+  int64_t atime;
+  int64_t mtime;
+  int64_t ctime;
+};
+
+struct guestfs_stat_list {
+  uint32_t len;
+  struct guestfs_stat *val;
+};
+
+extern GUESTFS_DLL_PUBLIC void guestfs_free_stat (struct guestfs_stat *);
+extern GUESTFS_DLL_PUBLIC void guestfs_free_stat_list (struct guestfs_stat_list *);
+
+#define GUESTFS_HAVE_STRUCT_STATNS 1
+struct guestfs_statns {
+  int64_t st_dev;
+  int64_t st_ino;
+  int64_t st_mode;
+  int64_t st_nlink;
+  int64_t st_uid;
+  int64_t st_gid;
+  int64_t st_rdev;
+  int64_t st_size;
+  int64_t st_blksize;
+  int64_t st_blocks;
+  int64_t st_atime_sec;
+  int64_t st_atime_nsec;
+  int64_t st_mtime_sec;
+  int64_t st_mtime_nsec;
+  int64_t st_ctime_sec;
+  int64_t st_ctime_nsec;
+  int64_t st_spare1;
+  int64_t st_spare2;
+  int64_t st_spare3;
+  int64_t st_spare4;
+  int64_t st_spare5;
+  int64_t st_spare6;
+};
+
+struct guestfs_statns_list {
+  uint32_t len;
+  struct guestfs_statns *val;
+};
+
+extern GUESTFS_DLL_PUBLIC void guestfs_free_statns (struct guestfs_statns *);
+extern GUESTFS_DLL_PUBLIC void guestfs_free_statns_list (struct guestfs_statns_list *);
+
+#define GUESTFS_HAVE_STRUCT_STATVFS 1
+struct guestfs_statvfs {
+  int64_t bsize;
+  int64_t frsize;
+  int64_t blocks;
+  int64_t bfree;
+  int64_t bavail;
+  int64_t files;
+  int64_t ffree;
+  int64_t favail;
+  int64_t fsid;
+  int64_t flag;
+  int64_t namemax;
+};
+
+struct guestfs_statvfs_list {
+  uint32_t len;
+  struct guestfs_statvfs *val;
+};
+
+extern GUESTFS_DLL_PUBLIC void guestfs_free_statvfs (struct guestfs_statvfs *);
+extern GUESTFS_DLL_PUBLIC void guestfs_free_statvfs_list (struct guestfs_statvfs_list *);
+
+#define GUESTFS_HAVE_STRUCT_DIRENT 1
+struct guestfs_dirent {
+  int64_t ino;
+  char ftyp;
+  char *name;
+};
+
+struct guestfs_dirent_list {
+  uint32_t len;
+  struct guestfs_dirent *val;
+};
+
+extern GUESTFS_DLL_PUBLIC void guestfs_free_dirent (struct guestfs_dirent *);
+extern GUESTFS_DLL_PUBLIC void guestfs_free_dirent_list (struct guestfs_dirent_list *);
+
+#define GUESTFS_HAVE_STRUCT_XATTR 1
+struct guestfs_xattr {
+  char *attrname;
+  uint32_t attrval_len;
+  char *attrval;
+};
+
+struct guestfs_xattr_list {
+  uint32_t len;
+  struct guestfs_xattr *val;
+};
+
+extern GUESTFS_DLL_PUBLIC void guestfs_free_xattr (struct guestfs_xattr *);
+extern GUESTFS_DLL_PUBLIC void guestfs_free_xattr_list (struct guestfs_xattr_list *);
+
 #define GUESTFS_HAVE_STRUCT_PARTITION 1
 struct guestfs_partition {
   int32_t part_num;
@@ -1009,6 +1121,672 @@ extern GUESTFS_DLL_PUBLIC int guestfs_feature_available (guestfs_h *g, char *con
 /* available_all_groups: return a list of all optional groups */
 #define GUESTFS_HAVE_AVAILABLE_ALL_GROUPS 1
 extern GUESTFS_DLL_PUBLIC char **guestfs_available_all_groups (guestfs_h *g);
+
+/* mkfs: make a filesystem */
+#define GUESTFS_HAVE_MKFS 1
+extern GUESTFS_DLL_PUBLIC int guestfs_mkfs (guestfs_h *g, const char *fstype, const char *device);
+
+/* mkfs_opts: make a filesystem with options */
+#define GUESTFS_HAVE_MKFS_OPTS 1
+#define GUESTFS_MKFS_OPTS_BLOCKSIZE 0
+#define GUESTFS_MKFS_OPTS_FEATURES 1
+#define GUESTFS_MKFS_OPTS_INODE 2
+#define GUESTFS_MKFS_OPTS_SECTORSIZE 3
+#define GUESTFS_MKFS_OPTS_LABEL 4
+extern GUESTFS_DLL_PUBLIC int guestfs_mkfs_opts (guestfs_h *g, const char *fstype, const char *device, ...);
+extern GUESTFS_DLL_PUBLIC int guestfs_mkfs_opts_va (guestfs_h *g, const char *fstype, const char *device, va_list args);
+struct guestfs_mkfs_opts_argv {
+  uint64_t bitmask;
+#define GUESTFS_MKFS_OPTS_BLOCKSIZE_BITMASK (UINT64_C(1)<<0)
+  int blocksize;
+#define GUESTFS_MKFS_OPTS_FEATURES_BITMASK (UINT64_C(1)<<1)
+  const char *features;
+#define GUESTFS_MKFS_OPTS_INODE_BITMASK (UINT64_C(1)<<2)
+  int inode;
+#define GUESTFS_MKFS_OPTS_SECTORSIZE_BITMASK (UINT64_C(1)<<3)
+  int sectorsize;
+#define GUESTFS_MKFS_OPTS_LABEL_BITMASK (UINT64_C(1)<<4)
+  const char *label;
+};
+extern GUESTFS_DLL_PUBLIC int guestfs_mkfs_opts_argv (guestfs_h *g, const char *fstype, const char *device, const struct guestfs_mkfs_opts_argv *optargs);
+
+/* mke2fs: create an ext2/ext3/ext4 filesystem with all options */
+#define GUESTFS_HAVE_MKE2FS 1
+#define GUESTFS_MKE2FS_BLOCKSCOUNT 0
+#define GUESTFS_MKE2FS_BLOCKSIZE 1
+#define GUESTFS_MKE2FS_FRAGSIZE 2
+#define GUESTFS_MKE2FS_BLOCKSPERGROUP 3
+#define GUESTFS_MKE2FS_NUMBEROFGROUPS 4
+#define GUESTFS_MKE2FS_BYTESPERINODE 5
+#define GUESTFS_MKE2FS_INODESIZE 6
+#define GUESTFS_MKE2FS_JOURNALSIZE 7
+#define GUESTFS_MKE2FS_NUMBEROFINODES 8
+#define GUESTFS_MKE2FS_STRIDESIZE 9
+#define GUESTFS_MKE2FS_STRIPEWIDTH 10
+#define GUESTFS_MKE2FS_MAXONLINERESIZE 11
+#define GUESTFS_MKE2FS_RESERVEDBLOCKSPERCENTAGE 12
+#define GUESTFS_MKE2FS_MMPUPDATEINTERVAL 13
+#define GUESTFS_MKE2FS_JOURNALDEVICE 14
+#define GUESTFS_MKE2FS_LABEL 15
+#define GUESTFS_MKE2FS_LASTMOUNTEDDIR 16
+#define GUESTFS_MKE2FS_CREATOROS 17
+#define GUESTFS_MKE2FS_FSTYPE 18
+#define GUESTFS_MKE2FS_USAGETYPE 19
+#define GUESTFS_MKE2FS_UUID 20
+#define GUESTFS_MKE2FS_FORCECREATE 21
+#define GUESTFS_MKE2FS_WRITESBANDGROUPONLY 22
+#define GUESTFS_MKE2FS_LAZYITABLEINIT 23
+#define GUESTFS_MKE2FS_LAZYJOURNALINIT 24
+#define GUESTFS_MKE2FS_TESTFS 25
+#define GUESTFS_MKE2FS_DISCARD 26
+#define GUESTFS_MKE2FS_QUOTATYPE 27
+#define GUESTFS_MKE2FS_EXTENT 28
+#define GUESTFS_MKE2FS_FILETYPE 29
+#define GUESTFS_MKE2FS_FLEXBG 30
+#define GUESTFS_MKE2FS_HASJOURNAL 31
+#define GUESTFS_MKE2FS_JOURNALDEV 32
+#define GUESTFS_MKE2FS_LARGEFILE 33
+#define GUESTFS_MKE2FS_QUOTA 34
+#define GUESTFS_MKE2FS_RESIZEINODE 35
+#define GUESTFS_MKE2FS_SPARSESUPER 36
+#define GUESTFS_MKE2FS_UNINITBG 37
+extern GUESTFS_DLL_PUBLIC int guestfs_mke2fs (guestfs_h *g, const char *device, ...);
+extern GUESTFS_DLL_PUBLIC int guestfs_mke2fs_va (guestfs_h *g, const char *device, va_list args);
+struct guestfs_mke2fs_argv {
+  uint64_t bitmask;
+#define GUESTFS_MKE2FS_BLOCKSCOUNT_BITMASK (UINT64_C(1)<<0)
+  int64_t blockscount;
+#define GUESTFS_MKE2FS_BLOCKSIZE_BITMASK (UINT64_C(1)<<1)
+  int64_t blocksize;
+#define GUESTFS_MKE2FS_FRAGSIZE_BITMASK (UINT64_C(1)<<2)
+  int64_t fragsize;
+#define GUESTFS_MKE2FS_BLOCKSPERGROUP_BITMASK (UINT64_C(1)<<3)
+  int64_t blockspergroup;
+#define GUESTFS_MKE2FS_NUMBEROFGROUPS_BITMASK (UINT64_C(1)<<4)
+  int64_t numberofgroups;
+#define GUESTFS_MKE2FS_BYTESPERINODE_BITMASK (UINT64_C(1)<<5)
+  int64_t bytesperinode;
+#define GUESTFS_MKE2FS_INODESIZE_BITMASK (UINT64_C(1)<<6)
+  int64_t inodesize;
+#define GUESTFS_MKE2FS_JOURNALSIZE_BITMASK (UINT64_C(1)<<7)
+  int64_t journalsize;
+#define GUESTFS_MKE2FS_NUMBEROFINODES_BITMASK (UINT64_C(1)<<8)
+  int64_t numberofinodes;
+#define GUESTFS_MKE2FS_STRIDESIZE_BITMASK (UINT64_C(1)<<9)
+  int64_t stridesize;
+#define GUESTFS_MKE2FS_STRIPEWIDTH_BITMASK (UINT64_C(1)<<10)
+  int64_t stripewidth;
+#define GUESTFS_MKE2FS_MAXONLINERESIZE_BITMASK (UINT64_C(1)<<11)
+  int64_t maxonlineresize;
+#define GUESTFS_MKE2FS_RESERVEDBLOCKSPERCENTAGE_BITMASK (UINT64_C(1)<<12)
+  int reservedblockspercentage;
+#define GUESTFS_MKE2FS_MMPUPDATEINTERVAL_BITMASK (UINT64_C(1)<<13)
+  int mmpupdateinterval;
+#define GUESTFS_MKE2FS_JOURNALDEVICE_BITMASK (UINT64_C(1)<<14)
+  const char *journaldevice;
+#define GUESTFS_MKE2FS_LABEL_BITMASK (UINT64_C(1)<<15)
+  const char *label;
+#define GUESTFS_MKE2FS_LASTMOUNTEDDIR_BITMASK (UINT64_C(1)<<16)
+  const char *lastmounteddir;
+#define GUESTFS_MKE2FS_CREATOROS_BITMASK (UINT64_C(1)<<17)
+  const char *creatoros;
+#define GUESTFS_MKE2FS_FSTYPE_BITMASK (UINT64_C(1)<<18)
+  const char *fstype;
+#define GUESTFS_MKE2FS_USAGETYPE_BITMASK (UINT64_C(1)<<19)
+  const char *usagetype;
+#define GUESTFS_MKE2FS_UUID_BITMASK (UINT64_C(1)<<20)
+  const char *uuid;
+#define GUESTFS_MKE2FS_FORCECREATE_BITMASK (UINT64_C(1)<<21)
+  int forcecreate;
+#define GUESTFS_MKE2FS_WRITESBANDGROUPONLY_BITMASK (UINT64_C(1)<<22)
+  int writesbandgrouponly;
+#define GUESTFS_MKE2FS_LAZYITABLEINIT_BITMASK (UINT64_C(1)<<23)
+  int lazyitableinit;
+#define GUESTFS_MKE2FS_LAZYJOURNALINIT_BITMASK (UINT64_C(1)<<24)
+  int lazyjournalinit;
+#define GUESTFS_MKE2FS_TESTFS_BITMASK (UINT64_C(1)<<25)
+  int testfs;
+#define GUESTFS_MKE2FS_DISCARD_BITMASK (UINT64_C(1)<<26)
+  int discard;
+#define GUESTFS_MKE2FS_QUOTATYPE_BITMASK (UINT64_C(1)<<27)
+  int quotatype;
+#define GUESTFS_MKE2FS_EXTENT_BITMASK (UINT64_C(1)<<28)
+  int extent;
+#define GUESTFS_MKE2FS_FILETYPE_BITMASK (UINT64_C(1)<<29)
+  int filetype;
+#define GUESTFS_MKE2FS_FLEXBG_BITMASK (UINT64_C(1)<<30)
+  int flexbg;
+#define GUESTFS_MKE2FS_HASJOURNAL_BITMASK (UINT64_C(1)<<31)
+  int hasjournal;
+#define GUESTFS_MKE2FS_JOURNALDEV_BITMASK (UINT64_C(1)<<32)
+  int journaldev;
+#define GUESTFS_MKE2FS_LARGEFILE_BITMASK (UINT64_C(1)<<33)
+  int largefile;
+#define GUESTFS_MKE2FS_QUOTA_BITMASK (UINT64_C(1)<<34)
+  int quota;
+#define GUESTFS_MKE2FS_RESIZEINODE_BITMASK (UINT64_C(1)<<35)
+  int resizeinode;
+#define GUESTFS_MKE2FS_SPARSESUPER_BITMASK (UINT64_C(1)<<36)
+  int sparsesuper;
+#define GUESTFS_MKE2FS_UNINITBG_BITMASK (UINT64_C(1)<<37)
+  int uninitbg;
+};
+extern GUESTFS_DLL_PUBLIC int guestfs_mke2fs_argv (guestfs_h *g, const char *device, const struct guestfs_mke2fs_argv *optargs);
+
+/* mount: mount a filesystem */
+#define GUESTFS_HAVE_MOUNT 1
+extern GUESTFS_DLL_PUBLIC int guestfs_mount (guestfs_h *g, const char *mountable, const char *mountpoint);
+
+/* mount_ro: mount a filesystem read-only */
+#define GUESTFS_HAVE_MOUNT_RO 1
+extern GUESTFS_DLL_PUBLIC int guestfs_mount_ro (guestfs_h *g, const char *mountable, const char *mountpoint);
+
+/* mount_options: mount a filesystem with options */
+#define GUESTFS_HAVE_MOUNT_OPTIONS 1
+extern GUESTFS_DLL_PUBLIC int guestfs_mount_options (guestfs_h *g, const char *options, const char *mountable, const char *mountpoint);
+
+/* mount_vfs: mount a filesystem with options and type */
+#define GUESTFS_HAVE_MOUNT_VFS 1
+extern GUESTFS_DLL_PUBLIC int guestfs_mount_vfs (guestfs_h *g, const char *options, const char *vfstype, const char *mountable, const char *mountpoint);
+
+/* umount: unmount a filesystem */
+#define GUESTFS_HAVE_UMOUNT 1
+extern GUESTFS_DLL_PUBLIC int guestfs_umount (guestfs_h *g, const char *pathordevice);
+
+/* umount_opts: unmount a filesystem with options */
+#define GUESTFS_HAVE_UMOUNT_OPTS 1
+#define GUESTFS_UMOUNT_OPTS_FORCE 0
+#define GUESTFS_UMOUNT_OPTS_LAZYUNMOUNT 1
+extern GUESTFS_DLL_PUBLIC int guestfs_umount_opts (guestfs_h *g, const char *pathordevice, ...);
+extern GUESTFS_DLL_PUBLIC int guestfs_umount_opts_va (guestfs_h *g, const char *pathordevice, va_list args);
+struct guestfs_umount_opts_argv {
+  uint64_t bitmask;
+#define GUESTFS_UMOUNT_OPTS_FORCE_BITMASK (UINT64_C(1)<<0)
+  int force;
+#define GUESTFS_UMOUNT_OPTS_LAZYUNMOUNT_BITMASK (UINT64_C(1)<<1)
+  int lazyunmount;
+};
+extern GUESTFS_DLL_PUBLIC int guestfs_umount_opts_argv (guestfs_h *g, const char *pathordevice, const struct guestfs_umount_opts_argv *optargs);
+
+/* umount_all: unmount all filesystems */
+#define GUESTFS_HAVE_UMOUNT_ALL 1
+extern GUESTFS_DLL_PUBLIC int guestfs_umount_all (guestfs_h *g);
+
+/* mounts: show mounted filesystems */
+#define GUESTFS_HAVE_MOUNTS 1
+extern GUESTFS_DLL_PUBLIC char **guestfs_mounts (guestfs_h *g);
+
+/* mountpoints: show mountpoints */
+#define GUESTFS_HAVE_MOUNTPOINTS 1
+extern GUESTFS_DLL_PUBLIC char **guestfs_mountpoints (guestfs_h *g);
+
+/* list_filesystems: list filesystems */
+#define GUESTFS_HAVE_LIST_FILESYSTEMS 1
+extern GUESTFS_DLL_PUBLIC char **guestfs_list_filesystems (guestfs_h *g);
+
+/* vfs_type: get the filesystem type */
+#define GUESTFS_HAVE_VFS_TYPE 1
+extern GUESTFS_DLL_PUBLIC char *guestfs_vfs_type (guestfs_h *g, const char *mountable);
+
+/* vfs_label: get the filesystem label */
+#define GUESTFS_HAVE_VFS_LABEL 1
+extern GUESTFS_DLL_PUBLIC char *guestfs_vfs_label (guestfs_h *g, const char *mountable);
+
+/* vfs_uuid: get the filesystem UUID */
+#define GUESTFS_HAVE_VFS_UUID 1
+extern GUESTFS_DLL_PUBLIC char *guestfs_vfs_uuid (guestfs_h *g, const char *mountable);
+
+/* set_label: set the filesystem label */
+#define GUESTFS_HAVE_SET_LABEL 1
+extern GUESTFS_DLL_PUBLIC int guestfs_set_label (guestfs_h *g, const char *mountable, const char *label);
+
+/* set_uuid: set the filesystem UUID */
+#define GUESTFS_HAVE_SET_UUID 1
+extern GUESTFS_DLL_PUBLIC int guestfs_set_uuid (guestfs_h *g, const char *device, const char *uuid);
+
+/* set_e2label: set the ext2/3/4 filesystem label */
+#define GUESTFS_HAVE_SET_E2LABEL 1
+extern GUESTFS_DLL_PUBLIC int guestfs_set_e2label (guestfs_h *g, const char *device, const char *label) GUESTFS_DEPRECATED_REPLACED_BY ("set_label");
+
+/* get_e2label: get the ext2/3/4 filesystem label */
+#define GUESTFS_HAVE_GET_E2LABEL 1
+extern GUESTFS_DLL_PUBLIC char *guestfs_get_e2label (guestfs_h *g, const char *device) GUESTFS_DEPRECATED_REPLACED_BY ("vfs_label");
+
+/* tune2fs_l: get ext2/ext3/ext4 superblock details */
+#define GUESTFS_HAVE_TUNE2FS_L 1
+extern GUESTFS_DLL_PUBLIC char **guestfs_tune2fs_l (guestfs_h *g, const char *device);
+
+/* statvfs: get file system statistics */
+#define GUESTFS_HAVE_STATVFS 1
+extern GUESTFS_DLL_PUBLIC struct guestfs_statvfs *guestfs_statvfs (guestfs_h *g, const char *path);
+
+/* blkid: print block device attributes */
+#define GUESTFS_HAVE_BLKID 1
+extern GUESTFS_DLL_PUBLIC char **guestfs_blkid (guestfs_h *g, const char *device);
+
+/* fsck: run the filesystem checker */
+#define GUESTFS_HAVE_FSCK 1
+extern GUESTFS_DLL_PUBLIC int guestfs_fsck (guestfs_h *g, const char *fstype, const char *device);
+
+/* e2fsck: check an ext2/ext3/ext4 filesystem */
+#define GUESTFS_HAVE_E2FSCK 1
+#define GUESTFS_E2FSCK_CORRECT 0
+#define GUESTFS_E2FSCK_FORCEALL 1
+extern GUESTFS_DLL_PUBLIC int guestfs_e2fsck (guestfs_h *g, const char *device, ...);
+extern GUESTFS_DLL_PUBLIC int guestfs_e2fsck_va (guestfs_h *g, const char *device, va_list args);
+struct guestfs_e2fsck_argv {
+  uint64_t bitmask;
+#define GUESTFS_E2FSCK_CORRECT_BITMASK (UINT64_C(1)<<0)
+  int correct;
+#define GUESTFS_E2FSCK_FORCEALL_BITMASK (UINT64_C(1)<<1)
+  int forceall;
+};
+extern GUESTFS_DLL_PUBLIC int guestfs_e2fsck_argv (guestfs_h *g, const char *device, const struct guestfs_e2fsck_argv *optargs);
+
+/* zerofree: zero unused blocks of an ext2/3/4 filesystem */
+#define GUESTFS_HAVE_ZEROFREE 1
+extern GUESTFS_DLL_PUBLIC int guestfs_zerofree (guestfs_h *g, const char *device);
+
+/* ls: list the files in a directory */
+#define GUESTFS_HAVE_LS 1
+extern GUESTFS_DLL_PUBLIC char **guestfs_ls (guestfs_h *g, const char *directory);
+
+/* ll: list the files in a directory (long format) */
+#define GUESTFS_HAVE_LL 1
+extern GUESTFS_DLL_PUBLIC char *guestfs_ll (guestfs_h *g, const char *directory);
+
+/* find: find all files and directories */
+#define GUESTFS_HAVE_FIND 1
+extern GUESTFS_DLL_PUBLIC char **guestfs_find (guestfs_h *g, const char *directory);
+
+/* readdir: read directories entries */
+#define GUESTFS_HAVE_READDIR 1
+extern GUESTFS_DLL_PUBLIC struct guestfs_dirent_list *guestfs_readdir (guestfs_h *g, const char *dir);
+
+/* touch: update file timestamps or create a new file */
+#define GUESTFS_HAVE_TOUCH 1
+extern GUESTFS_DLL_PUBLIC int guestfs_touch (guestfs_h *g, const char *path);
+
+/* mkdir: create a directory */
+#define GUESTFS_HAVE_MKDIR 1
+extern GUESTFS_DLL_PUBLIC int guestfs_mkdir (guestfs_h *g, const char *path);
+
+/* mkdir_p: create a directory and its parents */
+#define GUESTFS_HAVE_MKDIR_P 1
+extern GUESTFS_DLL_PUBLIC int guestfs_mkdir_p (guestfs_h *g, const char *path);
+
+/* mkdir_mode: create a directory with a particular mode */
+#define GUESTFS_HAVE_MKDIR_MODE 1
+extern GUESTFS_DLL_PUBLIC int guestfs_mkdir_mode (guestfs_h *g, const char *path, int mode);
+
+/* rm: remove a file */
+#define GUESTFS_HAVE_RM 1
+extern GUESTFS_DLL_PUBLIC int guestfs_rm (guestfs_h *g, const char *path);
+
+/* rm_f: remove a file ignoring errors */
+#define GUESTFS_HAVE_RM_F 1
+extern GUESTFS_DLL_PUBLIC int guestfs_rm_f (guestfs_h *g, const char *path);
+
+/* rm_rf: remove a file or directory recursively */
+#define GUESTFS_HAVE_RM_RF 1
+extern GUESTFS_DLL_PUBLIC int guestfs_rm_rf (guestfs_h *g, const char *path);
+
+/* rmdir: remove a directory */
+#define GUESTFS_HAVE_RMDIR 1
+extern GUESTFS_DLL_PUBLIC int guestfs_rmdir (guestfs_h *g, const char *path);
+
+/* mv: move a file */
+#define GUESTFS_HAVE_MV 1
+extern GUESTFS_DLL_PUBLIC int guestfs_mv (guestfs_h *g, const char *src, const char *dest);
+
+/* rename: rename a file on the same filesystem */
+#define GUESTFS_HAVE_RENAME 1
+extern GUESTFS_DLL_PUBLIC int guestfs_rename (guestfs_h *g, const char *oldpath, const char *newpath);
+
+/* cp: copy a file */
+#define GUESTFS_HAVE_CP 1
+extern GUESTFS_DLL_PUBLIC int guestfs_cp (guestfs_h *g, const char *src, const char *dest);
+
+/* cp_a: copy a file or directory recursively */
+#define GUESTFS_HAVE_CP_A 1
+extern GUESTFS_DLL_PUBLIC int guestfs_cp_a (guestfs_h *g, const char *src, const char *dest);
+
+/* cp_r: copy a file or directory recursively */
+#define GUESTFS_HAVE_CP_R 1
+extern GUESTFS_DLL_PUBLIC int guestfs_cp_r (guestfs_h *g, const char *src, const char *dest);
+
+/* ln: create a hard link */
+#define GUESTFS_HAVE_LN 1
+extern GUESTFS_DLL_PUBLIC int guestfs_ln (guestfs_h *g, const char *target, const char *linkname);
+
+/* ln_f: create a hard link, replacing an existing name */
+#define GUESTFS_HAVE_LN_F 1
+extern GUESTFS_DLL_PUBLIC int guestfs_ln_f (guestfs_h *g, const char *target, const char *linkname);
+
+/* ln_s: create a symbolic link */
+#define GUESTFS_HAVE_LN_S 1
+extern GUESTFS_DLL_PUBLIC int guestfs_ln_s (guestfs_h *g, const char *target, const char *linkname);
+
+/* ln_sf: create a symbolic link, replacing an existing name */
+#define GUESTFS_HAVE_LN_SF 1
+extern GUESTFS_DLL_PUBLIC int guestfs_ln_sf (guestfs_h *g, const char *target, const char *linkname);
+
+/* readlink: read the target of a symbolic link */
+#define GUESTFS_HAVE_READLINK 1
+extern GUESTFS_DLL_PUBLIC char *guestfs_readlink (guestfs_h *g, const char *path);
+
+/* readlinklist: readlink on multiple files */
+#define GUESTFS_HAVE_READLINKLIST 1
+extern GUESTFS_DLL_PUBLIC char **guestfs_readlinklist (guestfs_h *g, const char *path, char *const *names);
+
+/* realpath: canonicalized absolute pathname */
+#define GUESTFS_HAVE_REALPATH 1
+extern GUESTFS_DLL_PUBLIC char *guestfs_realpath (guestfs_h *g, const char *path);
+
+/* chmod: change file mode */
+#define GUESTFS_HAVE_CHMOD 1
+extern GUESTFS_DLL_PUBLIC int guestfs_chmod (guestfs_h *g, int mode, const char *path);
+
+/* chown: change file owner and group */
+#define GUESTFS_HAVE_CHOWN 1
+extern GUESTFS_DLL_PUBLIC int guestfs_chown (guestfs_h *g, int owner, int group, const char *path);
+
+/* lchown: change file owner and group, not following links */
+#define GUESTFS_HAVE_LCHOWN 1
+extern GUESTFS_DLL_PUBLIC int guestfs_lchown (guestfs_h *g, int owner, int group, const char *path);
+
+/* stat: get file information */
+#define GUESTFS_HAVE_STAT 1
+extern GUESTFS_DLL_PUBLIC struct guestfs_stat *guestfs_stat (guestfs_h *g, const char *path) GUESTFS_DEPRECATED_REPLACED_BY ("statns");
+
+/* lstat: get file information for a symbolic link */
+#define GUESTFS_HAVE_LSTAT 1
+extern GUESTFS_DLL_PUBLIC struct guestfs_stat *guestfs_lstat (guestfs_h *g, const char *path) GUESTFS_DEPRECATED_REPLACED_BY ("lstatns");
+
+/* statns: get file information */
+#define GUESTFS_HAVE_STATNS 1
+extern GUESTFS_DLL_PUBLIC struct guestfs_statns *guestfs_statns (guestfs_h *g, const char *path);
+
+/* lstatns: get file information for a symbolic link */
+#define GUESTFS_HAVE_LSTATNS 1
+extern GUESTFS_DLL_PUBLIC struct guestfs_statns *guestfs_lstatns (guestfs_h *g, const char *path);
+
+/* lstatnslist: lstat on multiple files */
+#define GUESTFS_HAVE_LSTATNSLIST 1
+extern GUESTFS_DLL_PUBLIC struct guestfs_statns_list *guestfs_lstatnslist (guestfs_h *g, const char *path, char *const *names);
+
+/* exists: test if file or directory exists */
+#define GUESTFS_HAVE_EXISTS 1
+extern GUESTFS_DLL_PUBLIC int guestfs_exists (guestfs_h *g, const char *path);
+
+/* filesize: return the size of the file in bytes */
+#define GUESTFS_HAVE_FILESIZE 1
+extern GUESTFS_DLL_PUBLIC int64_t guestfs_filesize (guestfs_h *g, const char *file);
+
+/* read_file: read a file */
+#define GUESTFS_HAVE_READ_FILE 1
+extern GUESTFS_DLL_PUBLIC char *guestfs_read_file (guestfs_h *g, const char *path, size_t *size_r);
+
+/* cat: list the contents of a file */
+#define GUESTFS_HAVE_CAT 1
+extern GUESTFS_DLL_PUBLIC char *guestfs_cat (guestfs_h *g, const char *path);
+
+/* read_lines: read file as lines */
+#define GUESTFS_HAVE_READ_LINES 1
+extern GUESTFS_DLL_PUBLIC char **guestfs_read_lines (guestfs_h *g, const char *path);
+
+/* head: return first 10 lines of a file */
+#define GUESTFS_HAVE_HEAD 1
+extern GUESTFS_DLL_PUBLIC char **guestfs_head (guestfs_h *g, const char *path);
+
+/* head_n: return first N lines of a file */
+#define GUESTFS_HAVE_HEAD_N 1
+extern GUESTFS_DLL_PUBLIC char **guestfs_head_n (guestfs_h *g, int nrlines, const char *path);
+
+/* tail: return last 10 lines of a file */
+#define GUESTFS_HAVE_TAIL 1
+extern GUESTFS_DLL_PUBLIC char **guestfs_tail (guestfs_h *g, const char *path);
+
+/* tail_n: return last N lines of a file */
+#define GUESTFS_HAVE_TAIL_N 1
+extern GUESTFS_DLL_PUBLIC char **guestfs_tail_n (guestfs_h *g, int nrlines, const char *path);
+
+/* grep: return lines matching a pattern */
+#define GUESTFS_HAVE_GREP 1
+extern GUESTFS_DLL_PUBLIC char **guestfs_grep (guestfs_h *g, const char *regex, const char *path);
+
+/* grep_opts: return lines matching a pattern, with options */
+#define GUESTFS_HAVE_GREP_OPTS 1
+#define GUESTFS_GREP_OPTS_EXTENDED 0
+#define GUESTFS_GREP_OPTS_FIXED 1
+#define GUESTFS_GREP_OPTS_INSENSITIVE 2
+#define GUESTFS_GREP_OPTS_COMPRESSED 3
+extern GUESTFS_DLL_PUBLIC char **guestfs_grep_opts (guestfs_h *g, const char *regex, const char *path, ...);
+extern GUESTFS_DLL_PUBLIC char **guestfs_grep_opts_va (guestfs_h *g, const char *regex, const char *path, va_list args);
+struct guestfs_grep_opts_argv {
+  uint64_t bitmask;
+#define GUESTFS_GREP_OPTS_EXTENDED_BITMASK (UINT64_C(1)<<0)
+  int extended;
+#define GUESTFS_GREP_OPTS_FIXED_BITMASK (UINT64_C(1)<<1)
+  int fixed;
+#define GUESTFS_GREP_OPTS_INSENSITIVE_BITMASK (UINT64_C(1)<<2)
+  int insensitive;
+#define GUESTFS_GREP_OPTS_COMPRESSED_BITMASK (UINT64_C(1)<<3)
+  int compressed;
+};
+extern GUESTFS_DLL_PUBLIC char **guestfs_grep_opts_argv (guestfs_h *g, const char *regex, const char *path, const struct guestfs_grep_opts_argv *optargs);
+
+/* write: create a new file */
+#define GUESTFS_HAVE_WRITE 1
+extern GUESTFS_DLL_PUBLIC int guestfs_write (guestfs_h *g, const char *path, const char *content, size_t content_size);
+
+/* write_append: append content to end of file */
+#define GUESTFS_HAVE_WRITE_APPEND 1
+extern GUESTFS_DLL_PUBLIC int guestfs_write_append (guestfs_h *g, const char *path, const char *content, size_t content_size);
+
+/* pwrite: write to part of a file */
+#define GUESTFS_HAVE_PWRITE 1
+extern GUESTFS_DLL_PUBLIC int guestfs_pwrite (guestfs_h *g, const char *path, const char *content, size_t content_size, int64_t offset);
+
+/* pread: read part of a file */
+#define GUESTFS_HAVE_PREAD 1
+extern GUESTFS_DLL_PUBLIC char *guestfs_pread (guestfs_h *g, const char *path, int count, int64_t offset, size_t *size_r);
+
+/* truncate: truncate a file to zero size */
+#define GUESTFS_HAVE_TRUNCATE 1
+extern GUESTFS_DLL_PUBLIC int guestfs_truncate (guestfs_h *g, const char *path);
+
+/* truncate_size: truncate a file to a particular size */
+#define GUESTFS_HAVE_TRUNCATE_SIZE 1
+extern GUESTFS_DLL_PUBLIC int guestfs_truncate_size (guestfs_h *g, const char *path, int64_t size);
+
+/* allocate: allocate and zero a file */
+#define GUESTFS_HAVE_ALLOCATE 1
+extern GUESTFS_DLL_PUBLIC int guestfs_allocate (guestfs_h *g, const char *path, int64_t len);
+
+/* utimens: set timestamp of a file with nanosecond precision */
+#define GUESTFS_HAVE_UTIMENS 1
+extern GUESTFS_DLL_PUBLIC int guestfs_utimens (guestfs_h *g, const char *path, int64_t atsecs, int64_t atnsecs, int64_t mtsecs, int64_t mtnsecs);
+
+/* checksum: compute MD5, SHAx or CRC checksum of file */
+#define GUESTFS_HAVE_CHECKSUM 1
+extern GUESTFS_DLL_PUBLIC char *guestfs_checksum (guestfs_h *g, const char *csumtype, const char *path);
+
+/* glob_expand: expand a wildcard path */
+#define GUESTFS_HAVE_GLOB_EXPAND 1
+extern GUESTFS_DLL_PUBLIC char **guestfs_glob_expand (guestfs_h *g, const char *pattern);
+
+/* glob_expand_opts: expand a wildcard path, with options */
+#define GUESTFS_HAVE_GLOB_EXPAND_OPTS 1
+#define GUESTFS_GLOB_EXPAND_OPTS_DIRECTORYSLASH 0
+extern GUESTFS_DLL_PUBLIC char **guestfs_glob_expand_opts (guestfs_h *g, const char *pattern, ...);
+extern GUESTFS_DLL_PUBLIC char **guestfs_glob_expand_opts_va (guestfs_h *g, const char *pattern, va_list args);
+struct guestfs_glob_expand_opts_argv {
+  uint64_t bitmask;
+#define GUESTFS_GLOB_EXPAND_OPTS_DIRECTORYSLASH_BITMASK (UINT64_C(1)<<0)
+  int directoryslash;
+};
+extern GUESTFS_DLL_PUBLIC char **guestfs_glob_expand_opts_argv (guestfs_h *g, const char *pattern, const struct guestfs_glob_expand_opts_argv *optargs);
+
+/* du: estimate file space usage */
+#define GUESTFS_HAVE_DU 1
+extern GUESTFS_DLL_PUBLIC int64_t guestfs_du (guestfs_h *g, const char *path);
+
+/* file: determine file type */
+#define GUESTFS_HAVE_FILE 1
+extern GUESTFS_DLL_PUBLIC char *guestfs_file (guestfs_h *g, const char *path);
+
+/* case_sensitive_path: return true path on case-insensitive filesystem */
+#define GUESTFS_HAVE_CASE_SENSITIVE_PATH 1
+extern GUESTFS_DLL_PUBLIC char *guestfs_case_sensitive_path (guestfs_h *g, const char *path);
+
+/* getxattrs: list extended attributes of a file or directory */
+#define GUESTFS_HAVE_GETXATTRS 1
+extern GUESTFS_DLL_PUBLIC struct guestfs_xattr_list *guestfs_getxattrs (guestfs_h *g, const char *path);
+
+/* lgetxattrs: list extended attributes of a file or directory */
+#define GUESTFS_HAVE_LGETXATTRS 1
+extern GUESTFS_DLL_PUBLIC struct guestfs_xattr_list *guestfs_lgetxattrs (guestfs_h *g, const char *path);
+
+/* getxattr: get a single extended attribute */
+#define GUESTFS_HAVE_GETXATTR 1
+extern GUESTFS_DLL_PUBLIC char *guestfs_getxattr (guestfs_h *g, const char *path, const char *name, size_t *size_r);
+
+/* lgetxattr: get a single extended attribute */
+#define GUESTFS_HAVE_LGETXATTR 1
+extern GUESTFS_DLL_PUBLIC char *guestfs_lgetxattr (guestfs_h *g, const char *path, const char *name, size_t *size_r);
+
+/* setxattr: set extended attribute of a file or directory */
+#define GUESTFS_HAVE_SETXATTR 1
+extern GUESTFS_DLL_PUBLIC int guestfs_setxattr (guestfs_h *g, const char *xattr, const char *val, int vallen, const char *path);
+
+/* lsetxattr: set extended attribute of a file or directory */
+#define GUESTFS_HAVE_LSETXATTR 1
+extern GUESTFS_DLL_PUBLIC int guestfs_lsetxattr (guestfs_h *g, const char *xattr, const char *val, int vallen, const char *path);
+
+/* removexattr: remove extended attribute of a file or directory */
+#define GUESTFS_HAVE_REMOVEXATTR 1
+extern GUESTFS_DLL_PUBLIC int guestfs_removexattr (guestfs_h *g, const char *xattr, const char *path);
+
+/* lremovexattr: remove extended attribute of a file or directory */
+#define GUESTFS_HAVE_LREMOVEXATTR 1
+extern GUESTFS_DLL_PUBLIC int guestfs_lremovexattr (guestfs_h *g, const char *xattr, const char *path);
+
+/* mknod: make block, character or FIFO devices */
+#define GUESTFS_HAVE_MKNOD 1
+extern GUESTFS_DLL_PUBLIC int guestfs_mknod (guestfs_h *g, int mode, int devmajor, int devminor, const char *path);
+
+/* mkfifo: make FIFO (named pipe) */
+#define GUESTFS_HAVE_MKFIFO 1
+extern GUESTFS_DLL_PUBLIC int guestfs_mkfifo (guestfs_h *g, int mode, const char *path);
+
+/* mknod_b: make block device node */
+#define GUESTFS_HAVE_MKNOD_B 1
+extern GUESTFS_DLL_PUBLIC int guestfs_mknod_b (guestfs_h *g, int mode, int devmajor, int devminor, const char *path);
+
+/* mknod_c: make char device node */
+#define GUESTFS_HAVE_MKNOD_C 1
+extern GUESTFS_DLL_PUBLIC int guestfs_mknod_c (guestfs_h *g, int mode, int devmajor, int devminor, const char *path);
+
+/* is_symlink: test if symbolic link */
+#define GUESTFS_HAVE_IS_SYMLINK 1
+extern GUESTFS_DLL_PUBLIC int guestfs_is_symlink (guestfs_h *g, const char *path);
+
+/* is_file: test if a regular file */
+#define GUESTFS_HAVE_IS_FILE 1
+extern GUESTFS_DLL_PUBLIC int guestfs_is_file (guestfs_h *g, const char *path);
+
+/* is_file_opts: test if a regular file, with options */
+#define GUESTFS_HAVE_IS_FILE_OPTS 1
+#define GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS 0
+extern GUESTFS_DLL_PUBLIC int guestfs_is_file_opts (guestfs_h *g, const char *path, ...);
+extern GUESTFS_DLL_PUBLIC int guestfs_is_file_opts_va (guestfs_h *g, const char *path, va_list args);
+struct guestfs_is_file_opts_argv {
+  uint64_t bitmask;
+#define GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS_BITMASK (UINT64_C(1)<<0)
+  int followsymlinks;
+};
+extern GUESTFS_DLL_PUBLIC int guestfs_is_file_opts_argv (guestfs_h *g, const char *path, const struct guestfs_is_file_opts_argv *optargs);
+
+/* is_dir: test if a directory */
+#define GUESTFS_HAVE_IS_DIR 1
+extern GUESTFS_DLL_PUBLIC int guestfs_is_dir (guestfs_h *g, const char *path);
+
+/* is_dir_opts: test if a directory, with options */
+#define GUESTFS_HAVE_IS_DIR_OPTS 1
+#define GUESTFS_IS_DIR_OPTS_FOLLOWSYMLINKS 0
+extern GUESTFS_DLL_PUBLIC int guestfs_is_dir_opts (guestfs_h *g, const char *path, ...);
+extern GUESTFS_DLL_PUBLIC int guestfs_is_dir_opts_va (guestfs_h *g, const char *path, va_list args);
+struct guestfs_is_dir_opts_argv {
+  uint64_t bitmask;
+#define GUESTFS_IS_DIR_OPTS_FOLLOWSYMLINKS_BITMASK (UINT64_C(1)<<0)
+  int followsymlinks;
+};
+extern GUESTFS_DLL_PUBLIC int guestfs_is_dir_opts_argv (guestfs_h *g, const char *path, const struct guestfs_is_dir_opts_argv *optargs);
+
+/* is_blockdev: test if a block device */
+#define GUESTFS_HAVE_IS_BLOCKDEV 1
+extern GUESTFS_DLL_PUBLIC int guestfs_is_blockdev (guestfs_h *g, const char *path);
+
+/* is_blockdev_opts: test if a block device, with options */
+#define GUESTFS_HAVE_IS_BLOCKDEV_OPTS 1
+#define GUESTFS_IS_BLOCKDEV_OPTS_FOLLOWSYMLINKS 0
+extern GUESTFS_DLL_PUBLIC int guestfs_is_blockdev_opts (guestfs_h *g, const char *path, ...);
+extern GUESTFS_DLL_PUBLIC int guestfs_is_blockdev_opts_va (guestfs_h *g, const char *path, va_list args);
+struct guestfs_is_blockdev_opts_argv {
+  uint64_t bitmask;
+#define GUESTFS_IS_BLOCKDEV_OPTS_FOLLOWSYMLINKS_BITMASK (UINT64_C(1)<<0)
+  int followsymlinks;
+};
+extern GUESTFS_DLL_PUBLIC int guestfs_is_blockdev_opts_argv (guestfs_h *g, const char *path, const struct guestfs_is_blockdev_opts_argv *optargs);
+
+/* is_chardev: test if a character device */
+#define GUESTFS_HAVE_IS_CHARDEV 1
+extern GUESTFS_DLL_PUBLIC int guestfs_is_chardev (guestfs_h *g, const char *path);
+
+/* is_chardev_opts: test if a character device, with options */
+#define GUESTFS_HAVE_IS_CHARDEV_OPTS 1
+#define GUESTFS_IS_CHARDEV_OPTS_FOLLOWSYMLINKS 0
+extern GUESTFS_DLL_PUBLIC int guestfs_is_chardev_opts (guestfs_h *g, const char *path, ...);
+extern GUESTFS_DLL_PUBLIC int guestfs_is_chardev_opts_va (guestfs_h *g, const char *path, va_list args);
+struct guestfs_is_chardev_opts_argv {
+  uint64_t bitmask;
+#define GUESTFS_IS_CHARDEV_OPTS_FOLLOWSYMLINKS_BITMASK (UINT64_C(1)<<0)
+  int followsymlinks;
+};
+extern GUESTFS_DLL_PUBLIC int guestfs_is_chardev_opts_argv (guestfs_h *g, const char *path, const struct guestfs_is_chardev_opts_argv *optargs);
+
+/* is_fifo: test if a FIFO (named pipe) */
+#define GUESTFS_HAVE_IS_FIFO 1
+extern GUESTFS_DLL_PUBLIC int guestfs_is_fifo (guestfs_h *g, const char *path);
+
+/* is_fifo_opts: test if a FIFO (named pipe), with options */
+#define GUESTFS_HAVE_IS_FIFO_OPTS 1
+#define GUESTFS_IS_FIFO_OPTS_FOLLOWSYMLINKS 0
+extern GUESTFS_DLL_PUBLIC int guestfs_is_fifo_opts (guestfs_h *g, const char *path, ...);
+extern GUESTFS_DLL_PUBLIC int guestfs_is_fifo_opts_va (guestfs_h *g, const char *path, va_list args);
+struct guestfs_is_fifo_opts_argv {
+  uint64_t bitmask;
+#define GUESTFS_IS_FIFO_OPTS_FOLLOWSYMLINKS_BITMASK (UINT64_C(1)<<0)
+  int followsymlinks;
+};
+extern GUESTFS_DLL_PUBLIC int guestfs_is_fifo_opts_argv (guestfs_h *g, const char *path, const struct guestfs_is_fifo_opts_argv *optargs);
+
+/* is_socket: test if a socket */
+#define GUESTFS_HAVE_IS_SOCKET 1
+extern GUESTFS_DLL_PUBLIC int guestfs_is_socket (guestfs_h *g, const char *path);
+
+/* is_socket_opts: test if a socket, with options */
+#define GUESTFS_HAVE_IS_SOCKET_OPTS 1
+#define GUESTFS_IS_SOCKET_OPTS_FOLLOWSYMLINKS 0
+extern GUESTFS_DLL_PUBLIC int guestfs_is_socket_opts (guestfs_h *g, const char *path, ...);
+extern GUESTFS_DLL_PUBLIC int guestfs_is_socket_opts_va (guestfs_h *g, const char *path, va_list args);
+struct guestfs_is_socket_opts_argv {
+  uint64_t bitmask;
+#define GUESTFS_IS_SOCKET_OPTS_FOLLOWSYMLINKS_BITMASK (UINT64_C(1)<<0)
+  int followsymlinks;
+};
+extern GUESTFS_DLL_PUBLIC int guestfs_is_socket_opts_argv (guestfs_h *g, const char *path, const struct guestfs_is_socket_opts_argv *optargs);
 
 #ifdef __cplusplus
 }

@@ -65,6 +65,149 @@ guestfs_free_lvm_pv_list (struct guestfs_lvm_pv_list *x)
 }
 
 static void
+free_stat_fields (struct guestfs_stat *x)
+{
+  (void) x;
+}
+
+void
+guestfs_free_stat (struct guestfs_stat *x)
+{
+  if (x == NULL)
+    return;
+  free_stat_fields (x);
+  free (x);
+}
+
+void
+guestfs_free_stat_list (struct guestfs_stat_list *x)
+{
+  uint32_t i;
+
+  if (x == NULL)
+    return;
+  for (i = 0; i < x->len; ++i)
+    free_stat_fields (&x->val[i]);
+  free (x->val);
+  free (x);
+}
+
+static void
+free_statns_fields (struct guestfs_statns *x)
+{
+  (void) x;
+}
+
+void
+guestfs_free_statns (struct guestfs_statns *x)
+{
+  if (x == NULL)
+    return;
+  free_statns_fields (x);
+  free (x);
+}
+
+void
+guestfs_free_statns_list (struct guestfs_statns_list *x)
+{
+  uint32_t i;
+
+  if (x == NULL)
+    return;
+  for (i = 0; i < x->len; ++i)
+    free_statns_fields (&x->val[i]);
+  free (x->val);
+  free (x);
+}
+
+static void
+free_statvfs_fields (struct guestfs_statvfs *x)
+{
+  (void) x;
+}
+
+void
+guestfs_free_statvfs (struct guestfs_statvfs *x)
+{
+  if (x == NULL)
+    return;
+  free_statvfs_fields (x);
+  free (x);
+}
+
+void
+guestfs_free_statvfs_list (struct guestfs_statvfs_list *x)
+{
+  uint32_t i;
+
+  if (x == NULL)
+    return;
+  for (i = 0; i < x->len; ++i)
+    free_statvfs_fields (&x->val[i]);
+  free (x->val);
+  free (x);
+}
+
+static void
+free_dirent_fields (struct guestfs_dirent *x)
+{
+  free (x->name);
+  (void) x;
+}
+
+void
+guestfs_free_dirent (struct guestfs_dirent *x)
+{
+  if (x == NULL)
+    return;
+  free_dirent_fields (x);
+  free (x);
+}
+
+void
+guestfs_free_dirent_list (struct guestfs_dirent_list *x)
+{
+  uint32_t i;
+
+  if (x == NULL)
+    return;
+  for (i = 0; i < x->len; ++i)
+    free_dirent_fields (&x->val[i]);
+  free (x->val);
+  free (x);
+}
+
+static void
+free_xattr_fields (struct guestfs_xattr *x)
+{
+  free (x->attrname);
+  free (x->attrval);
+  (void) x;
+}
+
+void
+guestfs_free_xattr (struct guestfs_xattr *x)
+{
+  if (x == NULL)
+    return;
+  free_xattr_fields (x);
+  free (x);
+}
+
+void
+guestfs_free_xattr_list (struct guestfs_xattr_list *x)
+{
+  uint32_t i;
+
+  if (x == NULL)
+    return;
+  for (i = 0; i < x->len; ++i)
+    free_xattr_fields (&x->val[i]);
+  free (x->val);
+  free (x);
+}
+
+static void
 free_partition_fields (struct guestfs_partition *x)
 {
   (void) x;

@@ -71,6 +71,77 @@ type LvmPv struct {
 	PvMdaFree      uint64 `cbor:"14,keyasint"`
 }
 
+// Stat is the stat struct.
+type Stat struct {
+	Dev     int64 `cbor:"1,keyasint"`
+	Ino     int64 `cbor:"2,keyasint"`
+	Mode    int64 `cbor:"3,keyasint"`
+	Nlink   int64 `cbor:"4,keyasint"`
+	Uid     int64 `cbor:"5,keyasint"`
+	Gid     int64 `cbor:"6,keyasint"`
+	Rdev    int64 `cbor:"7,keyasint"`
+	Size    int64 `cbor:"8,keyasint"`
+	Blksize int64 `cbor:"9,keyasint"`
+	Blocks  int64 `cbor:"10,keyasint"`
+	Atime   int64 `cbor:"11,keyasint"`
+	Mtime   int64 `cbor:"12,keyasint"`
+	Ctime   int64 `cbor:"13,keyasint"`
+}
+
+// Statns is the statns struct.
+type Statns struct {
+	StDev       int64 `cbor:"1,keyasint"`
+	StIno       int64 `cbor:"2,keyasint"`
+	StMode      int64 `cbor:"3,keyasint"`
+	StNlink     int64 `cbor:"4,keyasint"`
+	StUid       int64 `cbor:"5,keyasint"`
+	StGid       int64 `cbor:"6,keyasint"`
+	StRdev      int64 `cbor:"7,keyasint"`
+	StSize      int64 `cbor:"8,keyasint"`
+	StBlksize   int64 `cbor:"9,keyasint"`
+	StBlocks    int64 `cbor:"10,keyasint"`
+	StAtimeSec  int64 `cbor:"11,keyasint"`
+	StAtimeNsec int64 `cbor:"12,keyasint"`
+	StMtimeSec  int64 `cbor:"13,keyasint"`
+	StMtimeNsec int64 `cbor:"14,keyasint"`
+	StCtimeSec  int64 `cbor:"15,keyasint"`
+	StCtimeNsec int64 `cbor:"16,keyasint"`
+	StSpare1    int64 `cbor:"17,keyasint"`
+	StSpare2    int64 `cbor:"18,keyasint"`
+	StSpare3    int64 `cbor:"19,keyasint"`
+	StSpare4    int64 `cbor:"20,keyasint"`
+	StSpare5    int64 `cbor:"21,keyasint"`
+	StSpare6    int64 `cbor:"22,keyasint"`
+}
+
+// Statvfs is the statvfs struct.
+type Statvfs struct {
+	Bsize   int64 `cbor:"1,keyasint"`
+	Frsize  int64 `cbor:"2,keyasint"`
+	Blocks  int64 `cbor:"3,keyasint"`
+	Bfree   int64 `cbor:"4,keyasint"`
+	Bavail  int64 `cbor:"5,keyasint"`
+	Files   int64 `cbor:"6,keyasint"`
+	Ffree   int64 `cbor:"7,keyasint"`
+	Favail  int64 `cbor:"8,keyasint"`
+	Fsid    int64 `cbor:"9,keyasint"`
+	Flag    int64 `cbor:"10,keyasint"`
+	Namemax int64 `cbor:"11,keyasint"`
+}
+
+// Dirent is the dirent struct.
+type Dirent struct {
+	Ino  int64  `cbor:"1,keyasint"`
+	Ftyp byte   `cbor:"2,keyasint"`
+	Name string `cbor:"3,keyasint"`
+}
+
+// Xattr is the xattr struct.
+type Xattr struct {
+	Attrname string `cbor:"1,keyasint"`
+	Attrval  []byte `cbor:"2,keyasint"`
+}
+
 // Partition is the partition struct.
 type Partition struct {
 	PartNum   int32 `cbor:"1,keyasint"`
@@ -2737,6 +2808,3657 @@ func (h *Handle) availableAllGroups() (r []string, err error) {
 	return
 }
 
+// Mkfs: make a filesystem.
+//
+// Make a filesystem of type `fstype` on `device`. In C this is `mkfs_opts`
+// with no optional arguments; in Python and Ruby `mkfs` takes the optional
+// arguments of `mkfs_opts`, as in libguestfs.
+func (h *Handle) Mkfs(fstype string, device string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(fstype)
+		t.str(device)
+	}
+	bodyFn := func() error { return h.mkfs(fstype, device) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("mkfs", false, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// mkfs sends mkfs_opts with no optional arguments.
+func (h *Handle) mkfs(fstype string, device string) (err error) {
+	return h.mkfsOpts(fstype, device, &MkfsOptsOpts{})
+}
+
+// MkfsOptsOpts holds the optional arguments of MkfsOpts; nil fields are unset.
+type MkfsOptsOpts struct {
+	Blocksize  *int
+	Features   *string
+	Inode      *int
+	Sectorsize *int
+	Label      *string
+}
+
+// MkfsOpts: make a filesystem with options.
+//
+// Make a filesystem of type `fstype` on `device`: `ext2`, `ext3`, `ext4`
+// (Debian's `mke2fs`, run on a memory file and copied into the device, so the
+// result is what `mke2fs -t TYPE` makes) or `vfat`/`fat` (this project's
+// formatter, byte for byte what `mkfs.fat` 4.2 makes). Any other type fails
+// with EINVAL. `blocksize` is the block size (ext: 1024 to 65536; vfat: the
+// cluster size in bytes), `features` is passed to `mke2fs -O`, `inode` is the
+// inode size (`mke2fs -I`), `sectorsize` is accepted for vfat when it is 512,
+// and `label` is the filesystem label (16 bytes on ext, 11 on vfat). A device
+// that is mounted gives EBUSY.
+func (h *Handle) MkfsOpts(fstype string, device string, opts *MkfsOptsOpts) (err error) {
+	if opts == nil {
+		opts = &MkfsOptsOpts{}
+	}
+	traceFn := func(t *tracer) {
+		t.str(fstype)
+		t.str(device)
+		if opts.Blocksize != nil {
+			t.opt("blocksize", *opts.Blocksize)
+		}
+		if opts.Features != nil {
+			t.opt("features", *opts.Features)
+		}
+		if opts.Inode != nil {
+			t.opt("inode", *opts.Inode)
+		}
+		if opts.Sectorsize != nil {
+			t.opt("sectorsize", *opts.Sectorsize)
+		}
+		if opts.Label != nil {
+			t.opt("label", *opts.Label)
+		}
+	}
+	bodyFn := func() error { return h.mkfsOpts(fstype, device, opts) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("mkfs_opts", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// mkfsOptsArgs are the wire arguments of mkfs_opts.
+type mkfsOptsArgs struct {
+	Fstype        string  `cbor:"1,keyasint"`
+	Device        string  `cbor:"2,keyasint"`
+	OptBlocksize  *int    `cbor:"100,keyasint,omitempty"`
+	OptFeatures   *string `cbor:"101,keyasint,omitempty"`
+	OptInode      *int    `cbor:"102,keyasint,omitempty"`
+	OptSectorsize *int    `cbor:"103,keyasint,omitempty"`
+	OptLabel      *string `cbor:"104,keyasint,omitempty"`
+}
+
+// mkfsOpts sends mkfs_opts to the daemon.
+func (h *Handle) mkfsOpts(fstype string, device string, opts *MkfsOptsOpts) (err error) {
+	args := &mkfsOptsArgs{
+		Fstype: fstype,
+		Device: device,
+	}
+	args.OptBlocksize = opts.Blocksize
+	args.OptFeatures = opts.Features
+	args.OptInode = opts.Inode
+	args.OptSectorsize = opts.Sectorsize
+	args.OptLabel = opts.Label
+	err = h.daemonCall("mkfs_opts", false, args, nil)
+	return
+}
+
+// Mke2fsOpts holds the optional arguments of Mke2fs; nil fields are unset.
+type Mke2fsOpts struct {
+	Blockscount              *int64
+	Blocksize                *int64
+	Fragsize                 *int64
+	Blockspergroup           *int64
+	Numberofgroups           *int64
+	Bytesperinode            *int64
+	Inodesize                *int64
+	Journalsize              *int64
+	Numberofinodes           *int64
+	Stridesize               *int64
+	Stripewidth              *int64
+	Maxonlineresize          *int64
+	Reservedblockspercentage *int
+	Mmpupdateinterval        *int
+	Journaldevice            *string
+	Label                    *string
+	Lastmounteddir           *string
+	Creatoros                *string
+	Fstype                   *string
+	Usagetype                *string
+	UUID                     *string
+	Forcecreate              *bool
+	Writesbandgrouponly      *bool
+	Lazyitableinit           *bool
+	Lazyjournalinit          *bool
+	Testfs                   *bool
+	Discard                  *bool
+	Quotatype                *bool
+	Extent                   *bool
+	Filetype                 *bool
+	Flexbg                   *bool
+	Hasjournal               *bool
+	Journaldev               *bool
+	Largefile                *bool
+	Quota                    *bool
+	Resizeinode              *bool
+	Sparsesuper              *bool
+	Uninitbg                 *bool
+}
+
+// Mke2fs: create an ext2/ext3/ext4 filesystem with all options.
+//
+// Run `mke2fs` on `device` with libguestfs's options, each mapped to its
+// `mke2fs` flag as libguestfs does (`blocksize` is `-b`, `label` is `-L`,
+// `fstype` is `-t`, `hasjournal` false is `-O ^has_journal`, ...). The tool
+// runs on a memory file of the device's size whose contents are then copied
+// into the device. `journaldevice` needs a second device and fails with
+// ENOTSUP; `testfs` (the `test_fs` flag) and the other flags are passed on;
+// `quota` and `quotatype` make a filesystem this library then mounts
+// read-only. Contradictory options give EINVAL.
+func (h *Handle) Mke2fs(device string, opts *Mke2fsOpts) (err error) {
+	if opts == nil {
+		opts = &Mke2fsOpts{}
+	}
+	traceFn := func(t *tracer) {
+		t.str(device)
+		if opts.Blockscount != nil {
+			t.opt("blockscount", *opts.Blockscount)
+		}
+		if opts.Blocksize != nil {
+			t.opt("blocksize", *opts.Blocksize)
+		}
+		if opts.Fragsize != nil {
+			t.opt("fragsize", *opts.Fragsize)
+		}
+		if opts.Blockspergroup != nil {
+			t.opt("blockspergroup", *opts.Blockspergroup)
+		}
+		if opts.Numberofgroups != nil {
+			t.opt("numberofgroups", *opts.Numberofgroups)
+		}
+		if opts.Bytesperinode != nil {
+			t.opt("bytesperinode", *opts.Bytesperinode)
+		}
+		if opts.Inodesize != nil {
+			t.opt("inodesize", *opts.Inodesize)
+		}
+		if opts.Journalsize != nil {
+			t.opt("journalsize", *opts.Journalsize)
+		}
+		if opts.Numberofinodes != nil {
+			t.opt("numberofinodes", *opts.Numberofinodes)
+		}
+		if opts.Stridesize != nil {
+			t.opt("stridesize", *opts.Stridesize)
+		}
+		if opts.Stripewidth != nil {
+			t.opt("stripewidth", *opts.Stripewidth)
+		}
+		if opts.Maxonlineresize != nil {
+			t.opt("maxonlineresize", *opts.Maxonlineresize)
+		}
+		if opts.Reservedblockspercentage != nil {
+			t.opt("reservedblockspercentage", *opts.Reservedblockspercentage)
+		}
+		if opts.Mmpupdateinterval != nil {
+			t.opt("mmpupdateinterval", *opts.Mmpupdateinterval)
+		}
+		if opts.Journaldevice != nil {
+			t.opt("journaldevice", *opts.Journaldevice)
+		}
+		if opts.Label != nil {
+			t.opt("label", *opts.Label)
+		}
+		if opts.Lastmounteddir != nil {
+			t.opt("lastmounteddir", *opts.Lastmounteddir)
+		}
+		if opts.Creatoros != nil {
+			t.opt("creatoros", *opts.Creatoros)
+		}
+		if opts.Fstype != nil {
+			t.opt("fstype", *opts.Fstype)
+		}
+		if opts.Usagetype != nil {
+			t.opt("usagetype", *opts.Usagetype)
+		}
+		if opts.UUID != nil {
+			t.opt("uuid", *opts.UUID)
+		}
+		if opts.Forcecreate != nil {
+			t.opt("forcecreate", *opts.Forcecreate)
+		}
+		if opts.Writesbandgrouponly != nil {
+			t.opt("writesbandgrouponly", *opts.Writesbandgrouponly)
+		}
+		if opts.Lazyitableinit != nil {
+			t.opt("lazyitableinit", *opts.Lazyitableinit)
+		}
+		if opts.Lazyjournalinit != nil {
+			t.opt("lazyjournalinit", *opts.Lazyjournalinit)
+		}
+		if opts.Testfs != nil {
+			t.opt("testfs", *opts.Testfs)
+		}
+		if opts.Discard != nil {
+			t.opt("discard", *opts.Discard)
+		}
+		if opts.Quotatype != nil {
+			t.opt("quotatype", *opts.Quotatype)
+		}
+		if opts.Extent != nil {
+			t.opt("extent", *opts.Extent)
+		}
+		if opts.Filetype != nil {
+			t.opt("filetype", *opts.Filetype)
+		}
+		if opts.Flexbg != nil {
+			t.opt("flexbg", *opts.Flexbg)
+		}
+		if opts.Hasjournal != nil {
+			t.opt("hasjournal", *opts.Hasjournal)
+		}
+		if opts.Journaldev != nil {
+			t.opt("journaldev", *opts.Journaldev)
+		}
+		if opts.Largefile != nil {
+			t.opt("largefile", *opts.Largefile)
+		}
+		if opts.Quota != nil {
+			t.opt("quota", *opts.Quota)
+		}
+		if opts.Resizeinode != nil {
+			t.opt("resizeinode", *opts.Resizeinode)
+		}
+		if opts.Sparsesuper != nil {
+			t.opt("sparsesuper", *opts.Sparsesuper)
+		}
+		if opts.Uninitbg != nil {
+			t.opt("uninitbg", *opts.Uninitbg)
+		}
+	}
+	bodyFn := func() error { return h.mke2fs(device, opts) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("mke2fs", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// mke2fsArgs are the wire arguments of mke2fs.
+type mke2fsArgs struct {
+	Device                      string  `cbor:"1,keyasint"`
+	OptBlockscount              *int64  `cbor:"100,keyasint,omitempty"`
+	OptBlocksize                *int64  `cbor:"101,keyasint,omitempty"`
+	OptFragsize                 *int64  `cbor:"102,keyasint,omitempty"`
+	OptBlockspergroup           *int64  `cbor:"103,keyasint,omitempty"`
+	OptNumberofgroups           *int64  `cbor:"104,keyasint,omitempty"`
+	OptBytesperinode            *int64  `cbor:"105,keyasint,omitempty"`
+	OptInodesize                *int64  `cbor:"106,keyasint,omitempty"`
+	OptJournalsize              *int64  `cbor:"107,keyasint,omitempty"`
+	OptNumberofinodes           *int64  `cbor:"108,keyasint,omitempty"`
+	OptStridesize               *int64  `cbor:"109,keyasint,omitempty"`
+	OptStripewidth              *int64  `cbor:"110,keyasint,omitempty"`
+	OptMaxonlineresize          *int64  `cbor:"111,keyasint,omitempty"`
+	OptReservedblockspercentage *int    `cbor:"112,keyasint,omitempty"`
+	OptMmpupdateinterval        *int    `cbor:"113,keyasint,omitempty"`
+	OptJournaldevice            *string `cbor:"114,keyasint,omitempty"`
+	OptLabel                    *string `cbor:"115,keyasint,omitempty"`
+	OptLastmounteddir           *string `cbor:"116,keyasint,omitempty"`
+	OptCreatoros                *string `cbor:"117,keyasint,omitempty"`
+	OptFstype                   *string `cbor:"118,keyasint,omitempty"`
+	OptUsagetype                *string `cbor:"119,keyasint,omitempty"`
+	OptUUID                     *string `cbor:"120,keyasint,omitempty"`
+	OptForcecreate              *bool   `cbor:"121,keyasint,omitempty"`
+	OptWritesbandgrouponly      *bool   `cbor:"122,keyasint,omitempty"`
+	OptLazyitableinit           *bool   `cbor:"123,keyasint,omitempty"`
+	OptLazyjournalinit          *bool   `cbor:"124,keyasint,omitempty"`
+	OptTestfs                   *bool   `cbor:"125,keyasint,omitempty"`
+	OptDiscard                  *bool   `cbor:"126,keyasint,omitempty"`
+	OptQuotatype                *bool   `cbor:"127,keyasint,omitempty"`
+	OptExtent                   *bool   `cbor:"128,keyasint,omitempty"`
+	OptFiletype                 *bool   `cbor:"129,keyasint,omitempty"`
+	OptFlexbg                   *bool   `cbor:"130,keyasint,omitempty"`
+	OptHasjournal               *bool   `cbor:"131,keyasint,omitempty"`
+	OptJournaldev               *bool   `cbor:"132,keyasint,omitempty"`
+	OptLargefile                *bool   `cbor:"133,keyasint,omitempty"`
+	OptQuota                    *bool   `cbor:"134,keyasint,omitempty"`
+	OptResizeinode              *bool   `cbor:"135,keyasint,omitempty"`
+	OptSparsesuper              *bool   `cbor:"136,keyasint,omitempty"`
+	OptUninitbg                 *bool   `cbor:"137,keyasint,omitempty"`
+}
+
+// mke2fs sends mke2fs to the daemon.
+func (h *Handle) mke2fs(device string, opts *Mke2fsOpts) (err error) {
+	args := &mke2fsArgs{
+		Device: device,
+	}
+	args.OptBlockscount = opts.Blockscount
+	args.OptBlocksize = opts.Blocksize
+	args.OptFragsize = opts.Fragsize
+	args.OptBlockspergroup = opts.Blockspergroup
+	args.OptNumberofgroups = opts.Numberofgroups
+	args.OptBytesperinode = opts.Bytesperinode
+	args.OptInodesize = opts.Inodesize
+	args.OptJournalsize = opts.Journalsize
+	args.OptNumberofinodes = opts.Numberofinodes
+	args.OptStridesize = opts.Stridesize
+	args.OptStripewidth = opts.Stripewidth
+	args.OptMaxonlineresize = opts.Maxonlineresize
+	args.OptReservedblockspercentage = opts.Reservedblockspercentage
+	args.OptMmpupdateinterval = opts.Mmpupdateinterval
+	args.OptJournaldevice = opts.Journaldevice
+	args.OptLabel = opts.Label
+	args.OptLastmounteddir = opts.Lastmounteddir
+	args.OptCreatoros = opts.Creatoros
+	args.OptFstype = opts.Fstype
+	args.OptUsagetype = opts.Usagetype
+	args.OptUUID = opts.UUID
+	args.OptForcecreate = opts.Forcecreate
+	args.OptWritesbandgrouponly = opts.Writesbandgrouponly
+	args.OptLazyitableinit = opts.Lazyitableinit
+	args.OptLazyjournalinit = opts.Lazyjournalinit
+	args.OptTestfs = opts.Testfs
+	args.OptDiscard = opts.Discard
+	args.OptQuotatype = opts.Quotatype
+	args.OptExtent = opts.Extent
+	args.OptFiletype = opts.Filetype
+	args.OptFlexbg = opts.Flexbg
+	args.OptHasjournal = opts.Hasjournal
+	args.OptJournaldev = opts.Journaldev
+	args.OptLargefile = opts.Largefile
+	args.OptQuota = opts.Quota
+	args.OptResizeinode = opts.Resizeinode
+	args.OptSparsesuper = opts.Sparsesuper
+	args.OptUninitbg = opts.Uninitbg
+	err = h.daemonCall("mke2fs", false, args, nil)
+	return
+}
+
+// Mount: mount a filesystem.
+//
+// Mount the filesystem on `mountable` at `mountpoint` in the daemon's
+// namespace, read-write. `/` must be mounted first; any other mountpoint must
+// be an existing directory of a mounted filesystem (after following symbolic
+// links), not already a mountpoint. The driver is found by probing (ext4,
+// ext3, ext2, vfat, iso9660, squashfs); an unknown filesystem gives EINVAL and
+// a damaged one the driver's reason. A journal that needs recovery is replayed
+// first. Filesystems with features the ext driver cannot write safely
+// (casefold, encrypt, verity, quota, ...) are mounted read-only with a
+// message; iso9660 and squashfs are read-only (writes give EROFS). A device
+// that is mounted already gives EBUSY.
+func (h *Handle) Mount(mountable string, mountpoint string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(mountable)
+		t.str(mountpoint)
+	}
+	bodyFn := func() error { return h.mount(mountable, mountpoint) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("mount", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// mountArgs are the wire arguments of mount.
+type mountArgs struct {
+	Mountable  string `cbor:"1,keyasint"`
+	Mountpoint string `cbor:"2,keyasint"`
+}
+
+// mount sends mount to the daemon.
+func (h *Handle) mount(mountable string, mountpoint string) (err error) {
+	args := &mountArgs{
+		Mountable:  mountable,
+		Mountpoint: mountpoint,
+	}
+	err = h.daemonCall("mount", false, args, nil)
+	return
+}
+
+// MountRO: mount a filesystem read-only.
+//
+// Like `mount`, but every change to the filesystem fails with EROFS. A journal
+// that needs recovery is still replayed, as the kernel does; on a read-only
+// drive the replay lands in its overlay.
+func (h *Handle) MountRO(mountable string, mountpoint string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(mountable)
+		t.str(mountpoint)
+	}
+	bodyFn := func() error { return h.mountRO(mountable, mountpoint) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("mount_ro", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// mountROArgs are the wire arguments of mount_ro.
+type mountROArgs struct {
+	Mountable  string `cbor:"1,keyasint"`
+	Mountpoint string `cbor:"2,keyasint"`
+}
+
+// mountRO sends mount_ro to the daemon.
+func (h *Handle) mountRO(mountable string, mountpoint string) (err error) {
+	args := &mountROArgs{
+		Mountable:  mountable,
+		Mountpoint: mountpoint,
+	}
+	err = h.daemonCall("mount_ro", false, args, nil)
+	return
+}
+
+// MountOptions: mount a filesystem with options.
+//
+// Like `mount`, with a comma-separated list of mount options. `ro` and `rw`
+// are understood by every driver, and the options each driver documents (ext:
+// `noload` is refused, `errors=`, `journal_checksum`, `noatime`, `relatime`,
+// `nodev`, ... are accepted); an option a driver does not understand gives
+// EINVAL.
+func (h *Handle) MountOptions(options string, mountable string, mountpoint string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(options)
+		t.str(mountable)
+		t.str(mountpoint)
+	}
+	bodyFn := func() error { return h.mountOptions(options, mountable, mountpoint) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("mount_options", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// mountOptionsArgs are the wire arguments of mount_options.
+type mountOptionsArgs struct {
+	Options    string `cbor:"1,keyasint"`
+	Mountable  string `cbor:"2,keyasint"`
+	Mountpoint string `cbor:"3,keyasint"`
+}
+
+// mountOptions sends mount_options to the daemon.
+func (h *Handle) mountOptions(options string, mountable string, mountpoint string) (err error) {
+	args := &mountOptionsArgs{
+		Options:    options,
+		Mountable:  mountable,
+		Mountpoint: mountpoint,
+	}
+	err = h.daemonCall("mount_options", false, args, nil)
+	return
+}
+
+// MountVfs: mount a filesystem with options and type.
+//
+// Like `mount_options`, with the filesystem type given (`ext4`, `vfat`, ...)
+// instead of probed. A type this library has no driver for gives EINVAL; a
+// device that does not hold that type gives the driver's reason.
+func (h *Handle) MountVfs(options string, vfstype string, mountable string, mountpoint string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(options)
+		t.str(vfstype)
+		t.str(mountable)
+		t.str(mountpoint)
+	}
+	bodyFn := func() error { return h.mountVfs(options, vfstype, mountable, mountpoint) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("mount_vfs", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// mountVfsArgs are the wire arguments of mount_vfs.
+type mountVfsArgs struct {
+	Options    string `cbor:"1,keyasint"`
+	Vfstype    string `cbor:"2,keyasint"`
+	Mountable  string `cbor:"3,keyasint"`
+	Mountpoint string `cbor:"4,keyasint"`
+}
+
+// mountVfs sends mount_vfs to the daemon.
+func (h *Handle) mountVfs(options string, vfstype string, mountable string, mountpoint string) (err error) {
+	args := &mountVfsArgs{
+		Options:    options,
+		Vfstype:    vfstype,
+		Mountable:  mountable,
+		Mountpoint: mountpoint,
+	}
+	err = h.daemonCall("mount_vfs", false, args, nil)
+	return
+}
+
+// Umount: unmount a filesystem.
+//
+// Unmount the filesystem mounted at `pathordevice` (a mountpoint or a mounted
+// device). In C this is `umount_opts` with no optional arguments; in Python
+// and Ruby `umount` takes its optional arguments.
+func (h *Handle) Umount(pathordevice string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(pathordevice)
+	}
+	bodyFn := func() error { return h.umount(pathordevice) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("umount", false, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// umount sends umount_opts with no optional arguments.
+func (h *Handle) umount(pathordevice string) (err error) {
+	return h.umountOpts(pathordevice, &UmountOptsOpts{})
+}
+
+// UmountOptsOpts holds the optional arguments of UmountOpts; nil fields are unset.
+type UmountOptsOpts struct {
+	Force       *bool
+	Lazyunmount *bool
+}
+
+// UmountOpts: unmount a filesystem with options.
+//
+// Unmount the filesystem mounted at `pathordevice`, a mountpoint or a mounted
+// device, after writing everything to it and marking it clean. A filesystem
+// with another mounted beneath it gives EBUSY; nothing mounted there gives
+// EINVAL. `force` and `lazyunmount` are accepted: no file stays open between
+// calls, so there is nothing to force.
+func (h *Handle) UmountOpts(pathordevice string, opts *UmountOptsOpts) (err error) {
+	if opts == nil {
+		opts = &UmountOptsOpts{}
+	}
+	traceFn := func(t *tracer) {
+		t.str(pathordevice)
+		if opts.Force != nil {
+			t.opt("force", *opts.Force)
+		}
+		if opts.Lazyunmount != nil {
+			t.opt("lazyunmount", *opts.Lazyunmount)
+		}
+	}
+	bodyFn := func() error { return h.umountOpts(pathordevice, opts) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("umount_opts", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// umountOptsArgs are the wire arguments of umount_opts.
+type umountOptsArgs struct {
+	Pathordevice   string `cbor:"1,keyasint"`
+	OptForce       *bool  `cbor:"100,keyasint,omitempty"`
+	OptLazyunmount *bool  `cbor:"101,keyasint,omitempty"`
+}
+
+// umountOpts sends umount_opts to the daemon.
+func (h *Handle) umountOpts(pathordevice string, opts *UmountOptsOpts) (err error) {
+	args := &umountOptsArgs{
+		Pathordevice: pathordevice,
+	}
+	args.OptForce = opts.Force
+	args.OptLazyunmount = opts.Lazyunmount
+	err = h.daemonCall("umount_opts", false, args, nil)
+	return
+}
+
+// UmountAll: unmount all filesystems.
+//
+// Unmount every mounted filesystem, the deepest first.
+func (h *Handle) UmountAll() (err error) {
+	traceFn := func(t *tracer) {
+	}
+	bodyFn := func() error { return h.umountAll() }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("umount_all", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// umountAllArgs are the wire arguments of umount_all.
+type umountAllArgs struct {
+}
+
+// umountAll sends umount_all to the daemon.
+func (h *Handle) umountAll() (err error) {
+	args := &umountAllArgs{}
+	err = h.daemonCall("umount_all", false, args, nil)
+	return
+}
+
+// Mounts: show mounted filesystems.
+//
+// Return the devices of the mounted filesystems, in the order they were
+// mounted.
+func (h *Handle) Mounts() (r []string, err error) {
+	traceFn := func(t *tracer) {
+	}
+	bodyFn := func() (e error) { r, e = h.mounts(); return }
+	resultFn := func(t *tracer) { t.strList(r) }
+	err = h.call("mounts", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// mountsArgs are the wire arguments of mounts.
+type mountsArgs struct {
+}
+
+// mounts sends mounts to the daemon.
+func (h *Handle) mounts() (r []string, err error) {
+	args := &mountsArgs{}
+	err = h.daemonCall("mounts", false, args, &r)
+	return
+}
+
+// Mountpoints: show mountpoints.
+//
+// Return a hash of each mounted device to its mountpoint, in the order they
+// were mounted.
+func (h *Handle) Mountpoints() (r [][2]string, err error) {
+	traceFn := func(t *tracer) {
+	}
+	bodyFn := func() (e error) { r, e = h.mountpoints(); return }
+	resultFn := func(t *tracer) { t.hashtable(r) }
+	err = h.call("mountpoints", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// mountpointsArgs are the wire arguments of mountpoints.
+type mountpointsArgs struct {
+}
+
+// mountpoints sends mountpoints to the daemon.
+func (h *Handle) mountpoints() (r [][2]string, err error) {
+	args := &mountpointsArgs{}
+	err = h.daemonCall("mountpoints", false, args, &r)
+	return
+}
+
+// ListFilesystems: list filesystems.
+//
+// Return every whole device and partition that holds a filesystem a driver
+// recognises, with its type (`ext4`, `vfat`, ...). Devices holding a partition
+// table are skipped; partitions holding nothing known are listed as `unknown`,
+// as libguestfs does.
+func (h *Handle) ListFilesystems() (r [][2]string, err error) {
+	traceFn := func(t *tracer) {
+	}
+	bodyFn := func() (e error) { r, e = h.listFilesystems(); return }
+	resultFn := func(t *tracer) { t.hashtable(r) }
+	err = h.call("list_filesystems", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// listFilesystemsArgs are the wire arguments of list_filesystems.
+type listFilesystemsArgs struct {
+}
+
+// listFilesystems sends list_filesystems to the daemon.
+func (h *Handle) listFilesystems() (r [][2]string, err error) {
+	args := &listFilesystemsArgs{}
+	err = h.daemonCall("list_filesystems", false, args, &r)
+	return
+}
+
+// VfsType: get the filesystem type.
+//
+// Return the type of the filesystem on `mountable` (`ext2`, `ext3`, `ext4`,
+// `vfat`, `iso9660`, `squashfs`), or the empty string when no driver
+// recognises it, as blkid would.
+func (h *Handle) VfsType(mountable string) (r string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(mountable)
+	}
+	bodyFn := func() (e error) { r, e = h.vfsType(mountable); return }
+	resultFn := func(t *tracer) { t.str(r) }
+	err = h.call("vfs_type", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// vfsTypeArgs are the wire arguments of vfs_type.
+type vfsTypeArgs struct {
+	Mountable string `cbor:"1,keyasint"`
+}
+
+// vfsType sends vfs_type to the daemon.
+func (h *Handle) vfsType(mountable string) (r string, err error) {
+	args := &vfsTypeArgs{
+		Mountable: mountable,
+	}
+	err = h.daemonCall("vfs_type", false, args, &r)
+	return
+}
+
+// VfsLabel: get the filesystem label.
+//
+// Return the label of the filesystem on `mountable`, empty if it has none.
+func (h *Handle) VfsLabel(mountable string) (r string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(mountable)
+	}
+	bodyFn := func() (e error) { r, e = h.vfsLabel(mountable); return }
+	resultFn := func(t *tracer) { t.str(r) }
+	err = h.call("vfs_label", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// vfsLabelArgs are the wire arguments of vfs_label.
+type vfsLabelArgs struct {
+	Mountable string `cbor:"1,keyasint"`
+}
+
+// vfsLabel sends vfs_label to the daemon.
+func (h *Handle) vfsLabel(mountable string) (r string, err error) {
+	args := &vfsLabelArgs{
+		Mountable: mountable,
+	}
+	err = h.daemonCall("vfs_label", false, args, &r)
+	return
+}
+
+// VfsUUID: get the filesystem UUID.
+//
+// Return the UUID of the filesystem on `mountable` as blkid prints it (ext:
+// `8-4-4-4-12` lower-case hex; vfat: the volume serial, `XXXX-XXXX`), empty if
+// it has none.
+func (h *Handle) VfsUUID(mountable string) (r string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(mountable)
+	}
+	bodyFn := func() (e error) { r, e = h.vfsUUID(mountable); return }
+	resultFn := func(t *tracer) { t.str(r) }
+	err = h.call("vfs_uuid", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// vfsUUIDArgs are the wire arguments of vfs_uuid.
+type vfsUUIDArgs struct {
+	Mountable string `cbor:"1,keyasint"`
+}
+
+// vfsUUID sends vfs_uuid to the daemon.
+func (h *Handle) vfsUUID(mountable string) (r string, err error) {
+	args := &vfsUUIDArgs{
+		Mountable: mountable,
+	}
+	err = h.daemonCall("vfs_uuid", false, args, &r)
+	return
+}
+
+// SetLabel: set the filesystem label.
+//
+// Set the label of the filesystem on `mountable` (mounted or not). ext labels
+// are at most 16 bytes and vfat labels at most 11 characters FAT can hold;
+// longer ones give EINVAL (ERANGE in libguestfs for some types).
+func (h *Handle) SetLabel(mountable string, label string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(mountable)
+		t.str(label)
+	}
+	bodyFn := func() error { return h.setLabel(mountable, label) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("set_label", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// setLabelArgs are the wire arguments of set_label.
+type setLabelArgs struct {
+	Mountable string `cbor:"1,keyasint"`
+	Label     string `cbor:"2,keyasint"`
+}
+
+// setLabel sends set_label to the daemon.
+func (h *Handle) setLabel(mountable string, label string) (err error) {
+	args := &setLabelArgs{
+		Mountable: mountable,
+		Label:     label,
+	}
+	err = h.daemonCall("set_label", false, args, nil)
+	return
+}
+
+// SetUUID: set the filesystem UUID.
+//
+// Set the UUID of the ext filesystem on `device` (`8-4-4-4-12` hex). On a
+// filesystem with metadata checksums every checksum is rewritten, as `tune2fs
+// -U` does. Other types give ENOTSUP.
+func (h *Handle) SetUUID(device string, uuid string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+		t.str(uuid)
+	}
+	bodyFn := func() error { return h.setUUID(device, uuid) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("set_uuid", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// setUUIDArgs are the wire arguments of set_uuid.
+type setUUIDArgs struct {
+	Device string `cbor:"1,keyasint"`
+	UUID   string `cbor:"2,keyasint"`
+}
+
+// setUUID sends set_uuid to the daemon.
+func (h *Handle) setUUID(device string, uuid string) (err error) {
+	args := &setUUIDArgs{
+		Device: device,
+		UUID:   uuid,
+	}
+	err = h.daemonCall("set_uuid", false, args, nil)
+	return
+}
+
+// SetE2label: set the ext2/3/4 filesystem label.
+//
+// Set the label of the ext filesystem on `device`; `set_label` for an ext
+// filesystem.
+//
+// Deprecated: use SetLabel.
+func (h *Handle) SetE2label(device string, label string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+		t.str(label)
+	}
+	bodyFn := func() error { return h.setE2label(device, label) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("set_e2label", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// setE2labelArgs are the wire arguments of set_e2label.
+type setE2labelArgs struct {
+	Device string `cbor:"1,keyasint"`
+	Label  string `cbor:"2,keyasint"`
+}
+
+// setE2label sends set_e2label to the daemon.
+func (h *Handle) setE2label(device string, label string) (err error) {
+	args := &setE2labelArgs{
+		Device: device,
+		Label:  label,
+	}
+	err = h.daemonCall("set_e2label", false, args, nil)
+	return
+}
+
+// GetE2label: get the ext2/3/4 filesystem label.
+//
+// Return the label of the ext filesystem on `device`.
+//
+// Deprecated: use VfsLabel.
+func (h *Handle) GetE2label(device string) (r string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+	}
+	bodyFn := func() (e error) { r, e = h.getE2label(device); return }
+	resultFn := func(t *tracer) { t.str(r) }
+	err = h.call("get_e2label", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// getE2labelArgs are the wire arguments of get_e2label.
+type getE2labelArgs struct {
+	Device string `cbor:"1,keyasint"`
+}
+
+// getE2label sends get_e2label to the daemon.
+func (h *Handle) getE2label(device string) (r string, err error) {
+	args := &getE2labelArgs{
+		Device: device,
+	}
+	err = h.daemonCall("get_e2label", false, args, &r)
+	return
+}
+
+// Tune2fsL: get ext2/ext3/ext4 superblock details.
+//
+// Return the superblock fields of the ext filesystem on `device` as `tune2fs
+// -l` prints them (`Filesystem volume name`, `Block count`, `Filesystem
+// features`, ...), keys and values as strings; `<none>` values are empty, as
+// in libguestfs.
+func (h *Handle) Tune2fsL(device string) (r [][2]string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+	}
+	bodyFn := func() (e error) { r, e = h.tune2fsL(device); return }
+	resultFn := func(t *tracer) { t.hashtable(r) }
+	err = h.call("tune2fs_l", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// tune2fsLArgs are the wire arguments of tune2fs_l.
+type tune2fsLArgs struct {
+	Device string `cbor:"1,keyasint"`
+}
+
+// tune2fsL sends tune2fs_l to the daemon.
+func (h *Handle) tune2fsL(device string) (r [][2]string, err error) {
+	args := &tune2fsLArgs{
+		Device: device,
+	}
+	err = h.daemonCall("tune2fs_l", false, args, &r)
+	return
+}
+
+// Statvfs: get file system statistics.
+//
+// Return the statistics of the mounted filesystem that holds `path`, as
+// statvfs(2) would.
+func (h *Handle) Statvfs(path string) (r *Statvfs, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.statvfs(path); return }
+	resultFn := func(t *tracer) { t.opaque("<struct guestfs_statvfs *>") }
+	err = h.call("statvfs", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// statvfsArgs are the wire arguments of statvfs.
+type statvfsArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// statvfs sends statvfs to the daemon.
+func (h *Handle) statvfs(path string) (r *Statvfs, err error) {
+	args := &statvfsArgs{
+		Path: path,
+	}
+	err = h.daemonCall("statvfs", false, args, &r)
+	return
+}
+
+// Blkid: print block device attributes.
+//
+// Return, in the spelling of `blkid -p -o export`, the `TYPE` of the
+// filesystem on `device`, `USAGE` (`filesystem`), and `LABEL` and `UUID` when
+// it has them; a device no driver recognises gives an empty hash. blkid's
+// other keys (`VERSION`, `BLOCK_SIZE`, `SEC_TYPE`, ...) are not reported.
+func (h *Handle) Blkid(device string) (r [][2]string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+	}
+	bodyFn := func() (e error) { r, e = h.blkid(device); return }
+	resultFn := func(t *tracer) { t.hashtable(r) }
+	err = h.call("blkid", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// blkidArgs are the wire arguments of blkid.
+type blkidArgs struct {
+	Device string `cbor:"1,keyasint"`
+}
+
+// blkid sends blkid to the daemon.
+func (h *Handle) blkid(device string) (r [][2]string, err error) {
+	args := &blkidArgs{
+		Device: device,
+	}
+	err = h.daemonCall("blkid", false, args, &r)
+	return
+}
+
+// Fsck: run the filesystem checker.
+//
+// Run the real checker with `-a` (e2fsck for `ext2`/`ext3`/`ext4`, fsck.fat
+// for `vfat`/`fat`/`msdos`) on `device` and return its exit status, a bitmask
+// (0 clean, 1 errors corrected, 4 errors left, 8 operational error, ...),
+// never an error for a nonzero status, as libguestfs does. It runs on a copy
+// in memory (the device's non-zero data; at most half the machine's RAM, else
+// ENOMEM) and writes back the blocks it changed. Another `fstype` gives
+// ENOTSUP; a mounted device EBUSY.
+func (h *Handle) Fsck(fstype string, device string) (r int, err error) {
+	traceFn := func(t *tracer) {
+		t.str(fstype)
+		t.str(device)
+	}
+	bodyFn := func() (e error) { r, e = h.fsck(fstype, device); return }
+	resultFn := func(t *tracer) { t.integer(int64(r)) }
+	err = h.call("fsck", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// fsckArgs are the wire arguments of fsck.
+type fsckArgs struct {
+	Fstype string `cbor:"1,keyasint"`
+	Device string `cbor:"2,keyasint"`
+}
+
+// fsck sends fsck to the daemon.
+func (h *Handle) fsck(fstype string, device string) (r int, err error) {
+	args := &fsckArgs{
+		Fstype: fstype,
+		Device: device,
+	}
+	err = h.daemonCall("fsck", false, args, &r)
+	return
+}
+
+// E2fsckOpts holds the optional arguments of E2fsck; nil fields are unset.
+type E2fsckOpts struct {
+	Correct  *bool
+	Forceall *bool
+}
+
+// E2fsck: check an ext2/ext3/ext4 filesystem.
+//
+// Run `e2fsck -f` on the ext filesystem on `device` (on a copy in memory whose
+// changed blocks are written back). `correct` repairs what is safe to repair
+// without asking (`-p`); `forceall` answers yes to every question (`-y`); both
+// together give EINVAL. With neither, e2fsck wants a terminal and the call
+// fails with EINVAL, as in libguestfs. Exit status 0 or 1 (errors corrected)
+// is success; 2 to 7 (a reboot needed, errors left) fail with EIO and 8 or
+// more with EINVAL, with e2fsck's output. A mounted device gives EBUSY.
+func (h *Handle) E2fsck(device string, opts *E2fsckOpts) (err error) {
+	if opts == nil {
+		opts = &E2fsckOpts{}
+	}
+	traceFn := func(t *tracer) {
+		t.str(device)
+		if opts.Correct != nil {
+			t.opt("correct", *opts.Correct)
+		}
+		if opts.Forceall != nil {
+			t.opt("forceall", *opts.Forceall)
+		}
+	}
+	bodyFn := func() error { return h.e2fsck(device, opts) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("e2fsck", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// e2fsckArgs are the wire arguments of e2fsck.
+type e2fsckArgs struct {
+	Device      string `cbor:"1,keyasint"`
+	OptCorrect  *bool  `cbor:"100,keyasint,omitempty"`
+	OptForceall *bool  `cbor:"101,keyasint,omitempty"`
+}
+
+// e2fsck sends e2fsck to the daemon.
+func (h *Handle) e2fsck(device string, opts *E2fsckOpts) (err error) {
+	args := &e2fsckArgs{
+		Device: device,
+	}
+	args.OptCorrect = opts.Correct
+	args.OptForceall = opts.Forceall
+	err = h.daemonCall("e2fsck", false, args, nil)
+	return
+}
+
+// Zerofree: zero unused blocks of an ext2/3/4 filesystem.
+//
+// Make the free blocks of the ext filesystem on `device` read as zeros (holes
+// are punched in the image where it can), so that the image compresses or
+// sparsifies well. A filesystem that needs journal recovery, was not cleanly
+// unmounted or has errors is refused with EINVAL, since its bitmaps may be
+// wrong; a mounted device gives EBUSY.
+func (h *Handle) Zerofree(device string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(device)
+	}
+	bodyFn := func() error { return h.zerofree(device) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("zerofree", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// zerofreeArgs are the wire arguments of zerofree.
+type zerofreeArgs struct {
+	Device string `cbor:"1,keyasint"`
+}
+
+// zerofree sends zerofree to the daemon.
+func (h *Handle) zerofree(device string) (err error) {
+	args := &zerofreeArgs{
+		Device: device,
+	}
+	err = h.daemonCall("zerofree", false, args, nil)
+	return
+}
+
+// Ls: list the files in a directory.
+//
+// Return the names in `directory`, without `.` and `..`, sorted.
+func (h *Handle) Ls(directory string) (r []string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(directory)
+	}
+	bodyFn := func() (e error) { r, e = h.ls(directory); return }
+	resultFn := func(t *tracer) { t.strList(r) }
+	err = h.call("ls", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// lsArgs are the wire arguments of ls.
+type lsArgs struct {
+	Directory string `cbor:"1,keyasint"`
+}
+
+// ls sends ls to the daemon.
+func (h *Handle) ls(directory string) (r []string, err error) {
+	args := &lsArgs{
+		Directory: directory,
+	}
+	err = h.daemonCall("ls", false, args, &r)
+	return
+}
+
+// Ll: list the files in a directory (long format).
+//
+// Return a listing of `directory` in the format of `ls -la` (mode, links,
+// owner and group numbers, size, modification time, name, and `-> target` for
+// symbolic links), `.` and `..` first, then the names sorted. The exact layout
+// is for people, not programs.
+func (h *Handle) Ll(directory string) (r string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(directory)
+	}
+	bodyFn := func() (e error) { r, e = h.ll(directory); return }
+	resultFn := func(t *tracer) { t.str(r) }
+	err = h.call("ll", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// llArgs are the wire arguments of ll.
+type llArgs struct {
+	Directory string `cbor:"1,keyasint"`
+}
+
+// ll sends ll to the daemon.
+func (h *Handle) ll(directory string) (r string, err error) {
+	args := &llArgs{
+		Directory: directory,
+	}
+	err = h.daemonCall("ll", false, args, &r)
+	return
+}
+
+// Find: find all files and directories.
+//
+// Return every path below `directory`, relative to it and without a leading
+// `/`, sorted, as libguestfs's `find` does. Symbolic links are listed, not
+// followed; mounts beneath `directory` are crossed.
+func (h *Handle) Find(directory string) (r []string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(directory)
+	}
+	bodyFn := func() (e error) { r, e = h.find(directory); return }
+	resultFn := func(t *tracer) { t.strList(r) }
+	err = h.call("find", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// findArgs are the wire arguments of find.
+type findArgs struct {
+	Directory string `cbor:"1,keyasint"`
+}
+
+// find sends find to the daemon.
+func (h *Handle) find(directory string) (r []string, err error) {
+	args := &findArgs{
+		Directory: directory,
+	}
+	err = h.daemonCall("find", false, args, &r)
+	return
+}
+
+// Readdir: read directories entries.
+//
+// Return the entries of `dir`, `.` and `..` included, in the directory's own
+// order, each with its inode number and type letter: `b` block device, `c`
+// character device, `d` directory, `f` FIFO, `l` symbolic link, `r` regular
+// file, `s` socket, `u` unknown, as libguestfs does.
+func (h *Handle) Readdir(dir string) (r []Dirent, err error) {
+	traceFn := func(t *tracer) {
+		t.str(dir)
+	}
+	bodyFn := func() (e error) { r, e = h.readdir(dir); return }
+	resultFn := func(t *tracer) { t.opaque(fmt.Sprintf("<struct guestfs_dirent_list(%d)>", len(r))) }
+	err = h.call("readdir", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// readdirArgs are the wire arguments of readdir.
+type readdirArgs struct {
+	Dir string `cbor:"1,keyasint"`
+}
+
+// readdir sends readdir to the daemon.
+func (h *Handle) readdir(dir string) (r []Dirent, err error) {
+	args := &readdirArgs{
+		Dir: dir,
+	}
+	err = h.daemonCall("readdir", false, args, &r)
+	return
+}
+
+// Touch: update file timestamps or create a new file.
+//
+// Create an empty regular file at `path`, mode 0644, or set the access and
+// modification times of an existing one to now. A directory is refused with
+// EISDIR and anything else but a regular file with EINVAL, as libguestfs does.
+func (h *Handle) Touch(path string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() error { return h.touch(path) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("touch", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// touchArgs are the wire arguments of touch.
+type touchArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// touch sends touch to the daemon.
+func (h *Handle) touch(path string) (err error) {
+	args := &touchArgs{
+		Path: path,
+	}
+	err = h.daemonCall("touch", false, args, nil)
+	return
+}
+
+// Mkdir: create a directory.
+//
+// Create the directory `path`, mode 0755. EEXIST when it exists, ENOENT when
+// its parent does not.
+func (h *Handle) Mkdir(path string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() error { return h.mkdir(path) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("mkdir", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// mkdirArgs are the wire arguments of mkdir.
+type mkdirArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// mkdir sends mkdir to the daemon.
+func (h *Handle) mkdir(path string) (err error) {
+	args := &mkdirArgs{
+		Path: path,
+	}
+	err = h.daemonCall("mkdir", false, args, nil)
+	return
+}
+
+// MkdirP: create a directory and its parents.
+//
+// Create `path` and any missing parents, mode 0755. An existing directory is
+// not an error; an existing non-directory is (EEXIST).
+func (h *Handle) MkdirP(path string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() error { return h.mkdirP(path) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("mkdir_p", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// mkdirPArgs are the wire arguments of mkdir_p.
+type mkdirPArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// mkdirP sends mkdir_p to the daemon.
+func (h *Handle) mkdirP(path string) (err error) {
+	args := &mkdirPArgs{
+		Path: path,
+	}
+	err = h.daemonCall("mkdir_p", false, args, nil)
+	return
+}
+
+// MkdirMode: create a directory with a particular mode.
+//
+// Create the directory `path` with permission bits `mode` (the daemon's umask
+// is 022, as libguestfs's, so 0777 gives 0755). EINVAL for a negative mode.
+func (h *Handle) MkdirMode(path string, mode int) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+		t.integer(int64(mode))
+	}
+	bodyFn := func() error { return h.mkdirMode(path, mode) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("mkdir_mode", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// mkdirModeArgs are the wire arguments of mkdir_mode.
+type mkdirModeArgs struct {
+	Path string `cbor:"1,keyasint"`
+	Mode int    `cbor:"2,keyasint"`
+}
+
+// mkdirMode sends mkdir_mode to the daemon.
+func (h *Handle) mkdirMode(path string, mode int) (err error) {
+	args := &mkdirModeArgs{
+		Path: path,
+		Mode: mode,
+	}
+	err = h.daemonCall("mkdir_mode", false, args, nil)
+	return
+}
+
+// Rm: remove a file.
+//
+// Remove the file or symbolic link `path`. A directory gives EISDIR.
+func (h *Handle) Rm(path string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() error { return h.rm(path) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("rm", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// rmArgs are the wire arguments of rm.
+type rmArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// rm sends rm to the daemon.
+func (h *Handle) rm(path string) (err error) {
+	args := &rmArgs{
+		Path: path,
+	}
+	err = h.daemonCall("rm", false, args, nil)
+	return
+}
+
+// RmF: remove a file ignoring errors.
+//
+// Remove the file `path`; a missing file is not an error. A directory still
+// gives EISDIR, as `rm -f` does.
+func (h *Handle) RmF(path string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() error { return h.rmF(path) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("rm_f", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// rmFArgs are the wire arguments of rm_f.
+type rmFArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// rmF sends rm_f to the daemon.
+func (h *Handle) rmF(path string) (err error) {
+	args := &rmFArgs{
+		Path: path,
+	}
+	err = h.daemonCall("rm_f", false, args, nil)
+	return
+}
+
+// RmRf: remove a file or directory recursively.
+//
+// Remove `path` and, for a directory, everything beneath it; a missing path is
+// not an error. A mountpoint beneath it, or `path` being one, gives EBUSY and
+// nothing below that mount is removed.
+func (h *Handle) RmRf(path string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() error { return h.rmRf(path) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("rm_rf", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// rmRfArgs are the wire arguments of rm_rf.
+type rmRfArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// rmRf sends rm_rf to the daemon.
+func (h *Handle) rmRf(path string) (err error) {
+	args := &rmRfArgs{
+		Path: path,
+	}
+	err = h.daemonCall("rm_rf", false, args, nil)
+	return
+}
+
+// Rmdir: remove a directory.
+//
+// Remove the empty directory `path`. ENOTEMPTY when it is not empty, ENOTDIR
+// when it is not a directory, EBUSY when it is a mountpoint.
+func (h *Handle) Rmdir(path string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() error { return h.rmdir(path) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("rmdir", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// rmdirArgs are the wire arguments of rmdir.
+type rmdirArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// rmdir sends rmdir to the daemon.
+func (h *Handle) rmdir(path string) (err error) {
+	args := &rmdirArgs{
+		Path: path,
+	}
+	err = h.daemonCall("rmdir", false, args, nil)
+	return
+}
+
+// Mv: move a file.
+//
+// Move `src` to `dest`, as `mv` does: into `dest` when it is a directory,
+// replacing a file there; across mounts the file or tree is copied (with its
+// modes, owners and times) and the source removed.
+func (h *Handle) Mv(src string, dest string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(src)
+		t.str(dest)
+	}
+	bodyFn := func() error { return h.mv(src, dest) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("mv", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// mvArgs are the wire arguments of mv.
+type mvArgs struct {
+	Src  string `cbor:"1,keyasint"`
+	Dest string `cbor:"2,keyasint"`
+}
+
+// mv sends mv to the daemon.
+func (h *Handle) mv(src string, dest string) (err error) {
+	args := &mvArgs{
+		Src:  src,
+		Dest: dest,
+	}
+	err = h.daemonCall("mv", false, args, nil)
+	return
+}
+
+// Rename: rename a file on the same filesystem.
+//
+// Rename `oldpath` to `newpath`, as rename(2): an existing file `newpath` is
+// replaced atomically, an empty directory may be replaced by a directory, and
+// across mounts gives EXDEV.
+func (h *Handle) Rename(oldpath string, newpath string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(oldpath)
+		t.str(newpath)
+	}
+	bodyFn := func() error { return h.rename(oldpath, newpath) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("rename", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// renameArgs are the wire arguments of rename.
+type renameArgs struct {
+	Oldpath string `cbor:"1,keyasint"`
+	Newpath string `cbor:"2,keyasint"`
+}
+
+// rename sends rename to the daemon.
+func (h *Handle) rename(oldpath string, newpath string) (err error) {
+	args := &renameArgs{
+		Oldpath: oldpath,
+		Newpath: newpath,
+	}
+	err = h.daemonCall("rename", false, args, nil)
+	return
+}
+
+// Cp: copy a file.
+//
+// Copy the file `src` to `dest` (into it when `dest` is a directory), as `cp`
+// does: a new file gets `src`'s permission bits, an existing one keeps its
+// own. A directory `src` gives EISDIR.
+func (h *Handle) Cp(src string, dest string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(src)
+		t.str(dest)
+	}
+	bodyFn := func() error { return h.cp(src, dest) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("cp", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// cpArgs are the wire arguments of cp.
+type cpArgs struct {
+	Src  string `cbor:"1,keyasint"`
+	Dest string `cbor:"2,keyasint"`
+}
+
+// cp sends cp to the daemon.
+func (h *Handle) cp(src string, dest string) (err error) {
+	args := &cpArgs{
+		Src:  src,
+		Dest: dest,
+	}
+	err = h.daemonCall("cp", false, args, nil)
+	return
+}
+
+// CpA: copy a file or directory recursively.
+//
+// Copy `src`, recursively, to `dest`, as `cp -a`: modes, owners, times,
+// symbolic links and, where both filesystems have them, extended attributes
+// are kept; hard links within the tree are copied as separate files.
+func (h *Handle) CpA(src string, dest string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(src)
+		t.str(dest)
+	}
+	bodyFn := func() error { return h.cpA(src, dest) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("cp_a", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// cpAArgs are the wire arguments of cp_a.
+type cpAArgs struct {
+	Src  string `cbor:"1,keyasint"`
+	Dest string `cbor:"2,keyasint"`
+}
+
+// cpA sends cp_a to the daemon.
+func (h *Handle) cpA(src string, dest string) (err error) {
+	args := &cpAArgs{
+		Src:  src,
+		Dest: dest,
+	}
+	err = h.daemonCall("cp_a", false, args, nil)
+	return
+}
+
+// CpR: copy a file or directory recursively.
+//
+// Copy `src`, recursively, to `dest`, as `cp -rP`: symbolic links are copied
+// as links, new files get their source's permission bits and the caller's
+// owner (root).
+func (h *Handle) CpR(src string, dest string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(src)
+		t.str(dest)
+	}
+	bodyFn := func() error { return h.cpR(src, dest) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("cp_r", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// cpRArgs are the wire arguments of cp_r.
+type cpRArgs struct {
+	Src  string `cbor:"1,keyasint"`
+	Dest string `cbor:"2,keyasint"`
+}
+
+// cpR sends cp_r to the daemon.
+func (h *Handle) cpR(src string, dest string) (err error) {
+	args := &cpRArgs{
+		Src:  src,
+		Dest: dest,
+	}
+	err = h.daemonCall("cp_r", false, args, nil)
+	return
+}
+
+// Ln: create a hard link.
+//
+// Make `linkname` a hard link to `target` (an absolute path). A directory
+// `target` gives EPERM, a `target` on another mount EXDEV, an existing
+// `linkname` EEXIST.
+func (h *Handle) Ln(target string, linkname string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(target)
+		t.str(linkname)
+	}
+	bodyFn := func() error { return h.ln(target, linkname) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("ln", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// lnArgs are the wire arguments of ln.
+type lnArgs struct {
+	Target   string `cbor:"1,keyasint"`
+	Linkname string `cbor:"2,keyasint"`
+}
+
+// ln sends ln to the daemon.
+func (h *Handle) ln(target string, linkname string) (err error) {
+	args := &lnArgs{
+		Target:   target,
+		Linkname: linkname,
+	}
+	err = h.daemonCall("ln", false, args, nil)
+	return
+}
+
+// LnF: create a hard link, replacing an existing name.
+//
+// Like `ln`, but an existing `linkname` (not a directory) is removed first.
+func (h *Handle) LnF(target string, linkname string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(target)
+		t.str(linkname)
+	}
+	bodyFn := func() error { return h.lnF(target, linkname) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("ln_f", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// lnFArgs are the wire arguments of ln_f.
+type lnFArgs struct {
+	Target   string `cbor:"1,keyasint"`
+	Linkname string `cbor:"2,keyasint"`
+}
+
+// lnF sends ln_f to the daemon.
+func (h *Handle) lnF(target string, linkname string) (err error) {
+	args := &lnFArgs{
+		Target:   target,
+		Linkname: linkname,
+	}
+	err = h.daemonCall("ln_f", false, args, nil)
+	return
+}
+
+// LnS: create a symbolic link.
+//
+// Make `linkname` a symbolic link whose target is the string `target` (which
+// need not exist). vfat has no symbolic links: EPERM.
+func (h *Handle) LnS(target string, linkname string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(target)
+		t.str(linkname)
+	}
+	bodyFn := func() error { return h.lnS(target, linkname) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("ln_s", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// lnSArgs are the wire arguments of ln_s.
+type lnSArgs struct {
+	Target   string `cbor:"1,keyasint"`
+	Linkname string `cbor:"2,keyasint"`
+}
+
+// lnS sends ln_s to the daemon.
+func (h *Handle) lnS(target string, linkname string) (err error) {
+	args := &lnSArgs{
+		Target:   target,
+		Linkname: linkname,
+	}
+	err = h.daemonCall("ln_s", false, args, nil)
+	return
+}
+
+// LnSf: create a symbolic link, replacing an existing name.
+//
+// Like `ln_s`, but an existing `linkname` (not a directory) is removed first.
+func (h *Handle) LnSf(target string, linkname string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(target)
+		t.str(linkname)
+	}
+	bodyFn := func() error { return h.lnSf(target, linkname) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("ln_sf", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// lnSfArgs are the wire arguments of ln_sf.
+type lnSfArgs struct {
+	Target   string `cbor:"1,keyasint"`
+	Linkname string `cbor:"2,keyasint"`
+}
+
+// lnSf sends ln_sf to the daemon.
+func (h *Handle) lnSf(target string, linkname string) (err error) {
+	args := &lnSfArgs{
+		Target:   target,
+		Linkname: linkname,
+	}
+	err = h.daemonCall("ln_sf", false, args, nil)
+	return
+}
+
+// Readlink: read the target of a symbolic link.
+//
+// Return the target of the symbolic link `path`. EINVAL when it is not a
+// symbolic link.
+func (h *Handle) Readlink(path string) (r string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.readlink(path); return }
+	resultFn := func(t *tracer) { t.str(r) }
+	err = h.call("readlink", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// readlinkArgs are the wire arguments of readlink.
+type readlinkArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// readlink sends readlink to the daemon.
+func (h *Handle) readlink(path string) (r string, err error) {
+	args := &readlinkArgs{
+		Path: path,
+	}
+	err = h.daemonCall("readlink", false, args, &r)
+	return
+}
+
+// Readlinklist: readlink on multiple files.
+//
+// Return the target of each `path/name` of `names`, in order; a name that is
+// not a symbolic link (or is missing) gives an empty string, as libguestfs
+// does. A name with a `/` gives EINVAL.
+func (h *Handle) Readlinklist(path string, names []string) (r []string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+		t.strList(names)
+	}
+	bodyFn := func() (e error) { r, e = h.readlinklist(path, names); return }
+	resultFn := func(t *tracer) { t.strList(r) }
+	err = h.call("readlinklist", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// readlinklistArgs are the wire arguments of readlinklist.
+type readlinklistArgs struct {
+	Path  string   `cbor:"1,keyasint"`
+	Names []string `cbor:"2,keyasint"`
+}
+
+// readlinklist sends readlinklist to the daemon.
+func (h *Handle) readlinklist(path string, names []string) (r []string, err error) {
+	args := &readlinklistArgs{
+		Path:  path,
+		Names: names,
+	}
+	err = h.daemonCall("readlinklist", false, args, &r)
+	return
+}
+
+// Realpath: canonicalized absolute pathname.
+//
+// Return `path` with every symbolic link followed (across mounts, absolute
+// targets from the guest's `/`), `.` and `..` resolved. Every component must
+// exist. ELOOP after 40 links.
+func (h *Handle) Realpath(path string) (r string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.realpath(path); return }
+	resultFn := func(t *tracer) { t.str(r) }
+	err = h.call("realpath", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// realpathArgs are the wire arguments of realpath.
+type realpathArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// realpath sends realpath to the daemon.
+func (h *Handle) realpath(path string) (r string, err error) {
+	args := &realpathArgs{
+		Path: path,
+	}
+	err = h.daemonCall("realpath", false, args, &r)
+	return
+}
+
+// Chmod: change file mode.
+//
+// Set the permission bits (including set-user-ID, set-group-ID and sticky:
+// 07777) of `path`, following a final symbolic link. EINVAL for a negative
+// mode. vfat keeps only the write bit (its read-only attribute).
+func (h *Handle) Chmod(mode int, path string) (err error) {
+	traceFn := func(t *tracer) {
+		t.integer(int64(mode))
+		t.str(path)
+	}
+	bodyFn := func() error { return h.chmod(mode, path) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("chmod", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// chmodArgs are the wire arguments of chmod.
+type chmodArgs struct {
+	Mode int    `cbor:"1,keyasint"`
+	Path string `cbor:"2,keyasint"`
+}
+
+// chmod sends chmod to the daemon.
+func (h *Handle) chmod(mode int, path string) (err error) {
+	args := &chmodArgs{
+		Mode: mode,
+		Path: path,
+	}
+	err = h.daemonCall("chmod", false, args, nil)
+	return
+}
+
+// Chown: change file owner and group.
+//
+// Set the numeric owner and group of `path`, following a final symbolic link;
+// -1 leaves one unchanged. vfat has no owners: EPERM unless both are 0 or -1.
+func (h *Handle) Chown(owner int, group int, path string) (err error) {
+	traceFn := func(t *tracer) {
+		t.integer(int64(owner))
+		t.integer(int64(group))
+		t.str(path)
+	}
+	bodyFn := func() error { return h.chown(owner, group, path) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("chown", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// chownArgs are the wire arguments of chown.
+type chownArgs struct {
+	Owner int    `cbor:"1,keyasint"`
+	Group int    `cbor:"2,keyasint"`
+	Path  string `cbor:"3,keyasint"`
+}
+
+// chown sends chown to the daemon.
+func (h *Handle) chown(owner int, group int, path string) (err error) {
+	args := &chownArgs{
+		Owner: owner,
+		Group: group,
+		Path:  path,
+	}
+	err = h.daemonCall("chown", false, args, nil)
+	return
+}
+
+// Lchown: change file owner and group, not following links.
+//
+// Like `chown`, but a final symbolic link is changed itself.
+func (h *Handle) Lchown(owner int, group int, path string) (err error) {
+	traceFn := func(t *tracer) {
+		t.integer(int64(owner))
+		t.integer(int64(group))
+		t.str(path)
+	}
+	bodyFn := func() error { return h.lchown(owner, group, path) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("lchown", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// lchownArgs are the wire arguments of lchown.
+type lchownArgs struct {
+	Owner int    `cbor:"1,keyasint"`
+	Group int    `cbor:"2,keyasint"`
+	Path  string `cbor:"3,keyasint"`
+}
+
+// lchown sends lchown to the daemon.
+func (h *Handle) lchown(owner int, group int, path string) (err error) {
+	args := &lchownArgs{
+		Owner: owner,
+		Group: group,
+		Path:  path,
+	}
+	err = h.daemonCall("lchown", false, args, nil)
+	return
+}
+
+// Stat: get file information.
+//
+// Return the stat(2) fields of `path`, following a final symbolic link; times
+// in whole seconds.
+//
+// Deprecated: use Statns.
+func (h *Handle) Stat(path string) (r *Stat, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.stat(path); return }
+	resultFn := func(t *tracer) { t.opaque("<struct guestfs_stat *>") }
+	err = h.call("stat", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// statArgs are the wire arguments of stat.
+type statArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// stat sends stat to the daemon.
+func (h *Handle) stat(path string) (r *Stat, err error) {
+	args := &statArgs{
+		Path: path,
+	}
+	err = h.daemonCall("stat", false, args, &r)
+	return
+}
+
+// Lstat: get file information for a symbolic link.
+//
+// Like `stat`, but a final symbolic link is described itself.
+//
+// Deprecated: use Lstatns.
+func (h *Handle) Lstat(path string) (r *Stat, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.lstat(path); return }
+	resultFn := func(t *tracer) { t.opaque("<struct guestfs_stat *>") }
+	err = h.call("lstat", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// lstatArgs are the wire arguments of lstat.
+type lstatArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// lstat sends lstat to the daemon.
+func (h *Handle) lstat(path string) (r *Stat, err error) {
+	args := &lstatArgs{
+		Path: path,
+	}
+	err = h.daemonCall("lstat", false, args, &r)
+	return
+}
+
+// Statns: get file information.
+//
+// Return the stat(2) fields of `path`, following a final symbolic link, times
+// with nanoseconds. `st_dev` numbers the mounted filesystem (the same for
+// every file of one filesystem).
+func (h *Handle) Statns(path string) (r *Statns, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.statns(path); return }
+	resultFn := func(t *tracer) { t.opaque("<struct guestfs_statns *>") }
+	err = h.call("statns", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// statnsArgs are the wire arguments of statns.
+type statnsArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// statns sends statns to the daemon.
+func (h *Handle) statns(path string) (r *Statns, err error) {
+	args := &statnsArgs{
+		Path: path,
+	}
+	err = h.daemonCall("statns", false, args, &r)
+	return
+}
+
+// Lstatns: get file information for a symbolic link.
+//
+// Like `statns`, but a final symbolic link is described itself.
+func (h *Handle) Lstatns(path string) (r *Statns, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.lstatns(path); return }
+	resultFn := func(t *tracer) { t.opaque("<struct guestfs_statns *>") }
+	err = h.call("lstatns", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// lstatnsArgs are the wire arguments of lstatns.
+type lstatnsArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// lstatns sends lstatns to the daemon.
+func (h *Handle) lstatns(path string) (r *Statns, err error) {
+	args := &lstatnsArgs{
+		Path: path,
+	}
+	err = h.daemonCall("lstatns", false, args, &r)
+	return
+}
+
+// Lstatnslist: lstat on multiple files.
+//
+// Return `lstatns` of each `path/name` of `names`, in order; a missing name
+// gives a struct whose `st_ino` is -1, as libguestfs does. A name with a `/`
+// gives EINVAL.
+func (h *Handle) Lstatnslist(path string, names []string) (r []Statns, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+		t.strList(names)
+	}
+	bodyFn := func() (e error) { r, e = h.lstatnslist(path, names); return }
+	resultFn := func(t *tracer) { t.opaque(fmt.Sprintf("<struct guestfs_statns_list(%d)>", len(r))) }
+	err = h.call("lstatnslist", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// lstatnslistArgs are the wire arguments of lstatnslist.
+type lstatnslistArgs struct {
+	Path  string   `cbor:"1,keyasint"`
+	Names []string `cbor:"2,keyasint"`
+}
+
+// lstatnslist sends lstatnslist to the daemon.
+func (h *Handle) lstatnslist(path string, names []string) (r []Statns, err error) {
+	args := &lstatnslistArgs{
+		Path:  path,
+		Names: names,
+	}
+	err = h.daemonCall("lstatnslist", false, args, &r)
+	return
+}
+
+// Exists: test if file or directory exists.
+//
+// Return true if `path` names anything (a dangling symbolic link counts as
+// existing only through `is_symlink`: this follows links, as libguestfs's
+// `exists` does).
+func (h *Handle) Exists(path string) (r bool, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.exists(path); return }
+	resultFn := func(t *tracer) { t.boolean(r) }
+	err = h.call("exists", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// existsArgs are the wire arguments of exists.
+type existsArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// exists sends exists to the daemon.
+func (h *Handle) exists(path string) (r bool, err error) {
+	args := &existsArgs{
+		Path: path,
+	}
+	err = h.daemonCall("exists", false, args, &r)
+	return
+}
+
+// Filesize: return the size of the file in bytes.
+//
+// Return the size of `file` in bytes, following a final symbolic link.
+func (h *Handle) Filesize(file string) (r int64, err error) {
+	traceFn := func(t *tracer) {
+		t.str(file)
+	}
+	bodyFn := func() (e error) { r, e = h.filesize(file); return }
+	resultFn := func(t *tracer) { t.integer(r) }
+	err = h.call("filesize", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// filesizeArgs are the wire arguments of filesize.
+type filesizeArgs struct {
+	File string `cbor:"1,keyasint"`
+}
+
+// filesize sends filesize to the daemon.
+func (h *Handle) filesize(file string) (r int64, err error) {
+	args := &filesizeArgs{
+		File: file,
+	}
+	err = h.daemonCall("filesize", false, args, &r)
+	return
+}
+
+// ReadFile: read a file.
+//
+// Return the whole contents of `path`, which may hold any bytes. A file larger
+// than a message (8 MiB) gives EFBIG; read it with `pread`. A directory gives
+// EISDIR.
+func (h *Handle) ReadFile(path string) (r []byte, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.readFile(path); return }
+	resultFn := func(t *tracer) { t.buffer(r) }
+	err = h.call("read_file", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// readFileArgs are the wire arguments of read_file.
+type readFileArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// readFile sends read_file to the daemon.
+func (h *Handle) readFile(path string) (r []byte, err error) {
+	args := &readFileArgs{
+		Path: path,
+	}
+	err = h.daemonCall("read_file", false, args, &r)
+	return
+}
+
+// Cat: list the contents of a file.
+//
+// Return the contents of the text file `path`. A file containing a NUL byte
+// gives EINVAL (use `read_file`); larger than 8 MiB, EFBIG.
+func (h *Handle) Cat(path string) (r string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.cat(path); return }
+	resultFn := func(t *tracer) { t.str(r) }
+	err = h.call("cat", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// catArgs are the wire arguments of cat.
+type catArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// cat sends cat to the daemon.
+func (h *Handle) cat(path string) (r string, err error) {
+	args := &catArgs{
+		Path: path,
+	}
+	err = h.daemonCall("cat", false, args, &r)
+	return
+}
+
+// ReadLines: read file as lines.
+//
+// Return the lines of the text file `path`, without their line endings (`\n`,
+// or `\r\n`); a last line without an ending is included, a file ending in `\n`
+// gives no empty last line.
+func (h *Handle) ReadLines(path string) (r []string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.readLines(path); return }
+	resultFn := func(t *tracer) { t.strList(r) }
+	err = h.call("read_lines", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// readLinesArgs are the wire arguments of read_lines.
+type readLinesArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// readLines sends read_lines to the daemon.
+func (h *Handle) readLines(path string) (r []string, err error) {
+	args := &readLinesArgs{
+		Path: path,
+	}
+	err = h.daemonCall("read_lines", false, args, &r)
+	return
+}
+
+// Head: return first 10 lines of a file.
+//
+// Return the first 10 lines of `path`.
+func (h *Handle) Head(path string) (r []string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.head(path); return }
+	resultFn := func(t *tracer) { t.strList(r) }
+	err = h.call("head", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// headArgs are the wire arguments of head.
+type headArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// head sends head to the daemon.
+func (h *Handle) head(path string) (r []string, err error) {
+	args := &headArgs{
+		Path: path,
+	}
+	err = h.daemonCall("head", false, args, &r)
+	return
+}
+
+// HeadN: return first N lines of a file.
+//
+// Return the first `nrlines` lines of `path`; a negative `nrlines` returns all
+// but the last `-nrlines` lines, and 0 none, as `head -n` does.
+func (h *Handle) HeadN(nrlines int, path string) (r []string, err error) {
+	traceFn := func(t *tracer) {
+		t.integer(int64(nrlines))
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.headN(nrlines, path); return }
+	resultFn := func(t *tracer) { t.strList(r) }
+	err = h.call("head_n", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// headNArgs are the wire arguments of head_n.
+type headNArgs struct {
+	Nrlines int    `cbor:"1,keyasint"`
+	Path    string `cbor:"2,keyasint"`
+}
+
+// headN sends head_n to the daemon.
+func (h *Handle) headN(nrlines int, path string) (r []string, err error) {
+	args := &headNArgs{
+		Nrlines: nrlines,
+		Path:    path,
+	}
+	err = h.daemonCall("head_n", false, args, &r)
+	return
+}
+
+// Tail: return last 10 lines of a file.
+//
+// Return the last 10 lines of `path`.
+func (h *Handle) Tail(path string) (r []string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.tail(path); return }
+	resultFn := func(t *tracer) { t.strList(r) }
+	err = h.call("tail", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// tailArgs are the wire arguments of tail.
+type tailArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// tail sends tail to the daemon.
+func (h *Handle) tail(path string) (r []string, err error) {
+	args := &tailArgs{
+		Path: path,
+	}
+	err = h.daemonCall("tail", false, args, &r)
+	return
+}
+
+// TailN: return last N lines of a file.
+//
+// Return the last `nrlines` lines of `path`; a negative `nrlines` returns
+// lines from line `-nrlines` on, as `tail -n +N` does, and 0 none.
+func (h *Handle) TailN(nrlines int, path string) (r []string, err error) {
+	traceFn := func(t *tracer) {
+		t.integer(int64(nrlines))
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.tailN(nrlines, path); return }
+	resultFn := func(t *tracer) { t.strList(r) }
+	err = h.call("tail_n", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// tailNArgs are the wire arguments of tail_n.
+type tailNArgs struct {
+	Nrlines int    `cbor:"1,keyasint"`
+	Path    string `cbor:"2,keyasint"`
+}
+
+// tailN sends tail_n to the daemon.
+func (h *Handle) tailN(nrlines int, path string) (r []string, err error) {
+	args := &tailNArgs{
+		Nrlines: nrlines,
+		Path:    path,
+	}
+	err = h.daemonCall("tail_n", false, args, &r)
+	return
+}
+
+// Grep: return lines matching a pattern.
+//
+// Return the lines of `path` that match `regex`. In C this is `grep_opts` with
+// no optional arguments.
+func (h *Handle) Grep(regex string, path string) (r []string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(regex)
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.grep(regex, path); return }
+	resultFn := func(t *tracer) { t.strList(r) }
+	err = h.call("grep", false, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// grep sends grep_opts with no optional arguments.
+func (h *Handle) grep(regex string, path string) (r []string, err error) {
+	return h.grepOpts(regex, path, &GrepOptsOpts{})
+}
+
+// GrepOptsOpts holds the optional arguments of GrepOpts; nil fields are unset.
+type GrepOptsOpts struct {
+	Extended    *bool
+	Fixed       *bool
+	Insensitive *bool
+	Compressed  *bool
+}
+
+// GrepOpts: return lines matching a pattern, with options.
+//
+// Return the lines of `path` that match `regex`, as `grep` does: a POSIX basic
+// regular expression, or extended with `extended`, or a fixed string with
+// `fixed` (both is EINVAL), ignoring case with `insensitive`; `compressed`
+// reads a gzip, bzip2 or xz file as `zgrep` does (gzip here; the others give
+// ENOTSUP). Back-references are not supported (EINVAL). No match is an empty
+// list, not an error.
+func (h *Handle) GrepOpts(regex string, path string, opts *GrepOptsOpts) (r []string, err error) {
+	if opts == nil {
+		opts = &GrepOptsOpts{}
+	}
+	traceFn := func(t *tracer) {
+		t.str(regex)
+		t.str(path)
+		if opts.Extended != nil {
+			t.opt("extended", *opts.Extended)
+		}
+		if opts.Fixed != nil {
+			t.opt("fixed", *opts.Fixed)
+		}
+		if opts.Insensitive != nil {
+			t.opt("insensitive", *opts.Insensitive)
+		}
+		if opts.Compressed != nil {
+			t.opt("compressed", *opts.Compressed)
+		}
+	}
+	bodyFn := func() (e error) { r, e = h.grepOpts(regex, path, opts); return }
+	resultFn := func(t *tracer) { t.strList(r) }
+	err = h.call("grep_opts", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// grepOptsArgs are the wire arguments of grep_opts.
+type grepOptsArgs struct {
+	Regex          string `cbor:"1,keyasint"`
+	Path           string `cbor:"2,keyasint"`
+	OptExtended    *bool  `cbor:"100,keyasint,omitempty"`
+	OptFixed       *bool  `cbor:"101,keyasint,omitempty"`
+	OptInsensitive *bool  `cbor:"102,keyasint,omitempty"`
+	OptCompressed  *bool  `cbor:"103,keyasint,omitempty"`
+}
+
+// grepOpts sends grep_opts to the daemon.
+func (h *Handle) grepOpts(regex string, path string, opts *GrepOptsOpts) (r []string, err error) {
+	args := &grepOptsArgs{
+		Regex: regex,
+		Path:  path,
+	}
+	args.OptExtended = opts.Extended
+	args.OptFixed = opts.Fixed
+	args.OptInsensitive = opts.Insensitive
+	args.OptCompressed = opts.Compressed
+	err = h.daemonCall("grep_opts", false, args, &r)
+	return
+}
+
+// Write: create a new file.
+//
+// Make `path` hold exactly `content` (any bytes): a new file is created with
+// mode 0644, an existing one is truncated first.
+func (h *Handle) Write(path string, content []byte) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+		t.buffer(content)
+	}
+	bodyFn := func() error { return h.write(path, content) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("write", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// writeArgs are the wire arguments of write.
+type writeArgs struct {
+	Path    string `cbor:"1,keyasint"`
+	Content []byte `cbor:"2,keyasint"`
+}
+
+// write sends write to the daemon.
+func (h *Handle) write(path string, content []byte) (err error) {
+	args := &writeArgs{
+		Path:    path,
+		Content: content,
+	}
+	err = h.daemonCall("write", false, args, nil)
+	return
+}
+
+// WriteAppend: append content to end of file.
+//
+// Append `content` to `path`, creating it (mode 0644) when missing.
+func (h *Handle) WriteAppend(path string, content []byte) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+		t.buffer(content)
+	}
+	bodyFn := func() error { return h.writeAppend(path, content) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("write_append", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// writeAppendArgs are the wire arguments of write_append.
+type writeAppendArgs struct {
+	Path    string `cbor:"1,keyasint"`
+	Content []byte `cbor:"2,keyasint"`
+}
+
+// writeAppend sends write_append to the daemon.
+func (h *Handle) writeAppend(path string, content []byte) (err error) {
+	args := &writeAppendArgs{
+		Path:    path,
+		Content: content,
+	}
+	err = h.daemonCall("write_append", false, args, nil)
+	return
+}
+
+// Pwrite: write to part of a file.
+//
+// Write `content` at `offset` of the existing file `path` (a gap beyond its
+// end reads as zeros) and return the number of bytes written, all of them.
+// ENOENT when the file does not exist, EINVAL for a negative offset.
+func (h *Handle) Pwrite(path string, content []byte, offset int64) (r int, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+		t.buffer(content)
+		t.integer(offset)
+	}
+	bodyFn := func() (e error) { r, e = h.pwrite(path, content, offset); return }
+	resultFn := func(t *tracer) { t.integer(int64(r)) }
+	err = h.call("pwrite", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// pwriteArgs are the wire arguments of pwrite.
+type pwriteArgs struct {
+	Path    string `cbor:"1,keyasint"`
+	Content []byte `cbor:"2,keyasint"`
+	Offset  int64  `cbor:"3,keyasint"`
+}
+
+// pwrite sends pwrite to the daemon.
+func (h *Handle) pwrite(path string, content []byte, offset int64) (r int, err error) {
+	args := &pwriteArgs{
+		Path:    path,
+		Content: content,
+		Offset:  offset,
+	}
+	err = h.daemonCall("pwrite", false, args, &r)
+	return
+}
+
+// Pread: read part of a file.
+//
+// Return up to `count` bytes of `path` from `offset`: fewer at the end of the
+// file, none past it. EINVAL for a negative count or offset; a `count` larger
+// than a message (8 MiB) gives EINVAL.
+func (h *Handle) Pread(path string, count int, offset int64) (r []byte, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+		t.integer(int64(count))
+		t.integer(offset)
+	}
+	bodyFn := func() (e error) { r, e = h.pread(path, count, offset); return }
+	resultFn := func(t *tracer) { t.buffer(r) }
+	err = h.call("pread", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// preadArgs are the wire arguments of pread.
+type preadArgs struct {
+	Path   string `cbor:"1,keyasint"`
+	Count  int    `cbor:"2,keyasint"`
+	Offset int64  `cbor:"3,keyasint"`
+}
+
+// pread sends pread to the daemon.
+func (h *Handle) pread(path string, count int, offset int64) (r []byte, err error) {
+	args := &preadArgs{
+		Path:   path,
+		Count:  count,
+		Offset: offset,
+	}
+	err = h.daemonCall("pread", false, args, &r)
+	return
+}
+
+// Truncate: truncate a file to zero size.
+//
+// Truncate the existing file `path` to zero bytes.
+func (h *Handle) Truncate(path string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() error { return h.truncate(path) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("truncate", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// truncateArgs are the wire arguments of truncate.
+type truncateArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// truncate sends truncate to the daemon.
+func (h *Handle) truncate(path string) (err error) {
+	args := &truncateArgs{
+		Path: path,
+	}
+	err = h.daemonCall("truncate", false, args, nil)
+	return
+}
+
+// TruncateSize: truncate a file to a particular size.
+//
+// Set the size of the existing file `path` to `size` bytes; growing it leaves
+// a hole where the filesystem has them. EINVAL for a negative size; vfat files
+// larger than 4 GiB - 1 give EFBIG.
+func (h *Handle) TruncateSize(path string, size int64) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+		t.integer(size)
+	}
+	bodyFn := func() error { return h.truncateSize(path, size) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("truncate_size", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// truncateSizeArgs are the wire arguments of truncate_size.
+type truncateSizeArgs struct {
+	Path string `cbor:"1,keyasint"`
+	Size int64  `cbor:"2,keyasint"`
+}
+
+// truncateSize sends truncate_size to the daemon.
+func (h *Handle) truncateSize(path string, size int64) (err error) {
+	args := &truncateSizeArgs{
+		Path: path,
+		Size: size,
+	}
+	err = h.daemonCall("truncate_size", false, args, nil)
+	return
+}
+
+// Allocate: allocate and zero a file.
+//
+// Make `path` (created when missing, mode 0644) a file of `len` zero bytes,
+// with its blocks allocated, replacing any contents. EINVAL for a negative
+// `len`; ENOSPC when the space is not there.
+func (h *Handle) Allocate(path string, len_ int64) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+		t.integer(len_)
+	}
+	bodyFn := func() error { return h.allocate(path, len_) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("allocate", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// allocateArgs are the wire arguments of allocate.
+type allocateArgs struct {
+	Path string `cbor:"1,keyasint"`
+	Len  int64  `cbor:"2,keyasint"`
+}
+
+// allocate sends allocate to the daemon.
+func (h *Handle) allocate(path string, len_ int64) (err error) {
+	args := &allocateArgs{
+		Path: path,
+		Len:  len_,
+	}
+	err = h.daemonCall("allocate", false, args, nil)
+	return
+}
+
+// Utimens: set timestamp of a file with nanosecond precision.
+//
+// Set the access and modification times of `path` (following a final symbolic
+// link). A nanoseconds value of -1 means now and -2 leaves that time alone, as
+// UTIME_NOW and UTIME_OMIT; other values outside 0..999999999 give EINVAL.
+// vfat keeps 2-second modification and day access times.
+func (h *Handle) Utimens(path string, atsecs int64, atnsecs int64, mtsecs int64, mtnsecs int64) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+		t.integer(atsecs)
+		t.integer(atnsecs)
+		t.integer(mtsecs)
+		t.integer(mtnsecs)
+	}
+	bodyFn := func() error { return h.utimens(path, atsecs, atnsecs, mtsecs, mtnsecs) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("utimens", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// utimensArgs are the wire arguments of utimens.
+type utimensArgs struct {
+	Path    string `cbor:"1,keyasint"`
+	Atsecs  int64  `cbor:"2,keyasint"`
+	Atnsecs int64  `cbor:"3,keyasint"`
+	Mtsecs  int64  `cbor:"4,keyasint"`
+	Mtnsecs int64  `cbor:"5,keyasint"`
+}
+
+// utimens sends utimens to the daemon.
+func (h *Handle) utimens(path string, atsecs int64, atnsecs int64, mtsecs int64, mtnsecs int64) (err error) {
+	args := &utimensArgs{
+		Path:    path,
+		Atsecs:  atsecs,
+		Atnsecs: atnsecs,
+		Mtsecs:  mtsecs,
+		Mtnsecs: mtnsecs,
+	}
+	err = h.daemonCall("utimens", false, args, nil)
+	return
+}
+
+// Checksum: compute MD5, SHAx or CRC checksum of file.
+//
+// Return the checksum of the contents of `path` in lower-case hex, as
+// `md5sum`, `sha1sum`, `sha224sum`, `sha256sum`, `sha384sum` and `sha512sum`
+// print it, or for `crc` the decimal POSIX `cksum`. Another `csumtype` gives
+// EINVAL.
+func (h *Handle) Checksum(csumtype string, path string) (r string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(csumtype)
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.checksum(csumtype, path); return }
+	resultFn := func(t *tracer) { t.str(r) }
+	err = h.call("checksum", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// checksumArgs are the wire arguments of checksum.
+type checksumArgs struct {
+	Csumtype string `cbor:"1,keyasint"`
+	Path     string `cbor:"2,keyasint"`
+}
+
+// checksum sends checksum to the daemon.
+func (h *Handle) checksum(csumtype string, path string) (r string, err error) {
+	args := &checksumArgs{
+		Csumtype: csumtype,
+		Path:     path,
+	}
+	err = h.daemonCall("checksum", false, args, &r)
+	return
+}
+
+// GlobExpand: expand a wildcard path.
+//
+// Expand the wildcards of `pattern`. In C this is `glob_expand_opts` with no
+// optional arguments.
+func (h *Handle) GlobExpand(pattern string) (r []string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(pattern)
+	}
+	bodyFn := func() (e error) { r, e = h.globExpand(pattern); return }
+	resultFn := func(t *tracer) { t.strList(r) }
+	err = h.call("glob_expand", false, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// globExpand sends glob_expand_opts with no optional arguments.
+func (h *Handle) globExpand(pattern string) (r []string, err error) {
+	return h.globExpandOpts(pattern, &GlobExpandOptsOpts{})
+}
+
+// GlobExpandOptsOpts holds the optional arguments of GlobExpandOpts; nil fields are unset.
+type GlobExpandOptsOpts struct {
+	Directoryslash *bool
+}
+
+// GlobExpandOpts: expand a wildcard path, with options.
+//
+// Return the paths matching `pattern` (`*`, `?`, `[...]` in any component, as
+// glob(3) without GLOB_BRACE; names starting with `.` only match a pattern
+// starting with `.`), sorted; no match is an empty list. Directories end in
+// `/` unless `directoryslash` is false.
+func (h *Handle) GlobExpandOpts(pattern string, opts *GlobExpandOptsOpts) (r []string, err error) {
+	if opts == nil {
+		opts = &GlobExpandOptsOpts{}
+	}
+	traceFn := func(t *tracer) {
+		t.str(pattern)
+		if opts.Directoryslash != nil {
+			t.opt("directoryslash", *opts.Directoryslash)
+		}
+	}
+	bodyFn := func() (e error) { r, e = h.globExpandOpts(pattern, opts); return }
+	resultFn := func(t *tracer) { t.strList(r) }
+	err = h.call("glob_expand_opts", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// globExpandOptsArgs are the wire arguments of glob_expand_opts.
+type globExpandOptsArgs struct {
+	Pattern           string `cbor:"1,keyasint"`
+	OptDirectoryslash *bool  `cbor:"100,keyasint,omitempty"`
+}
+
+// globExpandOpts sends glob_expand_opts to the daemon.
+func (h *Handle) globExpandOpts(pattern string, opts *GlobExpandOptsOpts) (r []string, err error) {
+	args := &globExpandOptsArgs{
+		Pattern: pattern,
+	}
+	args.OptDirectoryslash = opts.Directoryslash
+	err = h.daemonCall("glob_expand_opts", false, args, &r)
+	return
+}
+
+// Du: estimate file space usage.
+//
+// Return the space `path` and, for a directory, everything beneath it (on the
+// same filesystem, each hard-linked file once) occupy, in KiB, as `du -s`
+// does.
+func (h *Handle) Du(path string) (r int64, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.du(path); return }
+	resultFn := func(t *tracer) { t.integer(r) }
+	err = h.call("du", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// duArgs are the wire arguments of du.
+type duArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// du sends du to the daemon.
+func (h *Handle) du(path string) (r int64, err error) {
+	args := &duArgs{
+		Path: path,
+	}
+	err = h.daemonCall("du", false, args, &r)
+	return
+}
+
+// File: determine file type.
+//
+// Describe `path` as file(1) would: `directory`, `symbolic link to TARGET`,
+// `block special`, `character special`, `fifo (named pipe)`, `socket`,
+// `empty`, and for regular files a description of their contents from their
+// first bytes (ELF, scripts, text, archives and compressed data, images, ...
+// or `data`). Less detailed than libmagic's for rare formats.
+func (h *Handle) File(path string) (r string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.file(path); return }
+	resultFn := func(t *tracer) { t.str(r) }
+	err = h.call("file", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// fileArgs are the wire arguments of file.
+type fileArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// file sends file to the daemon.
+func (h *Handle) file(path string) (r string, err error) {
+	args := &fileArgs{
+		Path: path,
+	}
+	err = h.daemonCall("file", false, args, &r)
+	return
+}
+
+// CaseSensitivePath: return true path on case-insensitive filesystem.
+//
+// Return `path` with each existing component replaced by the name in the
+// directory that matches it ignoring case (the first in directory order, as
+// libguestfs's). A last component that does not exist is kept as given; a
+// missing intermediate one gives ENOENT.
+func (h *Handle) CaseSensitivePath(path string) (r string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.caseSensitivePath(path); return }
+	resultFn := func(t *tracer) { t.str(r) }
+	err = h.call("case_sensitive_path", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// caseSensitivePathArgs are the wire arguments of case_sensitive_path.
+type caseSensitivePathArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// caseSensitivePath sends case_sensitive_path to the daemon.
+func (h *Handle) caseSensitivePath(path string) (r string, err error) {
+	args := &caseSensitivePathArgs{
+		Path: path,
+	}
+	err = h.daemonCall("case_sensitive_path", false, args, &r)
+	return
+}
+
+// Getxattrs: list extended attributes of a file or directory.
+//
+// Return every extended attribute of `path` (following a final symbolic link),
+// names with their namespace (`user.`, `trusted.`, `security.`, `system.`) and
+// values as bytes. A filesystem without extended attributes gives ENOTSUP.
+func (h *Handle) Getxattrs(path string) (r []Xattr, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.getxattrs(path); return }
+	resultFn := func(t *tracer) { t.opaque(fmt.Sprintf("<struct guestfs_xattr_list(%d)>", len(r))) }
+	err = h.call("getxattrs", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// getxattrsArgs are the wire arguments of getxattrs.
+type getxattrsArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// getxattrs sends getxattrs to the daemon.
+func (h *Handle) getxattrs(path string) (r []Xattr, err error) {
+	args := &getxattrsArgs{
+		Path: path,
+	}
+	err = h.daemonCall("getxattrs", false, args, &r)
+	return
+}
+
+// Lgetxattrs: list extended attributes of a file or directory.
+//
+// Like `getxattrs`, but a final symbolic link is described itself.
+func (h *Handle) Lgetxattrs(path string) (r []Xattr, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.lgetxattrs(path); return }
+	resultFn := func(t *tracer) { t.opaque(fmt.Sprintf("<struct guestfs_xattr_list(%d)>", len(r))) }
+	err = h.call("lgetxattrs", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// lgetxattrsArgs are the wire arguments of lgetxattrs.
+type lgetxattrsArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// lgetxattrs sends lgetxattrs to the daemon.
+func (h *Handle) lgetxattrs(path string) (r []Xattr, err error) {
+	args := &lgetxattrsArgs{
+		Path: path,
+	}
+	err = h.daemonCall("lgetxattrs", false, args, &r)
+	return
+}
+
+// Getxattr: get a single extended attribute.
+//
+// Return the value of extended attribute `name` of `path`. ENODATA when it has
+// none of that name.
+func (h *Handle) Getxattr(path string, name string) (r []byte, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+		t.str(name)
+	}
+	bodyFn := func() (e error) { r, e = h.getxattr(path, name); return }
+	resultFn := func(t *tracer) { t.buffer(r) }
+	err = h.call("getxattr", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// getxattrArgs are the wire arguments of getxattr.
+type getxattrArgs struct {
+	Path string `cbor:"1,keyasint"`
+	Name string `cbor:"2,keyasint"`
+}
+
+// getxattr sends getxattr to the daemon.
+func (h *Handle) getxattr(path string, name string) (r []byte, err error) {
+	args := &getxattrArgs{
+		Path: path,
+		Name: name,
+	}
+	err = h.daemonCall("getxattr", false, args, &r)
+	return
+}
+
+// Lgetxattr: get a single extended attribute.
+//
+// Like `getxattr`, but of a final symbolic link itself.
+func (h *Handle) Lgetxattr(path string, name string) (r []byte, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+		t.str(name)
+	}
+	bodyFn := func() (e error) { r, e = h.lgetxattr(path, name); return }
+	resultFn := func(t *tracer) { t.buffer(r) }
+	err = h.call("lgetxattr", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// lgetxattrArgs are the wire arguments of lgetxattr.
+type lgetxattrArgs struct {
+	Path string `cbor:"1,keyasint"`
+	Name string `cbor:"2,keyasint"`
+}
+
+// lgetxattr sends lgetxattr to the daemon.
+func (h *Handle) lgetxattr(path string, name string) (r []byte, err error) {
+	args := &lgetxattrArgs{
+		Path: path,
+		Name: name,
+	}
+	err = h.daemonCall("lgetxattr", false, args, &r)
+	return
+}
+
+// Setxattr: set extended attribute of a file or directory.
+//
+// Set extended attribute `xattr` of `path` to the first `vallen` bytes of
+// `val`. A name without a known namespace prefix gives ENOTSUP, as Linux does;
+// `vallen` larger than `val` gives EINVAL.
+func (h *Handle) Setxattr(xattr string, val string, vallen int, path string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(xattr)
+		t.str(val)
+		t.integer(int64(vallen))
+		t.str(path)
+	}
+	bodyFn := func() error { return h.setxattr(xattr, val, vallen, path) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("setxattr", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// setxattrArgs are the wire arguments of setxattr.
+type setxattrArgs struct {
+	Xattr  string `cbor:"1,keyasint"`
+	Val    string `cbor:"2,keyasint"`
+	Vallen int    `cbor:"3,keyasint"`
+	Path   string `cbor:"4,keyasint"`
+}
+
+// setxattr sends setxattr to the daemon.
+func (h *Handle) setxattr(xattr string, val string, vallen int, path string) (err error) {
+	args := &setxattrArgs{
+		Xattr:  xattr,
+		Val:    val,
+		Vallen: vallen,
+		Path:   path,
+	}
+	err = h.daemonCall("setxattr", false, args, nil)
+	return
+}
+
+// Lsetxattr: set extended attribute of a file or directory.
+//
+// Like `setxattr`, but of a final symbolic link itself.
+func (h *Handle) Lsetxattr(xattr string, val string, vallen int, path string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(xattr)
+		t.str(val)
+		t.integer(int64(vallen))
+		t.str(path)
+	}
+	bodyFn := func() error { return h.lsetxattr(xattr, val, vallen, path) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("lsetxattr", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// lsetxattrArgs are the wire arguments of lsetxattr.
+type lsetxattrArgs struct {
+	Xattr  string `cbor:"1,keyasint"`
+	Val    string `cbor:"2,keyasint"`
+	Vallen int    `cbor:"3,keyasint"`
+	Path   string `cbor:"4,keyasint"`
+}
+
+// lsetxattr sends lsetxattr to the daemon.
+func (h *Handle) lsetxattr(xattr string, val string, vallen int, path string) (err error) {
+	args := &lsetxattrArgs{
+		Xattr:  xattr,
+		Val:    val,
+		Vallen: vallen,
+		Path:   path,
+	}
+	err = h.daemonCall("lsetxattr", false, args, nil)
+	return
+}
+
+// Removexattr: remove extended attribute of a file or directory.
+//
+// Remove extended attribute `xattr` of `path`. ENODATA when it has none of
+// that name.
+func (h *Handle) Removexattr(xattr string, path string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(xattr)
+		t.str(path)
+	}
+	bodyFn := func() error { return h.removexattr(xattr, path) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("removexattr", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// removexattrArgs are the wire arguments of removexattr.
+type removexattrArgs struct {
+	Xattr string `cbor:"1,keyasint"`
+	Path  string `cbor:"2,keyasint"`
+}
+
+// removexattr sends removexattr to the daemon.
+func (h *Handle) removexattr(xattr string, path string) (err error) {
+	args := &removexattrArgs{
+		Xattr: xattr,
+		Path:  path,
+	}
+	err = h.daemonCall("removexattr", false, args, nil)
+	return
+}
+
+// Lremovexattr: remove extended attribute of a file or directory.
+//
+// Like `removexattr`, but of a final symbolic link itself.
+func (h *Handle) Lremovexattr(xattr string, path string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(xattr)
+		t.str(path)
+	}
+	bodyFn := func() error { return h.lremovexattr(xattr, path) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("lremovexattr", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// lremovexattrArgs are the wire arguments of lremovexattr.
+type lremovexattrArgs struct {
+	Xattr string `cbor:"1,keyasint"`
+	Path  string `cbor:"2,keyasint"`
+}
+
+// lremovexattr sends lremovexattr to the daemon.
+func (h *Handle) lremovexattr(xattr string, path string) (err error) {
+	args := &lremovexattrArgs{
+		Xattr: xattr,
+		Path:  path,
+	}
+	err = h.daemonCall("lremovexattr", false, args, nil)
+	return
+}
+
+// Mknod: make block, character or FIFO devices.
+//
+// Make a special file `path`: `mode` holds its type (S_IFBLK 060000, S_IFCHR
+// 020000, S_IFIFO 010000, S_IFSOCK 0140000) and permission bits; the umask 022
+// applies. A regular-file or directory type, or none, gives EINVAL. vfat has
+// no special files: EPERM.
+func (h *Handle) Mknod(mode int, devmajor int, devminor int, path string) (err error) {
+	traceFn := func(t *tracer) {
+		t.integer(int64(mode))
+		t.integer(int64(devmajor))
+		t.integer(int64(devminor))
+		t.str(path)
+	}
+	bodyFn := func() error { return h.mknod(mode, devmajor, devminor, path) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("mknod", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// mknodArgs are the wire arguments of mknod.
+type mknodArgs struct {
+	Mode     int    `cbor:"1,keyasint"`
+	Devmajor int    `cbor:"2,keyasint"`
+	Devminor int    `cbor:"3,keyasint"`
+	Path     string `cbor:"4,keyasint"`
+}
+
+// mknod sends mknod to the daemon.
+func (h *Handle) mknod(mode int, devmajor int, devminor int, path string) (err error) {
+	args := &mknodArgs{
+		Mode:     mode,
+		Devmajor: devmajor,
+		Devminor: devminor,
+		Path:     path,
+	}
+	err = h.daemonCall("mknod", false, args, nil)
+	return
+}
+
+// Mkfifo: make FIFO (named pipe).
+//
+// `mknod` of a FIFO with permission bits `mode` (type bits in `mode` give
+// EINVAL).
+func (h *Handle) Mkfifo(mode int, path string) (err error) {
+	traceFn := func(t *tracer) {
+		t.integer(int64(mode))
+		t.str(path)
+	}
+	bodyFn := func() error { return h.mkfifo(mode, path) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("mkfifo", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// mkfifoArgs are the wire arguments of mkfifo.
+type mkfifoArgs struct {
+	Mode int    `cbor:"1,keyasint"`
+	Path string `cbor:"2,keyasint"`
+}
+
+// mkfifo sends mkfifo to the daemon.
+func (h *Handle) mkfifo(mode int, path string) (err error) {
+	args := &mkfifoArgs{
+		Mode: mode,
+		Path: path,
+	}
+	err = h.daemonCall("mkfifo", false, args, nil)
+	return
+}
+
+// MknodB: make block device node.
+//
+// `mknod` of a block device with permission bits `mode`.
+func (h *Handle) MknodB(mode int, devmajor int, devminor int, path string) (err error) {
+	traceFn := func(t *tracer) {
+		t.integer(int64(mode))
+		t.integer(int64(devmajor))
+		t.integer(int64(devminor))
+		t.str(path)
+	}
+	bodyFn := func() error { return h.mknodB(mode, devmajor, devminor, path) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("mknod_b", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// mknodBArgs are the wire arguments of mknod_b.
+type mknodBArgs struct {
+	Mode     int    `cbor:"1,keyasint"`
+	Devmajor int    `cbor:"2,keyasint"`
+	Devminor int    `cbor:"3,keyasint"`
+	Path     string `cbor:"4,keyasint"`
+}
+
+// mknodB sends mknod_b to the daemon.
+func (h *Handle) mknodB(mode int, devmajor int, devminor int, path string) (err error) {
+	args := &mknodBArgs{
+		Mode:     mode,
+		Devmajor: devmajor,
+		Devminor: devminor,
+		Path:     path,
+	}
+	err = h.daemonCall("mknod_b", false, args, nil)
+	return
+}
+
+// MknodC: make char device node.
+//
+// `mknod` of a character device with permission bits `mode`.
+func (h *Handle) MknodC(mode int, devmajor int, devminor int, path string) (err error) {
+	traceFn := func(t *tracer) {
+		t.integer(int64(mode))
+		t.integer(int64(devmajor))
+		t.integer(int64(devminor))
+		t.str(path)
+	}
+	bodyFn := func() error { return h.mknodC(mode, devmajor, devminor, path) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("mknod_c", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// mknodCArgs are the wire arguments of mknod_c.
+type mknodCArgs struct {
+	Mode     int    `cbor:"1,keyasint"`
+	Devmajor int    `cbor:"2,keyasint"`
+	Devminor int    `cbor:"3,keyasint"`
+	Path     string `cbor:"4,keyasint"`
+}
+
+// mknodC sends mknod_c to the daemon.
+func (h *Handle) mknodC(mode int, devmajor int, devminor int, path string) (err error) {
+	args := &mknodCArgs{
+		Mode:     mode,
+		Devmajor: devmajor,
+		Devminor: devminor,
+		Path:     path,
+	}
+	err = h.daemonCall("mknod_c", false, args, nil)
+	return
+}
+
+// IsSymlink: test if symbolic link.
+//
+// Return true if `path` is a symbolic link (dangling or not). A missing path
+// is false.
+func (h *Handle) IsSymlink(path string) (r bool, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.isSymlink(path); return }
+	resultFn := func(t *tracer) { t.boolean(r) }
+	err = h.call("is_symlink", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// isSymlinkArgs are the wire arguments of is_symlink.
+type isSymlinkArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// isSymlink sends is_symlink to the daemon.
+func (h *Handle) isSymlink(path string) (r bool, err error) {
+	args := &isSymlinkArgs{
+		Path: path,
+	}
+	err = h.daemonCall("is_symlink", false, args, &r)
+	return
+}
+
+// IsFile: test if a regular file.
+//
+// Return true if `path` exists and is a regular file. A final symbolic link is
+// not followed unless `followsymlinks` is true. A missing path, or one whose
+// parent is not a directory, is false, not an error. In C this is
+// `is_file_opts` with no optional arguments.
+func (h *Handle) IsFile(path string) (r bool, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.isFile(path); return }
+	resultFn := func(t *tracer) { t.boolean(r) }
+	err = h.call("is_file", false, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// isFile sends is_file_opts with no optional arguments.
+func (h *Handle) isFile(path string) (r bool, err error) {
+	return h.isFileOpts(path, &IsFileOptsOpts{})
+}
+
+// IsFileOptsOpts holds the optional arguments of IsFileOpts; nil fields are unset.
+type IsFileOptsOpts struct {
+	Followsymlinks *bool
+}
+
+// IsFileOpts: test if a regular file, with options.
+//
+// Return true if `path` exists and is a regular file. A final symbolic link is
+// not followed unless `followsymlinks` is true. A missing path, or one whose
+// parent is not a directory, is false, not an error.
+func (h *Handle) IsFileOpts(path string, opts *IsFileOptsOpts) (r bool, err error) {
+	if opts == nil {
+		opts = &IsFileOptsOpts{}
+	}
+	traceFn := func(t *tracer) {
+		t.str(path)
+		if opts.Followsymlinks != nil {
+			t.opt("followsymlinks", *opts.Followsymlinks)
+		}
+	}
+	bodyFn := func() (e error) { r, e = h.isFileOpts(path, opts); return }
+	resultFn := func(t *tracer) { t.boolean(r) }
+	err = h.call("is_file_opts", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// isFileOptsArgs are the wire arguments of is_file_opts.
+type isFileOptsArgs struct {
+	Path              string `cbor:"1,keyasint"`
+	OptFollowsymlinks *bool  `cbor:"100,keyasint,omitempty"`
+}
+
+// isFileOpts sends is_file_opts to the daemon.
+func (h *Handle) isFileOpts(path string, opts *IsFileOptsOpts) (r bool, err error) {
+	args := &isFileOptsArgs{
+		Path: path,
+	}
+	args.OptFollowsymlinks = opts.Followsymlinks
+	err = h.daemonCall("is_file_opts", false, args, &r)
+	return
+}
+
+// IsDir: test if a directory.
+//
+// Return true if `path` exists and is a directory. A final symbolic link is
+// not followed unless `followsymlinks` is true. A missing path, or one whose
+// parent is not a directory, is false, not an error. In C this is
+// `is_dir_opts` with no optional arguments.
+func (h *Handle) IsDir(path string) (r bool, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.isDir(path); return }
+	resultFn := func(t *tracer) { t.boolean(r) }
+	err = h.call("is_dir", false, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// isDir sends is_dir_opts with no optional arguments.
+func (h *Handle) isDir(path string) (r bool, err error) {
+	return h.isDirOpts(path, &IsDirOptsOpts{})
+}
+
+// IsDirOptsOpts holds the optional arguments of IsDirOpts; nil fields are unset.
+type IsDirOptsOpts struct {
+	Followsymlinks *bool
+}
+
+// IsDirOpts: test if a directory, with options.
+//
+// Return true if `path` exists and is a directory. A final symbolic link is
+// not followed unless `followsymlinks` is true. A missing path, or one whose
+// parent is not a directory, is false, not an error.
+func (h *Handle) IsDirOpts(path string, opts *IsDirOptsOpts) (r bool, err error) {
+	if opts == nil {
+		opts = &IsDirOptsOpts{}
+	}
+	traceFn := func(t *tracer) {
+		t.str(path)
+		if opts.Followsymlinks != nil {
+			t.opt("followsymlinks", *opts.Followsymlinks)
+		}
+	}
+	bodyFn := func() (e error) { r, e = h.isDirOpts(path, opts); return }
+	resultFn := func(t *tracer) { t.boolean(r) }
+	err = h.call("is_dir_opts", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// isDirOptsArgs are the wire arguments of is_dir_opts.
+type isDirOptsArgs struct {
+	Path              string `cbor:"1,keyasint"`
+	OptFollowsymlinks *bool  `cbor:"100,keyasint,omitempty"`
+}
+
+// isDirOpts sends is_dir_opts to the daemon.
+func (h *Handle) isDirOpts(path string, opts *IsDirOptsOpts) (r bool, err error) {
+	args := &isDirOptsArgs{
+		Path: path,
+	}
+	args.OptFollowsymlinks = opts.Followsymlinks
+	err = h.daemonCall("is_dir_opts", false, args, &r)
+	return
+}
+
+// IsBlockdev: test if a block device.
+//
+// Return true if `path` exists and is a block device. A final symbolic link is
+// not followed unless `followsymlinks` is true. A missing path, or one whose
+// parent is not a directory, is false, not an error. In C this is
+// `is_blockdev_opts` with no optional arguments.
+func (h *Handle) IsBlockdev(path string) (r bool, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.isBlockdev(path); return }
+	resultFn := func(t *tracer) { t.boolean(r) }
+	err = h.call("is_blockdev", false, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// isBlockdev sends is_blockdev_opts with no optional arguments.
+func (h *Handle) isBlockdev(path string) (r bool, err error) {
+	return h.isBlockdevOpts(path, &IsBlockdevOptsOpts{})
+}
+
+// IsBlockdevOptsOpts holds the optional arguments of IsBlockdevOpts; nil fields are unset.
+type IsBlockdevOptsOpts struct {
+	Followsymlinks *bool
+}
+
+// IsBlockdevOpts: test if a block device, with options.
+//
+// Return true if `path` exists and is a block device. A final symbolic link is
+// not followed unless `followsymlinks` is true. A missing path, or one whose
+// parent is not a directory, is false, not an error.
+func (h *Handle) IsBlockdevOpts(path string, opts *IsBlockdevOptsOpts) (r bool, err error) {
+	if opts == nil {
+		opts = &IsBlockdevOptsOpts{}
+	}
+	traceFn := func(t *tracer) {
+		t.str(path)
+		if opts.Followsymlinks != nil {
+			t.opt("followsymlinks", *opts.Followsymlinks)
+		}
+	}
+	bodyFn := func() (e error) { r, e = h.isBlockdevOpts(path, opts); return }
+	resultFn := func(t *tracer) { t.boolean(r) }
+	err = h.call("is_blockdev_opts", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// isBlockdevOptsArgs are the wire arguments of is_blockdev_opts.
+type isBlockdevOptsArgs struct {
+	Path              string `cbor:"1,keyasint"`
+	OptFollowsymlinks *bool  `cbor:"100,keyasint,omitempty"`
+}
+
+// isBlockdevOpts sends is_blockdev_opts to the daemon.
+func (h *Handle) isBlockdevOpts(path string, opts *IsBlockdevOptsOpts) (r bool, err error) {
+	args := &isBlockdevOptsArgs{
+		Path: path,
+	}
+	args.OptFollowsymlinks = opts.Followsymlinks
+	err = h.daemonCall("is_blockdev_opts", false, args, &r)
+	return
+}
+
+// IsChardev: test if a character device.
+//
+// Return true if `path` exists and is a character device. A final symbolic
+// link is not followed unless `followsymlinks` is true. A missing path, or one
+// whose parent is not a directory, is false, not an error. In C this is
+// `is_chardev_opts` with no optional arguments.
+func (h *Handle) IsChardev(path string) (r bool, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.isChardev(path); return }
+	resultFn := func(t *tracer) { t.boolean(r) }
+	err = h.call("is_chardev", false, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// isChardev sends is_chardev_opts with no optional arguments.
+func (h *Handle) isChardev(path string) (r bool, err error) {
+	return h.isChardevOpts(path, &IsChardevOptsOpts{})
+}
+
+// IsChardevOptsOpts holds the optional arguments of IsChardevOpts; nil fields are unset.
+type IsChardevOptsOpts struct {
+	Followsymlinks *bool
+}
+
+// IsChardevOpts: test if a character device, with options.
+//
+// Return true if `path` exists and is a character device. A final symbolic
+// link is not followed unless `followsymlinks` is true. A missing path, or one
+// whose parent is not a directory, is false, not an error.
+func (h *Handle) IsChardevOpts(path string, opts *IsChardevOptsOpts) (r bool, err error) {
+	if opts == nil {
+		opts = &IsChardevOptsOpts{}
+	}
+	traceFn := func(t *tracer) {
+		t.str(path)
+		if opts.Followsymlinks != nil {
+			t.opt("followsymlinks", *opts.Followsymlinks)
+		}
+	}
+	bodyFn := func() (e error) { r, e = h.isChardevOpts(path, opts); return }
+	resultFn := func(t *tracer) { t.boolean(r) }
+	err = h.call("is_chardev_opts", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// isChardevOptsArgs are the wire arguments of is_chardev_opts.
+type isChardevOptsArgs struct {
+	Path              string `cbor:"1,keyasint"`
+	OptFollowsymlinks *bool  `cbor:"100,keyasint,omitempty"`
+}
+
+// isChardevOpts sends is_chardev_opts to the daemon.
+func (h *Handle) isChardevOpts(path string, opts *IsChardevOptsOpts) (r bool, err error) {
+	args := &isChardevOptsArgs{
+		Path: path,
+	}
+	args.OptFollowsymlinks = opts.Followsymlinks
+	err = h.daemonCall("is_chardev_opts", false, args, &r)
+	return
+}
+
+// IsFifo: test if a FIFO (named pipe).
+//
+// Return true if `path` exists and is a FIFO (named pipe). A final symbolic
+// link is not followed unless `followsymlinks` is true. A missing path, or one
+// whose parent is not a directory, is false, not an error. In C this is
+// `is_fifo_opts` with no optional arguments.
+func (h *Handle) IsFifo(path string) (r bool, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.isFifo(path); return }
+	resultFn := func(t *tracer) { t.boolean(r) }
+	err = h.call("is_fifo", false, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// isFifo sends is_fifo_opts with no optional arguments.
+func (h *Handle) isFifo(path string) (r bool, err error) {
+	return h.isFifoOpts(path, &IsFifoOptsOpts{})
+}
+
+// IsFifoOptsOpts holds the optional arguments of IsFifoOpts; nil fields are unset.
+type IsFifoOptsOpts struct {
+	Followsymlinks *bool
+}
+
+// IsFifoOpts: test if a FIFO (named pipe), with options.
+//
+// Return true if `path` exists and is a FIFO (named pipe). A final symbolic
+// link is not followed unless `followsymlinks` is true. A missing path, or one
+// whose parent is not a directory, is false, not an error.
+func (h *Handle) IsFifoOpts(path string, opts *IsFifoOptsOpts) (r bool, err error) {
+	if opts == nil {
+		opts = &IsFifoOptsOpts{}
+	}
+	traceFn := func(t *tracer) {
+		t.str(path)
+		if opts.Followsymlinks != nil {
+			t.opt("followsymlinks", *opts.Followsymlinks)
+		}
+	}
+	bodyFn := func() (e error) { r, e = h.isFifoOpts(path, opts); return }
+	resultFn := func(t *tracer) { t.boolean(r) }
+	err = h.call("is_fifo_opts", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// isFifoOptsArgs are the wire arguments of is_fifo_opts.
+type isFifoOptsArgs struct {
+	Path              string `cbor:"1,keyasint"`
+	OptFollowsymlinks *bool  `cbor:"100,keyasint,omitempty"`
+}
+
+// isFifoOpts sends is_fifo_opts to the daemon.
+func (h *Handle) isFifoOpts(path string, opts *IsFifoOptsOpts) (r bool, err error) {
+	args := &isFifoOptsArgs{
+		Path: path,
+	}
+	args.OptFollowsymlinks = opts.Followsymlinks
+	err = h.daemonCall("is_fifo_opts", false, args, &r)
+	return
+}
+
+// IsSocket: test if a socket.
+//
+// Return true if `path` exists and is a socket. A final symbolic link is not
+// followed unless `followsymlinks` is true. A missing path, or one whose
+// parent is not a directory, is false, not an error. In C this is
+// `is_socket_opts` with no optional arguments.
+func (h *Handle) IsSocket(path string) (r bool, err error) {
+	traceFn := func(t *tracer) {
+		t.str(path)
+	}
+	bodyFn := func() (e error) { r, e = h.isSocket(path); return }
+	resultFn := func(t *tracer) { t.boolean(r) }
+	err = h.call("is_socket", false, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// isSocket sends is_socket_opts with no optional arguments.
+func (h *Handle) isSocket(path string) (r bool, err error) {
+	return h.isSocketOpts(path, &IsSocketOptsOpts{})
+}
+
+// IsSocketOptsOpts holds the optional arguments of IsSocketOpts; nil fields are unset.
+type IsSocketOptsOpts struct {
+	Followsymlinks *bool
+}
+
+// IsSocketOpts: test if a socket, with options.
+//
+// Return true if `path` exists and is a socket. A final symbolic link is not
+// followed unless `followsymlinks` is true. A missing path, or one whose
+// parent is not a directory, is false, not an error.
+func (h *Handle) IsSocketOpts(path string, opts *IsSocketOptsOpts) (r bool, err error) {
+	if opts == nil {
+		opts = &IsSocketOptsOpts{}
+	}
+	traceFn := func(t *tracer) {
+		t.str(path)
+		if opts.Followsymlinks != nil {
+			t.opt("followsymlinks", *opts.Followsymlinks)
+		}
+	}
+	bodyFn := func() (e error) { r, e = h.isSocketOpts(path, opts); return }
+	resultFn := func(t *tracer) { t.boolean(r) }
+	err = h.call("is_socket_opts", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// isSocketOptsArgs are the wire arguments of is_socket_opts.
+type isSocketOptsArgs struct {
+	Path              string `cbor:"1,keyasint"`
+	OptFollowsymlinks *bool  `cbor:"100,keyasint,omitempty"`
+}
+
+// isSocketOpts sends is_socket_opts to the daemon.
+func (h *Handle) isSocketOpts(path string, opts *IsSocketOptsOpts) (r bool, err error) {
+	args := &isSocketOptsArgs{
+		Path: path,
+	}
+	args.OptFollowsymlinks = opts.Followsymlinks
+	err = h.daemonCall("is_socket_opts", false, args, &r)
+	return
+}
+
 // procNumbers maps each daemon action to its procedure number.
 var procNumbers = map[string]uint64{
 	"sync":                 1,
@@ -2777,4 +6499,102 @@ var procNumbers = map[string]uint64{
 	"available":            36,
 	"feature_available":    37,
 	"available_all_groups": 38,
+	"mkfs_opts":            39,
+	"mke2fs":               40,
+	"mount":                41,
+	"mount_ro":             42,
+	"mount_options":        43,
+	"mount_vfs":            44,
+	"umount_opts":          45,
+	"umount_all":           46,
+	"mounts":               47,
+	"mountpoints":          48,
+	"list_filesystems":     49,
+	"vfs_type":             50,
+	"vfs_label":            51,
+	"vfs_uuid":             52,
+	"set_label":            53,
+	"set_uuid":             54,
+	"set_e2label":          55,
+	"get_e2label":          56,
+	"tune2fs_l":            57,
+	"statvfs":              58,
+	"blkid":                59,
+	"fsck":                 60,
+	"e2fsck":               61,
+	"zerofree":             62,
+	"ls":                   63,
+	"ll":                   64,
+	"find":                 65,
+	"readdir":              66,
+	"touch":                67,
+	"mkdir":                68,
+	"mkdir_p":              69,
+	"mkdir_mode":           70,
+	"rm":                   71,
+	"rm_f":                 72,
+	"rm_rf":                73,
+	"rmdir":                74,
+	"mv":                   75,
+	"rename":               76,
+	"cp":                   77,
+	"cp_a":                 78,
+	"cp_r":                 79,
+	"ln":                   80,
+	"ln_f":                 81,
+	"ln_s":                 82,
+	"ln_sf":                83,
+	"readlink":             84,
+	"readlinklist":         85,
+	"realpath":             86,
+	"chmod":                87,
+	"chown":                88,
+	"lchown":               89,
+	"stat":                 90,
+	"lstat":                91,
+	"statns":               92,
+	"lstatns":              93,
+	"lstatnslist":          94,
+	"exists":               95,
+	"filesize":             96,
+	"read_file":            97,
+	"cat":                  98,
+	"read_lines":           99,
+	"head":                 100,
+	"head_n":               101,
+	"tail":                 102,
+	"tail_n":               103,
+	"grep_opts":            104,
+	"write":                105,
+	"write_append":         106,
+	"pwrite":               107,
+	"pread":                108,
+	"truncate":             109,
+	"truncate_size":        110,
+	"allocate":             111,
+	"utimens":              112,
+	"checksum":             113,
+	"glob_expand_opts":     114,
+	"du":                   115,
+	"file":                 116,
+	"case_sensitive_path":  117,
+	"getxattrs":            118,
+	"lgetxattrs":           119,
+	"getxattr":             120,
+	"lgetxattr":            121,
+	"setxattr":             122,
+	"lsetxattr":            123,
+	"removexattr":          124,
+	"lremovexattr":         125,
+	"mknod":                126,
+	"mkfifo":               127,
+	"mknod_b":              128,
+	"mknod_c":              129,
+	"is_symlink":           132,
+	"is_file_opts":         130,
+	"is_dir_opts":          131,
+	"is_blockdev_opts":     133,
+	"is_chardev_opts":      134,
+	"is_fifo_opts":         135,
+	"is_socket_opts":       136,
 }

@@ -1,6 +1,9 @@
 package core
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 // BenchmarkLibraryCall measures one library-local action: lock, ENTER
 // dispatch, body, unlock.
@@ -102,6 +105,43 @@ func BenchmarkDaemonRoundTrip(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := h.BlockdevGetss("/dev/sda"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkWrite100 is write of 100 bytes into a new file on ext4 (200
+// files a directory), through the real daemon.
+func BenchmarkWrite100(b *testing.B) {
+	h, err := New(Options{NoEnvironment: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close()
+	if err := h.SetPath(&daemonDir); err != nil {
+		b.Fatal(err)
+	}
+	if err := h.AddDriveScratch(256<<20, nil); err != nil {
+		b.Fatal(err)
+	}
+	if err := h.Launch(); err != nil {
+		b.Fatal(err)
+	}
+	if err := h.Mkfs("ext4", "/dev/sda"); err != nil {
+		b.Fatal(err)
+	}
+	if err := h.Mount("/dev/sda", "/"); err != nil {
+		b.Fatal(err)
+	}
+	data := make([]byte, 100)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%200 == 0 {
+			if err := h.Mkdir(fmt.Sprintf("/d%d", i/200)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := h.Write(fmt.Sprintf("/d%d/f%d", i/200, i), data); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -62,28 +62,30 @@ func TestCallerDeath(t *testing.T) {
 	require.NoError(t, err, "caller said %q", line)
 	require.NoError(t, cmd.Process.Kill())
 	cmd.Wait()
-	// The daemon is the caller's child: once the caller is gone it is
-	// reparented (to init or a subreaper, possibly this test process) and
-	// must exit by itself. Reap it if it became ours.
-	gone := false
-	for i := 0; i < 500 && !gone; i++ {
-		var ws syscall.WaitStatus
-		if wpid, _ := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil); wpid == pid {
-			gone = true
-			break
-		}
-		if err := syscall.Kill(pid, 0); err == syscall.ESRCH {
-			gone = true
-			break
-		}
-		if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil && strings.Contains(string(st), ") Z ") {
-			gone = true
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	assert.True(t, gone, "the daemon (pid %d) outlived its caller", pid)
+	assert.True(t, daemonGone(pid), "the daemon (pid %d) outlived its caller", pid)
 	b, err := os.ReadFile(img)
 	require.NoError(t, err)
 	assert.Equal(t, "acknowledged write", string(b[4096:4096+18]))
+}
+
+// daemonGone waits up to 10 s for the daemon pid, whose caller was killed,
+// to exit, and reports whether it did. The daemon is the caller's child:
+// once the caller is gone it is reparented (to init or a subreaper,
+// possibly this test process) and must exit by itself; it is reaped here
+// if it became ours.
+func daemonGone(pid int) bool {
+	for i := 0; i < 500; i++ {
+		var ws syscall.WaitStatus
+		if wpid, _ := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil); wpid == pid {
+			return true
+		}
+		if err := syscall.Kill(pid, 0); err == syscall.ESRCH {
+			return true
+		}
+		if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil && strings.Contains(string(st), ") Z ") {
+			return true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
 }

@@ -24,6 +24,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("GOGUESTFS_TEST_CALLER") != "" {
 		os.Exit(callerMain())
 	}
+	if os.Getenv("GOGUESTFS_TEST_WRITER") != "" {
+		os.Exit(writerMain())
+	}
 	dir, err := os.MkdirTemp("", "guestfsd-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -44,4 +44,34 @@ if [ -d build/ruby ]; then
 	check_mbr "$out/rb.img"
 	sfdisk --dump "$out/rb.img"
 fi
+# Build an EFI + ext4 root image from Python and from Ruby, then judge it
+# with the real checkers: the partition table, then each filesystem copied
+# out of its partition.
+check_efi_image() {
+	img=$1
+	check_gpt "$img"
+	sfdisk --json "$img" | python3 -c 'import json, sys
+for p in json.load(sys.stdin)["partitiontable"]["partitions"]:
+    print(p["start"], p["size"])' > "$out/parts"
+	n=0
+	while read -r start size; do
+		n=$((n + 1))
+		dd if="$img" of="$out/part$n" bs=512 skip="$start" count="$size" status=none
+	done < "$out/parts"
+	echo "-- fsck.fat -n (ESP)"
+	fsck.fat -n "$out/part1"
+	echo "-- e2fsck -fn (root)"
+	e2fsck -fn "$out/part2"
+	rm -f "$out/part1" "$out/part2" "$out/parts"
+}
+if [ -d build/python ]; then
+	echo "== Python: examples/python/efi_image.py (GPT, vfat ESP, ext4 root)"
+	./run python3 examples/python/efi_image.py "$out/efi-py.img"
+	check_efi_image "$out/efi-py.img"
+fi
+if [ -d build/ruby ]; then
+	echo "== Ruby: examples/ruby/efi_image.rb (GPT, vfat ESP, ext4 root)"
+	./run ruby examples/ruby/efi_image.rb "$out/efi-rb.img"
+	check_efi_image "$out/efi-rb.img"
+fi
 echo "demo: done"

@@ -33,6 +33,77 @@ type LvmPv struct {
 	PvMdaFree      uint64 `cbor:"14,keyasint"`
 }
 
+// Stat is the stat struct.
+type Stat struct {
+	Dev     int64 `cbor:"1,keyasint"`
+	Ino     int64 `cbor:"2,keyasint"`
+	Mode    int64 `cbor:"3,keyasint"`
+	Nlink   int64 `cbor:"4,keyasint"`
+	Uid     int64 `cbor:"5,keyasint"`
+	Gid     int64 `cbor:"6,keyasint"`
+	Rdev    int64 `cbor:"7,keyasint"`
+	Size    int64 `cbor:"8,keyasint"`
+	Blksize int64 `cbor:"9,keyasint"`
+	Blocks  int64 `cbor:"10,keyasint"`
+	Atime   int64 `cbor:"11,keyasint"`
+	Mtime   int64 `cbor:"12,keyasint"`
+	Ctime   int64 `cbor:"13,keyasint"`
+}
+
+// Statns is the statns struct.
+type Statns struct {
+	StDev       int64 `cbor:"1,keyasint"`
+	StIno       int64 `cbor:"2,keyasint"`
+	StMode      int64 `cbor:"3,keyasint"`
+	StNlink     int64 `cbor:"4,keyasint"`
+	StUid       int64 `cbor:"5,keyasint"`
+	StGid       int64 `cbor:"6,keyasint"`
+	StRdev      int64 `cbor:"7,keyasint"`
+	StSize      int64 `cbor:"8,keyasint"`
+	StBlksize   int64 `cbor:"9,keyasint"`
+	StBlocks    int64 `cbor:"10,keyasint"`
+	StAtimeSec  int64 `cbor:"11,keyasint"`
+	StAtimeNsec int64 `cbor:"12,keyasint"`
+	StMtimeSec  int64 `cbor:"13,keyasint"`
+	StMtimeNsec int64 `cbor:"14,keyasint"`
+	StCtimeSec  int64 `cbor:"15,keyasint"`
+	StCtimeNsec int64 `cbor:"16,keyasint"`
+	StSpare1    int64 `cbor:"17,keyasint"`
+	StSpare2    int64 `cbor:"18,keyasint"`
+	StSpare3    int64 `cbor:"19,keyasint"`
+	StSpare4    int64 `cbor:"20,keyasint"`
+	StSpare5    int64 `cbor:"21,keyasint"`
+	StSpare6    int64 `cbor:"22,keyasint"`
+}
+
+// Statvfs is the statvfs struct.
+type Statvfs struct {
+	Bsize   int64 `cbor:"1,keyasint"`
+	Frsize  int64 `cbor:"2,keyasint"`
+	Blocks  int64 `cbor:"3,keyasint"`
+	Bfree   int64 `cbor:"4,keyasint"`
+	Bavail  int64 `cbor:"5,keyasint"`
+	Files   int64 `cbor:"6,keyasint"`
+	Ffree   int64 `cbor:"7,keyasint"`
+	Favail  int64 `cbor:"8,keyasint"`
+	Fsid    int64 `cbor:"9,keyasint"`
+	Flag    int64 `cbor:"10,keyasint"`
+	Namemax int64 `cbor:"11,keyasint"`
+}
+
+// Dirent is the dirent struct.
+type Dirent struct {
+	Ino  int64  `cbor:"1,keyasint"`
+	Ftyp byte   `cbor:"2,keyasint"`
+	Name string `cbor:"3,keyasint"`
+}
+
+// Xattr is the xattr struct.
+type Xattr struct {
+	Attrname string `cbor:"1,keyasint"`
+	Attrval  []byte `cbor:"2,keyasint"`
+}
+
 // Partition is the partition struct.
 type Partition struct {
 	PartNum   int32 `cbor:"1,keyasint"`
@@ -42,7 +113,7 @@ type Partition struct {
 }
 
 // BaseActions is the base group: flushing and the availability of optional groups. Package daemon/actions/base implements it.
-// A Device argument arrives resolved, a Pathname cleaned and absolute.
+// A Device argument arrives resolved, a Pathname absolute (not cleaned).
 // An error carries a syscall.Errno and names the object, not the action.
 type BaseActions interface {
 	// Sync runs sync: flush the drives to stable storage.
@@ -56,7 +127,7 @@ type BaseActions interface {
 }
 
 // DebugActions is the debug group: debugging commands for tests. Package daemon/actions/debug implements it.
-// A Device argument arrives resolved, a Pathname cleaned and absolute.
+// A Device argument arrives resolved, a Pathname absolute (not cleaned).
 // An error carries a syscall.Errno and names the object, not the action.
 type DebugActions interface {
 	// Debug runs debug: debugging and internals.
@@ -64,7 +135,7 @@ type DebugActions interface {
 }
 
 // BlockdevActions is the blockdev group: whole block devices: listing, sizes, read-only flags, raw reads and writes. Package daemon/actions/blockdev implements it.
-// A Device argument arrives resolved, a Pathname cleaned and absolute.
+// A Device argument arrives resolved, a Pathname absolute (not cleaned).
 // An error carries a syscall.Errno and names the object, not the action.
 type BlockdevActions interface {
 	// ListDevices runs list_devices: list the block devices.
@@ -98,7 +169,7 @@ type BlockdevActions interface {
 }
 
 // PartActions is the part group: partition tables: MBR and GPT. Package daemon/actions/part implements it.
-// A Device argument arrives resolved, a Pathname cleaned and absolute.
+// A Device argument arrives resolved, a Pathname absolute (not cleaned).
 // An error carries a syscall.Errno and names the object, not the action.
 type PartActions interface {
 	// ListPartitions runs list_partitions: list the partitions.
@@ -141,6 +212,214 @@ type PartActions interface {
 	PartExpandGPT(c *Call, device *devices.Device) error
 }
 
+// FsActions is the fs group: filesystems: making, mounting, labels, checking. Package daemon/actions/fs implements it.
+// A Device argument arrives resolved, a Pathname absolute (not cleaned).
+// An error carries a syscall.Errno and names the object, not the action.
+type FsActions interface {
+	// MkfsOpts runs mkfs_opts: make a filesystem with options.
+	MkfsOpts(c *Call, fstype string, device *devices.Device, opts *MkfsOptsOpts) error
+	// Mke2fs runs mke2fs: create an ext2/ext3/ext4 filesystem with all options.
+	Mke2fs(c *Call, device *devices.Device, opts *Mke2fsOpts) error
+	// Mount runs mount: mount a filesystem.
+	Mount(c *Call, mountable *devices.Device, mountpoint string) error
+	// MountRO runs mount_ro: mount a filesystem read-only.
+	MountRO(c *Call, mountable *devices.Device, mountpoint string) error
+	// MountOptions runs mount_options: mount a filesystem with options.
+	MountOptions(c *Call, options string, mountable *devices.Device, mountpoint string) error
+	// MountVfs runs mount_vfs: mount a filesystem with options and type.
+	MountVfs(c *Call, options string, vfstype string, mountable *devices.Device, mountpoint string) error
+	// UmountOpts runs umount_opts: unmount a filesystem with options.
+	UmountOpts(c *Call, pathordevice string, opts *UmountOptsOpts) error
+	// UmountAll runs umount_all: unmount all filesystems.
+	UmountAll(c *Call) error
+	// Mounts runs mounts: show mounted filesystems.
+	Mounts(c *Call) ([]string, error)
+	// Mountpoints runs mountpoints: show mountpoints.
+	Mountpoints(c *Call) ([][2]string, error)
+	// ListFilesystems runs list_filesystems: list filesystems.
+	ListFilesystems(c *Call) ([][2]string, error)
+	// VfsType runs vfs_type: get the filesystem type.
+	VfsType(c *Call, mountable *devices.Device) (string, error)
+	// VfsLabel runs vfs_label: get the filesystem label.
+	VfsLabel(c *Call, mountable *devices.Device) (string, error)
+	// VfsUUID runs vfs_uuid: get the filesystem UUID.
+	VfsUUID(c *Call, mountable *devices.Device) (string, error)
+	// SetLabel runs set_label: set the filesystem label.
+	SetLabel(c *Call, mountable *devices.Device, label string) error
+	// SetUUID runs set_uuid: set the filesystem UUID.
+	SetUUID(c *Call, device *devices.Device, uuid string) error
+	// SetE2label runs set_e2label: set the ext2/3/4 filesystem label.
+	SetE2label(c *Call, device *devices.Device, label string) error
+	// GetE2label runs get_e2label: get the ext2/3/4 filesystem label.
+	GetE2label(c *Call, device *devices.Device) (string, error)
+	// Tune2fsL runs tune2fs_l: get ext2/ext3/ext4 superblock details.
+	Tune2fsL(c *Call, device *devices.Device) ([][2]string, error)
+	// Statvfs runs statvfs: get file system statistics.
+	Statvfs(c *Call, path string) (*Statvfs, error)
+	// Blkid runs blkid: print block device attributes.
+	Blkid(c *Call, device *devices.Device) ([][2]string, error)
+	// Fsck runs fsck: run the filesystem checker.
+	Fsck(c *Call, fstype string, device *devices.Device) (int, error)
+	// E2fsck runs e2fsck: check an ext2/ext3/ext4 filesystem.
+	E2fsck(c *Call, device *devices.Device, opts *E2fsckOpts) error
+	// Zerofree runs zerofree: zero unused blocks of an ext2/3/4 filesystem.
+	Zerofree(c *Call, device *devices.Device) error
+}
+
+// FileActions is the file group: files and directories of the mounted filesystems. Package daemon/actions/file implements it.
+// A Device argument arrives resolved, a Pathname absolute (not cleaned).
+// An error carries a syscall.Errno and names the object, not the action.
+type FileActions interface {
+	// Ls runs ls: list the files in a directory.
+	Ls(c *Call, directory string) ([]string, error)
+	// Ll runs ll: list the files in a directory (long format).
+	Ll(c *Call, directory string) (string, error)
+	// Find runs find: find all files and directories.
+	Find(c *Call, directory string) ([]string, error)
+	// Readdir runs readdir: read directories entries.
+	Readdir(c *Call, dir string) ([]Dirent, error)
+	// Touch runs touch: update file timestamps or create a new file.
+	Touch(c *Call, path string) error
+	// Mkdir runs mkdir: create a directory.
+	Mkdir(c *Call, path string) error
+	// MkdirP runs mkdir_p: create a directory and its parents.
+	MkdirP(c *Call, path string) error
+	// MkdirMode runs mkdir_mode: create a directory with a particular mode.
+	MkdirMode(c *Call, path string, mode int) error
+	// Rm runs rm: remove a file.
+	Rm(c *Call, path string) error
+	// RmF runs rm_f: remove a file ignoring errors.
+	RmF(c *Call, path string) error
+	// RmRf runs rm_rf: remove a file or directory recursively.
+	RmRf(c *Call, path string) error
+	// Rmdir runs rmdir: remove a directory.
+	Rmdir(c *Call, path string) error
+	// Mv runs mv: move a file.
+	Mv(c *Call, src string, dest string) error
+	// Rename runs rename: rename a file on the same filesystem.
+	Rename(c *Call, oldpath string, newpath string) error
+	// Cp runs cp: copy a file.
+	Cp(c *Call, src string, dest string) error
+	// CpA runs cp_a: copy a file or directory recursively.
+	CpA(c *Call, src string, dest string) error
+	// CpR runs cp_r: copy a file or directory recursively.
+	CpR(c *Call, src string, dest string) error
+	// Ln runs ln: create a hard link.
+	Ln(c *Call, target string, linkname string) error
+	// LnF runs ln_f: create a hard link, replacing an existing name.
+	LnF(c *Call, target string, linkname string) error
+	// LnS runs ln_s: create a symbolic link.
+	LnS(c *Call, target string, linkname string) error
+	// LnSf runs ln_sf: create a symbolic link, replacing an existing name.
+	LnSf(c *Call, target string, linkname string) error
+	// Readlink runs readlink: read the target of a symbolic link.
+	Readlink(c *Call, path string) (string, error)
+	// Readlinklist runs readlinklist: readlink on multiple files.
+	Readlinklist(c *Call, path string, names []string) ([]string, error)
+	// Realpath runs realpath: canonicalized absolute pathname.
+	Realpath(c *Call, path string) (string, error)
+	// Chmod runs chmod: change file mode.
+	Chmod(c *Call, mode int, path string) error
+	// Chown runs chown: change file owner and group.
+	Chown(c *Call, owner int, group int, path string) error
+	// Lchown runs lchown: change file owner and group, not following links.
+	Lchown(c *Call, owner int, group int, path string) error
+	// Stat runs stat: get file information.
+	Stat(c *Call, path string) (*Stat, error)
+	// Lstat runs lstat: get file information for a symbolic link.
+	Lstat(c *Call, path string) (*Stat, error)
+	// Statns runs statns: get file information.
+	Statns(c *Call, path string) (*Statns, error)
+	// Lstatns runs lstatns: get file information for a symbolic link.
+	Lstatns(c *Call, path string) (*Statns, error)
+	// Lstatnslist runs lstatnslist: lstat on multiple files.
+	Lstatnslist(c *Call, path string, names []string) ([]Statns, error)
+	// Exists runs exists: test if file or directory exists.
+	Exists(c *Call, path string) (bool, error)
+	// Filesize runs filesize: return the size of the file in bytes.
+	Filesize(c *Call, file string) (int64, error)
+	// ReadFile runs read_file: read a file.
+	ReadFile(c *Call, path string) ([]byte, error)
+	// Cat runs cat: list the contents of a file.
+	Cat(c *Call, path string) (string, error)
+	// ReadLines runs read_lines: read file as lines.
+	ReadLines(c *Call, path string) ([]string, error)
+	// Head runs head: return first 10 lines of a file.
+	Head(c *Call, path string) ([]string, error)
+	// HeadN runs head_n: return first N lines of a file.
+	HeadN(c *Call, nrlines int, path string) ([]string, error)
+	// Tail runs tail: return last 10 lines of a file.
+	Tail(c *Call, path string) ([]string, error)
+	// TailN runs tail_n: return last N lines of a file.
+	TailN(c *Call, nrlines int, path string) ([]string, error)
+	// GrepOpts runs grep_opts: return lines matching a pattern, with options.
+	GrepOpts(c *Call, regex string, path string, opts *GrepOptsOpts) ([]string, error)
+	// Write runs write: create a new file.
+	Write(c *Call, path string, content []byte) error
+	// WriteAppend runs write_append: append content to end of file.
+	WriteAppend(c *Call, path string, content []byte) error
+	// Pwrite runs pwrite: write to part of a file.
+	Pwrite(c *Call, path string, content []byte, offset int64) (int, error)
+	// Pread runs pread: read part of a file.
+	Pread(c *Call, path string, count int, offset int64) ([]byte, error)
+	// Truncate runs truncate: truncate a file to zero size.
+	Truncate(c *Call, path string) error
+	// TruncateSize runs truncate_size: truncate a file to a particular size.
+	TruncateSize(c *Call, path string, size int64) error
+	// Allocate runs allocate: allocate and zero a file.
+	Allocate(c *Call, path string, len_ int64) error
+	// Utimens runs utimens: set timestamp of a file with nanosecond precision.
+	Utimens(c *Call, path string, atsecs int64, atnsecs int64, mtsecs int64, mtnsecs int64) error
+	// Checksum runs checksum: compute MD5, SHAx or CRC checksum of file.
+	Checksum(c *Call, csumtype string, path string) (string, error)
+	// GlobExpandOpts runs glob_expand_opts: expand a wildcard path, with options.
+	GlobExpandOpts(c *Call, pattern string, opts *GlobExpandOptsOpts) ([]string, error)
+	// Du runs du: estimate file space usage.
+	Du(c *Call, path string) (int64, error)
+	// File runs file: determine file type.
+	File(c *Call, path string) (string, error)
+	// CaseSensitivePath runs case_sensitive_path: return true path on case-insensitive filesystem.
+	CaseSensitivePath(c *Call, path string) (string, error)
+	// Getxattrs runs getxattrs: list extended attributes of a file or directory.
+	Getxattrs(c *Call, path string) ([]Xattr, error)
+	// Lgetxattrs runs lgetxattrs: list extended attributes of a file or directory.
+	Lgetxattrs(c *Call, path string) ([]Xattr, error)
+	// Getxattr runs getxattr: get a single extended attribute.
+	Getxattr(c *Call, path string, name string) ([]byte, error)
+	// Lgetxattr runs lgetxattr: get a single extended attribute.
+	Lgetxattr(c *Call, path string, name string) ([]byte, error)
+	// Setxattr runs setxattr: set extended attribute of a file or directory.
+	Setxattr(c *Call, xattr string, val string, vallen int, path string) error
+	// Lsetxattr runs lsetxattr: set extended attribute of a file or directory.
+	Lsetxattr(c *Call, xattr string, val string, vallen int, path string) error
+	// Removexattr runs removexattr: remove extended attribute of a file or directory.
+	Removexattr(c *Call, xattr string, path string) error
+	// Lremovexattr runs lremovexattr: remove extended attribute of a file or directory.
+	Lremovexattr(c *Call, xattr string, path string) error
+	// Mknod runs mknod: make block, character or FIFO devices.
+	Mknod(c *Call, mode int, devmajor int, devminor int, path string) error
+	// Mkfifo runs mkfifo: make FIFO (named pipe).
+	Mkfifo(c *Call, mode int, path string) error
+	// MknodB runs mknod_b: make block device node.
+	MknodB(c *Call, mode int, devmajor int, devminor int, path string) error
+	// MknodC runs mknod_c: make char device node.
+	MknodC(c *Call, mode int, devmajor int, devminor int, path string) error
+	// IsSymlink runs is_symlink: test if symbolic link.
+	IsSymlink(c *Call, path string) (bool, error)
+	// IsFileOpts runs is_file_opts: test if a regular file, with options.
+	IsFileOpts(c *Call, path string, opts *IsFileOptsOpts) (bool, error)
+	// IsDirOpts runs is_dir_opts: test if a directory, with options.
+	IsDirOpts(c *Call, path string, opts *IsDirOptsOpts) (bool, error)
+	// IsBlockdevOpts runs is_blockdev_opts: test if a block device, with options.
+	IsBlockdevOpts(c *Call, path string, opts *IsBlockdevOptsOpts) (bool, error)
+	// IsChardevOpts runs is_chardev_opts: test if a character device, with options.
+	IsChardevOpts(c *Call, path string, opts *IsChardevOptsOpts) (bool, error)
+	// IsFifoOpts runs is_fifo_opts: test if a FIFO (named pipe), with options.
+	IsFifoOpts(c *Call, path string, opts *IsFifoOptsOpts) (bool, error)
+	// IsSocketOpts runs is_socket_opts: test if a socket, with options.
+	IsSocketOpts(c *Call, path string, opts *IsSocketOptsOpts) (bool, error)
+}
+
 // Groups is the daemon's backend: one implementation per action group.
 // The actions of a nil group fail with ENOTSUP.
 type Groups struct {
@@ -148,6 +427,8 @@ type Groups struct {
 	Debug    DebugActions
 	Blockdev BlockdevActions
 	Part     PartActions
+	Fs       FsActions
+	File     FileActions
 }
 
 // has reports whether group name is implemented.
@@ -161,13 +442,17 @@ func (g *Groups) has(name string) bool {
 		return g.Blockdev != nil
 	case "part":
 		return g.Part != nil
+	case "fs":
+		return g.Fs != nil
+	case "file":
+		return g.File != nil
 	}
 	return false
 }
 
 // all returns the groups' implementations, nil for absent ones.
 func (g *Groups) all() []any {
-	return []any{g.Base, g.Debug, g.Blockdev, g.Part}
+	return []any{g.Base, g.Debug, g.Blockdev, g.Part, g.Fs, g.File}
 }
 
 // optgroupNames are libguestfs's optional groups, every one this build knows.
@@ -214,7 +499,10 @@ var optgroupNames = []string{
 // optgroupNeeds lists, for each optional group with actions in the table,
 // the action groups that implement them.
 var optgroupNeeds = map[string][]string{
-	"gdisk": {"part"},
+	"gdisk":       {"part"},
+	"linuxxattrs": {"file"},
+	"mknod":       {"file"},
+	"zerofree":    {"fs"},
 }
 
 // syncArgs are the wire arguments of sync.
@@ -425,6 +713,721 @@ type featureAvailableArgs struct {
 
 // availableAllGroupsArgs are the wire arguments of available_all_groups.
 type availableAllGroupsArgs struct {
+}
+
+// MkfsOptsOpts holds the optional arguments of mkfs_opts; nil fields are unset.
+type MkfsOptsOpts struct {
+	Blocksize  *int
+	Features   *string
+	Inode      *int
+	Sectorsize *int
+	Label      *string
+}
+
+// mkfsOptsArgs are the wire arguments of mkfs_opts.
+type mkfsOptsArgs struct {
+	Fstype        string  `cbor:"1,keyasint"`
+	Device        string  `cbor:"2,keyasint"`
+	OptBlocksize  *int    `cbor:"100,keyasint,omitempty"`
+	OptFeatures   *string `cbor:"101,keyasint,omitempty"`
+	OptInode      *int    `cbor:"102,keyasint,omitempty"`
+	OptSectorsize *int    `cbor:"103,keyasint,omitempty"`
+	OptLabel      *string `cbor:"104,keyasint,omitempty"`
+}
+
+// Mke2fsOpts holds the optional arguments of mke2fs; nil fields are unset.
+type Mke2fsOpts struct {
+	Blockscount              *int64
+	Blocksize                *int64
+	Fragsize                 *int64
+	Blockspergroup           *int64
+	Numberofgroups           *int64
+	Bytesperinode            *int64
+	Inodesize                *int64
+	Journalsize              *int64
+	Numberofinodes           *int64
+	Stridesize               *int64
+	Stripewidth              *int64
+	Maxonlineresize          *int64
+	Reservedblockspercentage *int
+	Mmpupdateinterval        *int
+	Journaldevice            *string
+	Label                    *string
+	Lastmounteddir           *string
+	Creatoros                *string
+	Fstype                   *string
+	Usagetype                *string
+	UUID                     *string
+	Forcecreate              *bool
+	Writesbandgrouponly      *bool
+	Lazyitableinit           *bool
+	Lazyjournalinit          *bool
+	Testfs                   *bool
+	Discard                  *bool
+	Quotatype                *bool
+	Extent                   *bool
+	Filetype                 *bool
+	Flexbg                   *bool
+	Hasjournal               *bool
+	Journaldev               *bool
+	Largefile                *bool
+	Quota                    *bool
+	Resizeinode              *bool
+	Sparsesuper              *bool
+	Uninitbg                 *bool
+}
+
+// mke2fsArgs are the wire arguments of mke2fs.
+type mke2fsArgs struct {
+	Device                      string  `cbor:"1,keyasint"`
+	OptBlockscount              *int64  `cbor:"100,keyasint,omitempty"`
+	OptBlocksize                *int64  `cbor:"101,keyasint,omitempty"`
+	OptFragsize                 *int64  `cbor:"102,keyasint,omitempty"`
+	OptBlockspergroup           *int64  `cbor:"103,keyasint,omitempty"`
+	OptNumberofgroups           *int64  `cbor:"104,keyasint,omitempty"`
+	OptBytesperinode            *int64  `cbor:"105,keyasint,omitempty"`
+	OptInodesize                *int64  `cbor:"106,keyasint,omitempty"`
+	OptJournalsize              *int64  `cbor:"107,keyasint,omitempty"`
+	OptNumberofinodes           *int64  `cbor:"108,keyasint,omitempty"`
+	OptStridesize               *int64  `cbor:"109,keyasint,omitempty"`
+	OptStripewidth              *int64  `cbor:"110,keyasint,omitempty"`
+	OptMaxonlineresize          *int64  `cbor:"111,keyasint,omitempty"`
+	OptReservedblockspercentage *int    `cbor:"112,keyasint,omitempty"`
+	OptMmpupdateinterval        *int    `cbor:"113,keyasint,omitempty"`
+	OptJournaldevice            *string `cbor:"114,keyasint,omitempty"`
+	OptLabel                    *string `cbor:"115,keyasint,omitempty"`
+	OptLastmounteddir           *string `cbor:"116,keyasint,omitempty"`
+	OptCreatoros                *string `cbor:"117,keyasint,omitempty"`
+	OptFstype                   *string `cbor:"118,keyasint,omitempty"`
+	OptUsagetype                *string `cbor:"119,keyasint,omitempty"`
+	OptUUID                     *string `cbor:"120,keyasint,omitempty"`
+	OptForcecreate              *bool   `cbor:"121,keyasint,omitempty"`
+	OptWritesbandgrouponly      *bool   `cbor:"122,keyasint,omitempty"`
+	OptLazyitableinit           *bool   `cbor:"123,keyasint,omitempty"`
+	OptLazyjournalinit          *bool   `cbor:"124,keyasint,omitempty"`
+	OptTestfs                   *bool   `cbor:"125,keyasint,omitempty"`
+	OptDiscard                  *bool   `cbor:"126,keyasint,omitempty"`
+	OptQuotatype                *bool   `cbor:"127,keyasint,omitempty"`
+	OptExtent                   *bool   `cbor:"128,keyasint,omitempty"`
+	OptFiletype                 *bool   `cbor:"129,keyasint,omitempty"`
+	OptFlexbg                   *bool   `cbor:"130,keyasint,omitempty"`
+	OptHasjournal               *bool   `cbor:"131,keyasint,omitempty"`
+	OptJournaldev               *bool   `cbor:"132,keyasint,omitempty"`
+	OptLargefile                *bool   `cbor:"133,keyasint,omitempty"`
+	OptQuota                    *bool   `cbor:"134,keyasint,omitempty"`
+	OptResizeinode              *bool   `cbor:"135,keyasint,omitempty"`
+	OptSparsesuper              *bool   `cbor:"136,keyasint,omitempty"`
+	OptUninitbg                 *bool   `cbor:"137,keyasint,omitempty"`
+}
+
+// mountArgs are the wire arguments of mount.
+type mountArgs struct {
+	Mountable  string `cbor:"1,keyasint"`
+	Mountpoint string `cbor:"2,keyasint"`
+}
+
+// mountROArgs are the wire arguments of mount_ro.
+type mountROArgs struct {
+	Mountable  string `cbor:"1,keyasint"`
+	Mountpoint string `cbor:"2,keyasint"`
+}
+
+// mountOptionsArgs are the wire arguments of mount_options.
+type mountOptionsArgs struct {
+	Options    string `cbor:"1,keyasint"`
+	Mountable  string `cbor:"2,keyasint"`
+	Mountpoint string `cbor:"3,keyasint"`
+}
+
+// mountVfsArgs are the wire arguments of mount_vfs.
+type mountVfsArgs struct {
+	Options    string `cbor:"1,keyasint"`
+	Vfstype    string `cbor:"2,keyasint"`
+	Mountable  string `cbor:"3,keyasint"`
+	Mountpoint string `cbor:"4,keyasint"`
+}
+
+// UmountOptsOpts holds the optional arguments of umount_opts; nil fields are unset.
+type UmountOptsOpts struct {
+	Force       *bool
+	Lazyunmount *bool
+}
+
+// umountOptsArgs are the wire arguments of umount_opts.
+type umountOptsArgs struct {
+	Pathordevice   string `cbor:"1,keyasint"`
+	OptForce       *bool  `cbor:"100,keyasint,omitempty"`
+	OptLazyunmount *bool  `cbor:"101,keyasint,omitempty"`
+}
+
+// umountAllArgs are the wire arguments of umount_all.
+type umountAllArgs struct {
+}
+
+// mountsArgs are the wire arguments of mounts.
+type mountsArgs struct {
+}
+
+// mountpointsArgs are the wire arguments of mountpoints.
+type mountpointsArgs struct {
+}
+
+// listFilesystemsArgs are the wire arguments of list_filesystems.
+type listFilesystemsArgs struct {
+}
+
+// vfsTypeArgs are the wire arguments of vfs_type.
+type vfsTypeArgs struct {
+	Mountable string `cbor:"1,keyasint"`
+}
+
+// vfsLabelArgs are the wire arguments of vfs_label.
+type vfsLabelArgs struct {
+	Mountable string `cbor:"1,keyasint"`
+}
+
+// vfsUUIDArgs are the wire arguments of vfs_uuid.
+type vfsUUIDArgs struct {
+	Mountable string `cbor:"1,keyasint"`
+}
+
+// setLabelArgs are the wire arguments of set_label.
+type setLabelArgs struct {
+	Mountable string `cbor:"1,keyasint"`
+	Label     string `cbor:"2,keyasint"`
+}
+
+// setUUIDArgs are the wire arguments of set_uuid.
+type setUUIDArgs struct {
+	Device string `cbor:"1,keyasint"`
+	UUID   string `cbor:"2,keyasint"`
+}
+
+// setE2labelArgs are the wire arguments of set_e2label.
+type setE2labelArgs struct {
+	Device string `cbor:"1,keyasint"`
+	Label  string `cbor:"2,keyasint"`
+}
+
+// getE2labelArgs are the wire arguments of get_e2label.
+type getE2labelArgs struct {
+	Device string `cbor:"1,keyasint"`
+}
+
+// tune2fsLArgs are the wire arguments of tune2fs_l.
+type tune2fsLArgs struct {
+	Device string `cbor:"1,keyasint"`
+}
+
+// statvfsArgs are the wire arguments of statvfs.
+type statvfsArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// blkidArgs are the wire arguments of blkid.
+type blkidArgs struct {
+	Device string `cbor:"1,keyasint"`
+}
+
+// fsckArgs are the wire arguments of fsck.
+type fsckArgs struct {
+	Fstype string `cbor:"1,keyasint"`
+	Device string `cbor:"2,keyasint"`
+}
+
+// E2fsckOpts holds the optional arguments of e2fsck; nil fields are unset.
+type E2fsckOpts struct {
+	Correct  *bool
+	Forceall *bool
+}
+
+// e2fsckArgs are the wire arguments of e2fsck.
+type e2fsckArgs struct {
+	Device      string `cbor:"1,keyasint"`
+	OptCorrect  *bool  `cbor:"100,keyasint,omitempty"`
+	OptForceall *bool  `cbor:"101,keyasint,omitempty"`
+}
+
+// zerofreeArgs are the wire arguments of zerofree.
+type zerofreeArgs struct {
+	Device string `cbor:"1,keyasint"`
+}
+
+// lsArgs are the wire arguments of ls.
+type lsArgs struct {
+	Directory string `cbor:"1,keyasint"`
+}
+
+// llArgs are the wire arguments of ll.
+type llArgs struct {
+	Directory string `cbor:"1,keyasint"`
+}
+
+// findArgs are the wire arguments of find.
+type findArgs struct {
+	Directory string `cbor:"1,keyasint"`
+}
+
+// readdirArgs are the wire arguments of readdir.
+type readdirArgs struct {
+	Dir string `cbor:"1,keyasint"`
+}
+
+// touchArgs are the wire arguments of touch.
+type touchArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// mkdirArgs are the wire arguments of mkdir.
+type mkdirArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// mkdirPArgs are the wire arguments of mkdir_p.
+type mkdirPArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// mkdirModeArgs are the wire arguments of mkdir_mode.
+type mkdirModeArgs struct {
+	Path string `cbor:"1,keyasint"`
+	Mode int    `cbor:"2,keyasint"`
+}
+
+// rmArgs are the wire arguments of rm.
+type rmArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// rmFArgs are the wire arguments of rm_f.
+type rmFArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// rmRfArgs are the wire arguments of rm_rf.
+type rmRfArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// rmdirArgs are the wire arguments of rmdir.
+type rmdirArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// mvArgs are the wire arguments of mv.
+type mvArgs struct {
+	Src  string `cbor:"1,keyasint"`
+	Dest string `cbor:"2,keyasint"`
+}
+
+// renameArgs are the wire arguments of rename.
+type renameArgs struct {
+	Oldpath string `cbor:"1,keyasint"`
+	Newpath string `cbor:"2,keyasint"`
+}
+
+// cpArgs are the wire arguments of cp.
+type cpArgs struct {
+	Src  string `cbor:"1,keyasint"`
+	Dest string `cbor:"2,keyasint"`
+}
+
+// cpAArgs are the wire arguments of cp_a.
+type cpAArgs struct {
+	Src  string `cbor:"1,keyasint"`
+	Dest string `cbor:"2,keyasint"`
+}
+
+// cpRArgs are the wire arguments of cp_r.
+type cpRArgs struct {
+	Src  string `cbor:"1,keyasint"`
+	Dest string `cbor:"2,keyasint"`
+}
+
+// lnArgs are the wire arguments of ln.
+type lnArgs struct {
+	Target   string `cbor:"1,keyasint"`
+	Linkname string `cbor:"2,keyasint"`
+}
+
+// lnFArgs are the wire arguments of ln_f.
+type lnFArgs struct {
+	Target   string `cbor:"1,keyasint"`
+	Linkname string `cbor:"2,keyasint"`
+}
+
+// lnSArgs are the wire arguments of ln_s.
+type lnSArgs struct {
+	Target   string `cbor:"1,keyasint"`
+	Linkname string `cbor:"2,keyasint"`
+}
+
+// lnSfArgs are the wire arguments of ln_sf.
+type lnSfArgs struct {
+	Target   string `cbor:"1,keyasint"`
+	Linkname string `cbor:"2,keyasint"`
+}
+
+// readlinkArgs are the wire arguments of readlink.
+type readlinkArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// readlinklistArgs are the wire arguments of readlinklist.
+type readlinklistArgs struct {
+	Path  string   `cbor:"1,keyasint"`
+	Names []string `cbor:"2,keyasint"`
+}
+
+// realpathArgs are the wire arguments of realpath.
+type realpathArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// chmodArgs are the wire arguments of chmod.
+type chmodArgs struct {
+	Mode int    `cbor:"1,keyasint"`
+	Path string `cbor:"2,keyasint"`
+}
+
+// chownArgs are the wire arguments of chown.
+type chownArgs struct {
+	Owner int    `cbor:"1,keyasint"`
+	Group int    `cbor:"2,keyasint"`
+	Path  string `cbor:"3,keyasint"`
+}
+
+// lchownArgs are the wire arguments of lchown.
+type lchownArgs struct {
+	Owner int    `cbor:"1,keyasint"`
+	Group int    `cbor:"2,keyasint"`
+	Path  string `cbor:"3,keyasint"`
+}
+
+// statArgs are the wire arguments of stat.
+type statArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// lstatArgs are the wire arguments of lstat.
+type lstatArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// statnsArgs are the wire arguments of statns.
+type statnsArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// lstatnsArgs are the wire arguments of lstatns.
+type lstatnsArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// lstatnslistArgs are the wire arguments of lstatnslist.
+type lstatnslistArgs struct {
+	Path  string   `cbor:"1,keyasint"`
+	Names []string `cbor:"2,keyasint"`
+}
+
+// existsArgs are the wire arguments of exists.
+type existsArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// filesizeArgs are the wire arguments of filesize.
+type filesizeArgs struct {
+	File string `cbor:"1,keyasint"`
+}
+
+// readFileArgs are the wire arguments of read_file.
+type readFileArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// catArgs are the wire arguments of cat.
+type catArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// readLinesArgs are the wire arguments of read_lines.
+type readLinesArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// headArgs are the wire arguments of head.
+type headArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// headNArgs are the wire arguments of head_n.
+type headNArgs struct {
+	Nrlines int    `cbor:"1,keyasint"`
+	Path    string `cbor:"2,keyasint"`
+}
+
+// tailArgs are the wire arguments of tail.
+type tailArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// tailNArgs are the wire arguments of tail_n.
+type tailNArgs struct {
+	Nrlines int    `cbor:"1,keyasint"`
+	Path    string `cbor:"2,keyasint"`
+}
+
+// GrepOptsOpts holds the optional arguments of grep_opts; nil fields are unset.
+type GrepOptsOpts struct {
+	Extended    *bool
+	Fixed       *bool
+	Insensitive *bool
+	Compressed  *bool
+}
+
+// grepOptsArgs are the wire arguments of grep_opts.
+type grepOptsArgs struct {
+	Regex          string `cbor:"1,keyasint"`
+	Path           string `cbor:"2,keyasint"`
+	OptExtended    *bool  `cbor:"100,keyasint,omitempty"`
+	OptFixed       *bool  `cbor:"101,keyasint,omitempty"`
+	OptInsensitive *bool  `cbor:"102,keyasint,omitempty"`
+	OptCompressed  *bool  `cbor:"103,keyasint,omitempty"`
+}
+
+// writeArgs are the wire arguments of write.
+type writeArgs struct {
+	Path    string `cbor:"1,keyasint"`
+	Content []byte `cbor:"2,keyasint"`
+}
+
+// writeAppendArgs are the wire arguments of write_append.
+type writeAppendArgs struct {
+	Path    string `cbor:"1,keyasint"`
+	Content []byte `cbor:"2,keyasint"`
+}
+
+// pwriteArgs are the wire arguments of pwrite.
+type pwriteArgs struct {
+	Path    string `cbor:"1,keyasint"`
+	Content []byte `cbor:"2,keyasint"`
+	Offset  int64  `cbor:"3,keyasint"`
+}
+
+// preadArgs are the wire arguments of pread.
+type preadArgs struct {
+	Path   string `cbor:"1,keyasint"`
+	Count  int    `cbor:"2,keyasint"`
+	Offset int64  `cbor:"3,keyasint"`
+}
+
+// truncateArgs are the wire arguments of truncate.
+type truncateArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// truncateSizeArgs are the wire arguments of truncate_size.
+type truncateSizeArgs struct {
+	Path string `cbor:"1,keyasint"`
+	Size int64  `cbor:"2,keyasint"`
+}
+
+// allocateArgs are the wire arguments of allocate.
+type allocateArgs struct {
+	Path string `cbor:"1,keyasint"`
+	Len  int64  `cbor:"2,keyasint"`
+}
+
+// utimensArgs are the wire arguments of utimens.
+type utimensArgs struct {
+	Path    string `cbor:"1,keyasint"`
+	Atsecs  int64  `cbor:"2,keyasint"`
+	Atnsecs int64  `cbor:"3,keyasint"`
+	Mtsecs  int64  `cbor:"4,keyasint"`
+	Mtnsecs int64  `cbor:"5,keyasint"`
+}
+
+// checksumArgs are the wire arguments of checksum.
+type checksumArgs struct {
+	Csumtype string `cbor:"1,keyasint"`
+	Path     string `cbor:"2,keyasint"`
+}
+
+// GlobExpandOptsOpts holds the optional arguments of glob_expand_opts; nil fields are unset.
+type GlobExpandOptsOpts struct {
+	Directoryslash *bool
+}
+
+// globExpandOptsArgs are the wire arguments of glob_expand_opts.
+type globExpandOptsArgs struct {
+	Pattern           string `cbor:"1,keyasint"`
+	OptDirectoryslash *bool  `cbor:"100,keyasint,omitempty"`
+}
+
+// duArgs are the wire arguments of du.
+type duArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// fileArgs are the wire arguments of file.
+type fileArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// caseSensitivePathArgs are the wire arguments of case_sensitive_path.
+type caseSensitivePathArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// getxattrsArgs are the wire arguments of getxattrs.
+type getxattrsArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// lgetxattrsArgs are the wire arguments of lgetxattrs.
+type lgetxattrsArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// getxattrArgs are the wire arguments of getxattr.
+type getxattrArgs struct {
+	Path string `cbor:"1,keyasint"`
+	Name string `cbor:"2,keyasint"`
+}
+
+// lgetxattrArgs are the wire arguments of lgetxattr.
+type lgetxattrArgs struct {
+	Path string `cbor:"1,keyasint"`
+	Name string `cbor:"2,keyasint"`
+}
+
+// setxattrArgs are the wire arguments of setxattr.
+type setxattrArgs struct {
+	Xattr  string `cbor:"1,keyasint"`
+	Val    string `cbor:"2,keyasint"`
+	Vallen int    `cbor:"3,keyasint"`
+	Path   string `cbor:"4,keyasint"`
+}
+
+// lsetxattrArgs are the wire arguments of lsetxattr.
+type lsetxattrArgs struct {
+	Xattr  string `cbor:"1,keyasint"`
+	Val    string `cbor:"2,keyasint"`
+	Vallen int    `cbor:"3,keyasint"`
+	Path   string `cbor:"4,keyasint"`
+}
+
+// removexattrArgs are the wire arguments of removexattr.
+type removexattrArgs struct {
+	Xattr string `cbor:"1,keyasint"`
+	Path  string `cbor:"2,keyasint"`
+}
+
+// lremovexattrArgs are the wire arguments of lremovexattr.
+type lremovexattrArgs struct {
+	Xattr string `cbor:"1,keyasint"`
+	Path  string `cbor:"2,keyasint"`
+}
+
+// mknodArgs are the wire arguments of mknod.
+type mknodArgs struct {
+	Mode     int    `cbor:"1,keyasint"`
+	Devmajor int    `cbor:"2,keyasint"`
+	Devminor int    `cbor:"3,keyasint"`
+	Path     string `cbor:"4,keyasint"`
+}
+
+// mkfifoArgs are the wire arguments of mkfifo.
+type mkfifoArgs struct {
+	Mode int    `cbor:"1,keyasint"`
+	Path string `cbor:"2,keyasint"`
+}
+
+// mknodBArgs are the wire arguments of mknod_b.
+type mknodBArgs struct {
+	Mode     int    `cbor:"1,keyasint"`
+	Devmajor int    `cbor:"2,keyasint"`
+	Devminor int    `cbor:"3,keyasint"`
+	Path     string `cbor:"4,keyasint"`
+}
+
+// mknodCArgs are the wire arguments of mknod_c.
+type mknodCArgs struct {
+	Mode     int    `cbor:"1,keyasint"`
+	Devmajor int    `cbor:"2,keyasint"`
+	Devminor int    `cbor:"3,keyasint"`
+	Path     string `cbor:"4,keyasint"`
+}
+
+// isSymlinkArgs are the wire arguments of is_symlink.
+type isSymlinkArgs struct {
+	Path string `cbor:"1,keyasint"`
+}
+
+// IsFileOptsOpts holds the optional arguments of is_file_opts; nil fields are unset.
+type IsFileOptsOpts struct {
+	Followsymlinks *bool
+}
+
+// isFileOptsArgs are the wire arguments of is_file_opts.
+type isFileOptsArgs struct {
+	Path              string `cbor:"1,keyasint"`
+	OptFollowsymlinks *bool  `cbor:"100,keyasint,omitempty"`
+}
+
+// IsDirOptsOpts holds the optional arguments of is_dir_opts; nil fields are unset.
+type IsDirOptsOpts struct {
+	Followsymlinks *bool
+}
+
+// isDirOptsArgs are the wire arguments of is_dir_opts.
+type isDirOptsArgs struct {
+	Path              string `cbor:"1,keyasint"`
+	OptFollowsymlinks *bool  `cbor:"100,keyasint,omitempty"`
+}
+
+// IsBlockdevOptsOpts holds the optional arguments of is_blockdev_opts; nil fields are unset.
+type IsBlockdevOptsOpts struct {
+	Followsymlinks *bool
+}
+
+// isBlockdevOptsArgs are the wire arguments of is_blockdev_opts.
+type isBlockdevOptsArgs struct {
+	Path              string `cbor:"1,keyasint"`
+	OptFollowsymlinks *bool  `cbor:"100,keyasint,omitempty"`
+}
+
+// IsChardevOptsOpts holds the optional arguments of is_chardev_opts; nil fields are unset.
+type IsChardevOptsOpts struct {
+	Followsymlinks *bool
+}
+
+// isChardevOptsArgs are the wire arguments of is_chardev_opts.
+type isChardevOptsArgs struct {
+	Path              string `cbor:"1,keyasint"`
+	OptFollowsymlinks *bool  `cbor:"100,keyasint,omitempty"`
+}
+
+// IsFifoOptsOpts holds the optional arguments of is_fifo_opts; nil fields are unset.
+type IsFifoOptsOpts struct {
+	Followsymlinks *bool
+}
+
+// isFifoOptsArgs are the wire arguments of is_fifo_opts.
+type isFifoOptsArgs struct {
+	Path              string `cbor:"1,keyasint"`
+	OptFollowsymlinks *bool  `cbor:"100,keyasint,omitempty"`
+}
+
+// IsSocketOptsOpts holds the optional arguments of is_socket_opts; nil fields are unset.
+type IsSocketOptsOpts struct {
+	Followsymlinks *bool
+}
+
+// isSocketOptsArgs are the wire arguments of is_socket_opts.
+type isSocketOptsArgs struct {
+	Path              string `cbor:"1,keyasint"`
+	OptFollowsymlinks *bool  `cbor:"100,keyasint,omitempty"`
 }
 
 // procs is the dispatch table: every daemon action by name.
@@ -932,5 +1935,1377 @@ var procs = map[string]proc{
 			return nil, errBadArgs(err)
 		}
 		return g.Base.AvailableAllGroups(c)
+	}},
+	"mkfs_opts": {nr: 39, group: "fs", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Fs == nil {
+			return nil, errGroupAbsent("fs")
+		}
+		var args mkfsOptsArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Fs.MkfsOpts(c, args.Fstype, device, &MkfsOptsOpts{Blocksize: args.OptBlocksize, Features: args.OptFeatures, Inode: args.OptInode, Sectorsize: args.OptSectorsize, Label: args.OptLabel})
+	}},
+	"mke2fs": {nr: 40, group: "fs", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Fs == nil {
+			return nil, errGroupAbsent("fs")
+		}
+		var args mke2fsArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Fs.Mke2fs(c, device, &Mke2fsOpts{Blockscount: args.OptBlockscount, Blocksize: args.OptBlocksize, Fragsize: args.OptFragsize, Blockspergroup: args.OptBlockspergroup, Numberofgroups: args.OptNumberofgroups, Bytesperinode: args.OptBytesperinode, Inodesize: args.OptInodesize, Journalsize: args.OptJournalsize, Numberofinodes: args.OptNumberofinodes, Stridesize: args.OptStridesize, Stripewidth: args.OptStripewidth, Maxonlineresize: args.OptMaxonlineresize, Reservedblockspercentage: args.OptReservedblockspercentage, Mmpupdateinterval: args.OptMmpupdateinterval, Journaldevice: args.OptJournaldevice, Label: args.OptLabel, Lastmounteddir: args.OptLastmounteddir, Creatoros: args.OptCreatoros, Fstype: args.OptFstype, Usagetype: args.OptUsagetype, UUID: args.OptUUID, Forcecreate: args.OptForcecreate, Writesbandgrouponly: args.OptWritesbandgrouponly, Lazyitableinit: args.OptLazyitableinit, Lazyjournalinit: args.OptLazyjournalinit, Testfs: args.OptTestfs, Discard: args.OptDiscard, Quotatype: args.OptQuotatype, Extent: args.OptExtent, Filetype: args.OptFiletype, Flexbg: args.OptFlexbg, Hasjournal: args.OptHasjournal, Journaldev: args.OptJournaldev, Largefile: args.OptLargefile, Quota: args.OptQuota, Resizeinode: args.OptResizeinode, Sparsesuper: args.OptSparsesuper, Uninitbg: args.OptUninitbg})
+	}},
+	"mount": {nr: 41, group: "fs", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Fs == nil {
+			return nil, errGroupAbsent("fs")
+		}
+		var args mountArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		mountable, err := c.resolveDevice(args.Mountable)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Fs.Mount(c, mountable, args.Mountpoint)
+	}},
+	"mount_ro": {nr: 42, group: "fs", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Fs == nil {
+			return nil, errGroupAbsent("fs")
+		}
+		var args mountROArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		mountable, err := c.resolveDevice(args.Mountable)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Fs.MountRO(c, mountable, args.Mountpoint)
+	}},
+	"mount_options": {nr: 43, group: "fs", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Fs == nil {
+			return nil, errGroupAbsent("fs")
+		}
+		var args mountOptionsArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		mountable, err := c.resolveDevice(args.Mountable)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Fs.MountOptions(c, args.Options, mountable, args.Mountpoint)
+	}},
+	"mount_vfs": {nr: 44, group: "fs", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Fs == nil {
+			return nil, errGroupAbsent("fs")
+		}
+		var args mountVfsArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		mountable, err := c.resolveDevice(args.Mountable)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Fs.MountVfs(c, args.Options, args.Vfstype, mountable, args.Mountpoint)
+	}},
+	"umount_opts": {nr: 45, group: "fs", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Fs == nil {
+			return nil, errGroupAbsent("fs")
+		}
+		var args umountOptsArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		return nil, g.Fs.UmountOpts(c, args.Pathordevice, &UmountOptsOpts{Force: args.OptForce, Lazyunmount: args.OptLazyunmount})
+	}},
+	"umount_all": {nr: 46, group: "fs", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Fs == nil {
+			return nil, errGroupAbsent("fs")
+		}
+		var args umountAllArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		return nil, g.Fs.UmountAll(c)
+	}},
+	"mounts": {nr: 47, group: "fs", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Fs == nil {
+			return nil, errGroupAbsent("fs")
+		}
+		var args mountsArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		return g.Fs.Mounts(c)
+	}},
+	"mountpoints": {nr: 48, group: "fs", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Fs == nil {
+			return nil, errGroupAbsent("fs")
+		}
+		var args mountpointsArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		return g.Fs.Mountpoints(c)
+	}},
+	"list_filesystems": {nr: 49, group: "fs", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Fs == nil {
+			return nil, errGroupAbsent("fs")
+		}
+		var args listFilesystemsArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		return g.Fs.ListFilesystems(c)
+	}},
+	"vfs_type": {nr: 50, group: "fs", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Fs == nil {
+			return nil, errGroupAbsent("fs")
+		}
+		var args vfsTypeArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		mountable, err := c.resolveDevice(args.Mountable)
+		if err != nil {
+			return nil, err
+		}
+		return g.Fs.VfsType(c, mountable)
+	}},
+	"vfs_label": {nr: 51, group: "fs", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Fs == nil {
+			return nil, errGroupAbsent("fs")
+		}
+		var args vfsLabelArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		mountable, err := c.resolveDevice(args.Mountable)
+		if err != nil {
+			return nil, err
+		}
+		return g.Fs.VfsLabel(c, mountable)
+	}},
+	"vfs_uuid": {nr: 52, group: "fs", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Fs == nil {
+			return nil, errGroupAbsent("fs")
+		}
+		var args vfsUUIDArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		mountable, err := c.resolveDevice(args.Mountable)
+		if err != nil {
+			return nil, err
+		}
+		return g.Fs.VfsUUID(c, mountable)
+	}},
+	"set_label": {nr: 53, group: "fs", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Fs == nil {
+			return nil, errGroupAbsent("fs")
+		}
+		var args setLabelArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		mountable, err := c.resolveDevice(args.Mountable)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Fs.SetLabel(c, mountable, args.Label)
+	}},
+	"set_uuid": {nr: 54, group: "fs", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Fs == nil {
+			return nil, errGroupAbsent("fs")
+		}
+		var args setUUIDArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Fs.SetUUID(c, device, args.UUID)
+	}},
+	"set_e2label": {nr: 55, group: "fs", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Fs == nil {
+			return nil, errGroupAbsent("fs")
+		}
+		var args setE2labelArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Fs.SetE2label(c, device, args.Label)
+	}},
+	"get_e2label": {nr: 56, group: "fs", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Fs == nil {
+			return nil, errGroupAbsent("fs")
+		}
+		var args getE2labelArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
+			return nil, err
+		}
+		return g.Fs.GetE2label(c, device)
+	}},
+	"tune2fs_l": {nr: 57, group: "fs", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Fs == nil {
+			return nil, errGroupAbsent("fs")
+		}
+		var args tune2fsLArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
+			return nil, err
+		}
+		return g.Fs.Tune2fsL(c, device)
+	}},
+	"statvfs": {nr: 58, group: "fs", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Fs == nil {
+			return nil, errGroupAbsent("fs")
+		}
+		var args statvfsArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.Fs.Statvfs(c, path)
+	}},
+	"blkid": {nr: 59, group: "fs", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Fs == nil {
+			return nil, errGroupAbsent("fs")
+		}
+		var args blkidArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
+			return nil, err
+		}
+		return g.Fs.Blkid(c, device)
+	}},
+	"fsck": {nr: 60, group: "fs", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Fs == nil {
+			return nil, errGroupAbsent("fs")
+		}
+		var args fsckArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
+			return nil, err
+		}
+		return g.Fs.Fsck(c, args.Fstype, device)
+	}},
+	"e2fsck": {nr: 61, group: "fs", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Fs == nil {
+			return nil, errGroupAbsent("fs")
+		}
+		var args e2fsckArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Fs.E2fsck(c, device, &E2fsckOpts{Correct: args.OptCorrect, Forceall: args.OptForceall})
+	}},
+	"zerofree": {nr: 62, group: "fs", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Fs == nil {
+			return nil, errGroupAbsent("fs")
+		}
+		var args zerofreeArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Fs.Zerofree(c, device)
+	}},
+	"ls": {nr: 63, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args lsArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		directory, err := resolvePathname(args.Directory)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.Ls(c, directory)
+	}},
+	"ll": {nr: 64, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args llArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		directory, err := resolvePathname(args.Directory)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.Ll(c, directory)
+	}},
+	"find": {nr: 65, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args findArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		directory, err := resolvePathname(args.Directory)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.Find(c, directory)
+	}},
+	"readdir": {nr: 66, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args readdirArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		dir, err := resolvePathname(args.Dir)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.Readdir(c, dir)
+	}},
+	"touch": {nr: 67, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args touchArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.Touch(c, path)
+	}},
+	"mkdir": {nr: 68, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args mkdirArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.Mkdir(c, path)
+	}},
+	"mkdir_p": {nr: 69, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args mkdirPArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.MkdirP(c, path)
+	}},
+	"mkdir_mode": {nr: 70, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args mkdirModeArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.MkdirMode(c, path, args.Mode)
+	}},
+	"rm": {nr: 71, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args rmArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.Rm(c, path)
+	}},
+	"rm_f": {nr: 72, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args rmFArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.RmF(c, path)
+	}},
+	"rm_rf": {nr: 73, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args rmRfArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.RmRf(c, path)
+	}},
+	"rmdir": {nr: 74, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args rmdirArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.Rmdir(c, path)
+	}},
+	"mv": {nr: 75, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args mvArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		src, err := resolvePathname(args.Src)
+		if err != nil {
+			return nil, err
+		}
+		dest, err := resolvePathname(args.Dest)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.Mv(c, src, dest)
+	}},
+	"rename": {nr: 76, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args renameArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		oldpath, err := resolvePathname(args.Oldpath)
+		if err != nil {
+			return nil, err
+		}
+		newpath, err := resolvePathname(args.Newpath)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.Rename(c, oldpath, newpath)
+	}},
+	"cp": {nr: 77, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args cpArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		src, err := resolvePathname(args.Src)
+		if err != nil {
+			return nil, err
+		}
+		dest, err := resolvePathname(args.Dest)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.Cp(c, src, dest)
+	}},
+	"cp_a": {nr: 78, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args cpAArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		src, err := resolvePathname(args.Src)
+		if err != nil {
+			return nil, err
+		}
+		dest, err := resolvePathname(args.Dest)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.CpA(c, src, dest)
+	}},
+	"cp_r": {nr: 79, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args cpRArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		src, err := resolvePathname(args.Src)
+		if err != nil {
+			return nil, err
+		}
+		dest, err := resolvePathname(args.Dest)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.CpR(c, src, dest)
+	}},
+	"ln": {nr: 80, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args lnArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		linkname, err := resolvePathname(args.Linkname)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.Ln(c, args.Target, linkname)
+	}},
+	"ln_f": {nr: 81, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args lnFArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		linkname, err := resolvePathname(args.Linkname)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.LnF(c, args.Target, linkname)
+	}},
+	"ln_s": {nr: 82, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args lnSArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		linkname, err := resolvePathname(args.Linkname)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.LnS(c, args.Target, linkname)
+	}},
+	"ln_sf": {nr: 83, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args lnSfArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		linkname, err := resolvePathname(args.Linkname)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.LnSf(c, args.Target, linkname)
+	}},
+	"readlink": {nr: 84, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args readlinkArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.Readlink(c, path)
+	}},
+	"readlinklist": {nr: 85, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args readlinklistArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.Readlinklist(c, path, args.Names)
+	}},
+	"realpath": {nr: 86, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args realpathArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.Realpath(c, path)
+	}},
+	"chmod": {nr: 87, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args chmodArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.Chmod(c, args.Mode, path)
+	}},
+	"chown": {nr: 88, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args chownArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.Chown(c, args.Owner, args.Group, path)
+	}},
+	"lchown": {nr: 89, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args lchownArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.Lchown(c, args.Owner, args.Group, path)
+	}},
+	"stat": {nr: 90, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args statArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.Stat(c, path)
+	}},
+	"lstat": {nr: 91, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args lstatArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.Lstat(c, path)
+	}},
+	"statns": {nr: 92, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args statnsArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.Statns(c, path)
+	}},
+	"lstatns": {nr: 93, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args lstatnsArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.Lstatns(c, path)
+	}},
+	"lstatnslist": {nr: 94, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args lstatnslistArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.Lstatnslist(c, path, args.Names)
+	}},
+	"exists": {nr: 95, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args existsArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.Exists(c, path)
+	}},
+	"filesize": {nr: 96, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args filesizeArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		file, err := resolvePathname(args.File)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.Filesize(c, file)
+	}},
+	"read_file": {nr: 97, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args readFileArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.ReadFile(c, path)
+	}},
+	"cat": {nr: 98, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args catArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.Cat(c, path)
+	}},
+	"read_lines": {nr: 99, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args readLinesArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.ReadLines(c, path)
+	}},
+	"head": {nr: 100, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args headArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.Head(c, path)
+	}},
+	"head_n": {nr: 101, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args headNArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.HeadN(c, args.Nrlines, path)
+	}},
+	"tail": {nr: 102, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args tailArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.Tail(c, path)
+	}},
+	"tail_n": {nr: 103, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args tailNArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.TailN(c, args.Nrlines, path)
+	}},
+	"grep_opts": {nr: 104, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args grepOptsArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.GrepOpts(c, args.Regex, path, &GrepOptsOpts{Extended: args.OptExtended, Fixed: args.OptFixed, Insensitive: args.OptInsensitive, Compressed: args.OptCompressed})
+	}},
+	"write": {nr: 105, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args writeArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.Write(c, path, args.Content)
+	}},
+	"write_append": {nr: 106, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args writeAppendArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.WriteAppend(c, path, args.Content)
+	}},
+	"pwrite": {nr: 107, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args pwriteArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.Pwrite(c, path, args.Content, args.Offset)
+	}},
+	"pread": {nr: 108, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args preadArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.Pread(c, path, args.Count, args.Offset)
+	}},
+	"truncate": {nr: 109, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args truncateArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.Truncate(c, path)
+	}},
+	"truncate_size": {nr: 110, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args truncateSizeArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.TruncateSize(c, path, args.Size)
+	}},
+	"allocate": {nr: 111, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args allocateArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.Allocate(c, path, args.Len)
+	}},
+	"utimens": {nr: 112, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args utimensArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.Utimens(c, path, args.Atsecs, args.Atnsecs, args.Mtsecs, args.Mtnsecs)
+	}},
+	"checksum": {nr: 113, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args checksumArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.Checksum(c, args.Csumtype, path)
+	}},
+	"glob_expand_opts": {nr: 114, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args globExpandOptsArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		pattern, err := resolvePathname(args.Pattern)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.GlobExpandOpts(c, pattern, &GlobExpandOptsOpts{Directoryslash: args.OptDirectoryslash})
+	}},
+	"du": {nr: 115, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args duArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.Du(c, path)
+	}},
+	"file": {nr: 116, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args fileArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.File(c, path)
+	}},
+	"case_sensitive_path": {nr: 117, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args caseSensitivePathArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.CaseSensitivePath(c, path)
+	}},
+	"getxattrs": {nr: 118, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args getxattrsArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.Getxattrs(c, path)
+	}},
+	"lgetxattrs": {nr: 119, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args lgetxattrsArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.Lgetxattrs(c, path)
+	}},
+	"getxattr": {nr: 120, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args getxattrArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.Getxattr(c, path, args.Name)
+	}},
+	"lgetxattr": {nr: 121, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args lgetxattrArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.Lgetxattr(c, path, args.Name)
+	}},
+	"setxattr": {nr: 122, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args setxattrArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.Setxattr(c, args.Xattr, args.Val, args.Vallen, path)
+	}},
+	"lsetxattr": {nr: 123, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args lsetxattrArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.Lsetxattr(c, args.Xattr, args.Val, args.Vallen, path)
+	}},
+	"removexattr": {nr: 124, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args removexattrArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.Removexattr(c, args.Xattr, path)
+	}},
+	"lremovexattr": {nr: 125, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args lremovexattrArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.Lremovexattr(c, args.Xattr, path)
+	}},
+	"mknod": {nr: 126, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args mknodArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.Mknod(c, args.Mode, args.Devmajor, args.Devminor, path)
+	}},
+	"mkfifo": {nr: 127, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args mkfifoArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.Mkfifo(c, args.Mode, path)
+	}},
+	"mknod_b": {nr: 128, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args mknodBArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.MknodB(c, args.Mode, args.Devmajor, args.Devminor, path)
+	}},
+	"mknod_c": {nr: 129, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args mknodCArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.MknodC(c, args.Mode, args.Devmajor, args.Devminor, path)
+	}},
+	"is_symlink": {nr: 132, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args isSymlinkArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.IsSymlink(c, path)
+	}},
+	"is_file_opts": {nr: 130, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args isFileOptsArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.IsFileOpts(c, path, &IsFileOptsOpts{Followsymlinks: args.OptFollowsymlinks})
+	}},
+	"is_dir_opts": {nr: 131, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args isDirOptsArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.IsDirOpts(c, path, &IsDirOptsOpts{Followsymlinks: args.OptFollowsymlinks})
+	}},
+	"is_blockdev_opts": {nr: 133, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args isBlockdevOptsArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.IsBlockdevOpts(c, path, &IsBlockdevOptsOpts{Followsymlinks: args.OptFollowsymlinks})
+	}},
+	"is_chardev_opts": {nr: 134, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args isChardevOptsArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.IsChardevOpts(c, path, &IsChardevOptsOpts{Followsymlinks: args.OptFollowsymlinks})
+	}},
+	"is_fifo_opts": {nr: 135, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args isFifoOptsArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.IsFifoOpts(c, path, &IsFifoOptsOpts{Followsymlinks: args.OptFollowsymlinks})
+	}},
+	"is_socket_opts": {nr: 136, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args isSocketOptsArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return g.File.IsSocketOpts(c, path, &IsSocketOptsOpts{Followsymlinks: args.OptFollowsymlinks})
 	}},
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"path"
 	"strings"
 	"syscall"
 
@@ -28,7 +27,9 @@ func (c *Call) resolveDevice(name string) (*devices.Device, error) {
 }
 
 // resolvePathname checks a Pathname argument: an absolute path inside the
-// guest, returned cleaned ("/a/../b/" gives "/b"). EINVAL otherwise.
+// guest, passed on as given, since "..", "." and a trailing "/" mean what
+// the namespace's resolution (through symbolic links) makes of them, not
+// what a textual clean would. EINVAL otherwise.
 func resolvePathname(p string) (string, error) {
 	if !strings.HasPrefix(p, "/") {
 		return "", errno.New(syscall.EINVAL, "%s: path must start with a / character", errno.Cut(p))
@@ -36,7 +37,7 @@ func resolvePathname(p string) (string, error) {
 	if strings.IndexByte(p, 0) >= 0 {
 		return "", errno.New(syscall.EINVAL, "%s: path contains a NUL byte", errno.Cut(p))
 	}
-	return path.Clean(p), nil
+	return p, nil
 }
 
 // Optgroup reports whether name is one of libguestfs's optional groups

@@ -6,6 +6,8 @@ var groups = []Group{
 	{"debug", "debugging commands for tests"},
 	{"blockdev", "whole block devices: listing, sizes, read-only flags, raw reads and writes"},
 	{"part", "partition tables: MBR and GPT"},
+	{"fs", "filesystems: making, mounting, labels, checking"},
+	{"file", "files and directories of the mounted filesystems"},
 }
 
 // optgroups are libguestfs's optional groups, all of them, so that

@@ -11,9 +11,26 @@ var structs = []Struct{
 		{FString, "pv_attr"}, {FInt64, "pv_pe_count"}, {FInt64, "pv_pe_alloc_count"},
 		{FString, "pv_tags"}, {FBytes, "pe_start"}, {FInt64, "pv_mda_count"}, {FBytes, "pv_mda_free"},
 	}},
+	{Name: "stat", Fields: statFields("", []string{"dev", "ino", "mode", "nlink", "uid", "gid", "rdev", "size", "blksize", "blocks", "atime", "mtime", "ctime"})},
+	{Name: "statns", Fields: statFields("st_", []string{"dev", "ino", "mode", "nlink", "uid", "gid", "rdev", "size", "blksize", "blocks",
+		"atime_sec", "atime_nsec", "mtime_sec", "mtime_nsec", "ctime_sec", "ctime_nsec",
+		"spare1", "spare2", "spare3", "spare4", "spare5", "spare6"})},
+	{Name: "statvfs", Fields: statFields("", []string{"bsize", "frsize", "blocks", "bfree", "bavail", "files", "ffree", "favail", "fsid", "flag", "namemax"})},
+	{Name: "dirent", Fields: []Field{{FInt64, "ino"}, {FChar, "ftyp"}, {FString, "name"}}},
+	{Name: "xattr", Fields: []Field{{FString, "attrname"}, {FBuffer, "attrval"}}},
 	{Name: "partition", Fields: []Field{
 		{FInt32, "part_num"}, {FInt64, "part_start"}, {FInt64, "part_end"}, {FInt64, "part_size"},
 	}},
+}
+
+// statFields returns int64 fields named prefix+name, as libguestfs's stat,
+// statns and statvfs structs have.
+func statFields(prefix string, names []string) []Field {
+	fs := make([]Field, len(names))
+	for i, n := range names {
+		fs[i] = Field{FInt64, prefix + n}
+	}
+	return fs
 }
 
 // API returns the whole table. The order of actions is the order of the
@@ -25,5 +42,7 @@ func API() *Table {
 	all = append(all, launchActions...)
 	all = append(all, driveActions...)
 	all = append(all, daemonActions...)
+	all = append(all, fsActions...)
+	all = append(all, fileActions...)
 	return &Table{Actions: all, Structs: structs, Groups: groups, Optgroups: optgroups}
 }

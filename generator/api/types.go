@@ -139,7 +139,9 @@ type Action struct {
 type FieldKind int
 
 // The struct field kinds. FUUID is a 32-byte identifier without a NUL;
-// FBytes is an unsigned 64-bit count of bytes.
+// FBytes is an unsigned 64-bit count of bytes; FChar is one C char (a
+// dirent's file type letter); FBuffer is a byte buffer that may hold NULs,
+// passed in C as a uint32_t NAME_len and a char *NAME.
 const (
 	FString FieldKind = iota
 	FUUID
@@ -148,6 +150,8 @@ const (
 	FInt64
 	FUInt32
 	FInt32
+	FChar
+	FBuffer
 )
 
 // Field is one member of a struct.

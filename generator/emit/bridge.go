@@ -146,7 +146,7 @@ func bridgeStructsC(t *api.Table) string {
 	for _, s := range t.Structs {
 		b.P("static void\nfree_%s_fields (struct guestfs_%s *x)\n{\n", s.Name, s.Name)
 		for _, f := range s.Fields {
-			if f.Kind == api.FString {
+			if f.Kind == api.FString || f.Kind == api.FBuffer {
 				b.P("  free (x->%s);\n", f.Name)
 			}
 		}
@@ -225,6 +225,10 @@ func bridgeStructConv(b *Buffer, s *api.Struct) {
 		switch f.Kind {
 		case api.FString:
 			b.P("\tdst.%s = C.CString(src.%s)\n", f.Name, Camel(f.Name))
+		case api.FBuffer:
+			b.P("\tdst.%s_len = C.uint32_t(len(src.%s))\n\tdst.%s = (*C.char)(C.CBytes(src.%s))\n", f.Name, Camel(f.Name), f.Name, Camel(f.Name))
+		case api.FChar:
+			b.P("\tdst.%s = C.char(src.%s)\n", f.Name, Camel(f.Name))
 		case api.FUUID:
 			b.P("\tfor i := range dst.%s {\n\t\tdst.%s[i] = ' '\n\t\tif i < len(src.%s) {\n\t\t\tdst.%s[i] = C.char(src.%s[i])\n\t\t}\n\t}\n",
 				f.Name, f.Name, Camel(f.Name), f.Name, Camel(f.Name))

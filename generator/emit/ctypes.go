@@ -102,6 +102,10 @@ func CFieldDecl(f api.Field) string {
 		return "uint32_t " + f.Name
 	case api.FInt32:
 		return "int32_t " + f.Name
+	case api.FChar:
+		return "char " + f.Name
+	case api.FBuffer:
+		return "uint32_t " + f.Name + "_len;\n  char *" + f.Name
 	}
 	panic(fmt.Sprintf("unknown field kind %d", f.Kind))
 }

@@ -29,7 +29,7 @@ func emitDaemon(t *api.Table) ([]File, error) {
 		b.P("}\n\n")
 	}
 	for _, g := range t.Groups {
-		b.P("// %s is the %s group: %s. Package daemon/actions/%s implements it.\n// A Device argument arrives resolved, a Pathname cleaned and absolute.\n// An error carries a syscall.Errno and names the object, not the action.\ntype %s interface {\n", groupInterface(g.Name), g.Name, g.Doc, g.Name, groupInterface(g.Name))
+		b.P("// %s is the %s group: %s. Package daemon/actions/%s implements it.\n// A Device argument arrives resolved, a Pathname absolute (not cleaned).\n// An error carries a syscall.Errno and names the object, not the action.\ntype %s interface {\n", groupInterface(g.Name), g.Name, g.Doc, g.Name, groupInterface(g.Name))
 		for i := range t.Actions {
 			a := &t.Actions[i]
 			if a.Daemon && a.Group == g.Name {

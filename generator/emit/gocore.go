@@ -81,6 +81,10 @@ func GoFieldType(k api.FieldKind) string {
 		return "int64"
 	case api.FUInt32:
 		return "uint32"
+	case api.FChar:
+		return "byte"
+	case api.FBuffer:
+		return "[]byte"
 	}
 	return "int32"
 }
@@ -149,6 +153,8 @@ func emitGoCore(t *api.Table) ([]File, error) {
 		goCoreMethod(&b, a)
 		if a.Daemon {
 			goClientStub(&b, a)
+		} else if _, target := BindingView(t, a); target != a && target.Daemon {
+			goAliasStub(&b, a, target)
 		}
 	}
 	b.P("// procNumbers maps each daemon action to its procedure number.\nvar procNumbers = map[string]uint64{\n")
@@ -300,6 +306,17 @@ func WireArgFields(a *api.Action) [][3]string {
 
 // goClientStub emits the wire argument struct of a daemon action and the
 // unexported method that sends it to the daemon.
+// goAliasStub writes the body of a library action that is a daemon
+// action without its optional arguments (mkfs is mkfs_opts with none), as
+// libguestfs's C wrappers of "once had no optargs" actions are.
+func goAliasStub(b *Buffer, a, target *api.Action) {
+	params, results := goSignature(a)
+	b.P("// %s sends %s with no optional arguments.\n", implName(a), target.Name)
+	b.P("func (h *Handle) %s(%s) (%s) {\n", implName(a), strings.Join(params, ", "), results)
+	args := append(GoParams(a), "&"+OptsType(target)+"{}")
+	b.P("\treturn h.%s(%s)\n}\n\n", implName(target), strings.Join(args, ", "))
+}
+
 func goClientStub(b *Buffer, a *api.Action) {
 	at := WireArgsType(a)
 	b.P("// %s are the wire arguments of %s.\ntype %s struct {\n", at, a.Name, at)

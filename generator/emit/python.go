@@ -127,6 +127,10 @@ func pyStructConverters(b *Buffer, s *api.Struct, withList bool) {
 			v = "PyLong_FromUnsignedLong (s->" + f.Name + ")"
 		case api.FInt32:
 			v = "PyLong_FromLong (s->" + f.Name + ")"
+		case api.FChar:
+			v = "PyUnicode_FromStringAndSize (&s->" + f.Name + ", 1)"
+		case api.FBuffer:
+			v = "PyBytes_FromStringAndSize (s->" + f.Name + ", s->" + f.Name + "_len)"
 		default:
 			panic(fmt.Sprintf("struct %s: unknown field kind %d", s.Name, f.Kind))
 		}
@@ -642,8 +646,11 @@ EventCallback = Callable[[int, int, bytes, List[int]], object]
 		b.P("class %s(TypedDict):\n", pyStructClass(s.Name))
 		for _, f := range s.Fields {
 			typ := "int"
-			if f.Kind == api.FString || f.Kind == api.FUUID {
+			switch f.Kind {
+			case api.FString, api.FUUID, api.FChar:
 				typ = "str"
+			case api.FBuffer:
+				typ = "bytes"
 			}
 			b.P("    %s: %s\n", f.Name, typ)
 		}

@@ -179,6 +179,10 @@ func rubyStruct(b *Buffer, s *api.Struct) {
 			v = "UINT2NUM (s->" + f.Name + ")"
 		case api.FInt32:
 			v = "INT2NUM (s->" + f.Name + ")"
+		case api.FChar:
+			v = "rb_str_new (&s->" + f.Name + ", 1)"
+		case api.FBuffer:
+			v = "rb_str_new (s->" + f.Name + ", s->" + f.Name + "_len)"
 		default:
 			panic(fmt.Sprintf("struct %s: unknown field kind %d", s.Name, f.Kind))
 		}

@@ -950,3 +950,775 @@ class GuestFS(object):
         Return every optional group this library knows, available or not (libguestfs's names: `gdisk`, `lvm2`, `xfs`, `linuxxattrs`, ...). Test each with `available` or `feature_available`.
         """
         return libguestfsmod.available_all_groups(self._o)
+
+    def mkfs(self, fstype, device, blocksize=None, features=None, inode=None, sectorsize=None, label=None):
+        """make a filesystem.
+
+        Make a filesystem of type `fstype` on `device`. In C this is `mkfs_opts` with no optional arguments; in Python and Ruby `mkfs` takes the optional arguments of `mkfs_opts`, as in libguestfs.
+        """
+        return libguestfsmod.mkfs_opts(self._o, fstype, device, blocksize, features, inode, sectorsize, label)
+
+    def mkfs_opts(self, fstype, device, blocksize=None, features=None, inode=None, sectorsize=None, label=None):
+        """make a filesystem with options.
+
+        Make a filesystem of type `fstype` on `device`: `ext2`, `ext3`, `ext4` (Debian's `mke2fs`, run on a memory file and copied into the device, so the result is what `mke2fs -t TYPE` makes) or `vfat`/`fat` (this project's formatter, byte for byte what `mkfs.fat` 4.2 makes). Any other type fails with EINVAL. `blocksize` is the block size (ext: 1024 to 65536; vfat: the cluster size in bytes), `features` is passed to `mke2fs -O`, `inode` is the inode size (`mke2fs -I`), `sectorsize` is accepted for vfat when it is 512, and `label` is the filesystem label (16 bytes on ext, 11 on vfat). A device that is mounted gives EBUSY.
+        """
+        return libguestfsmod.mkfs_opts(self._o, fstype, device, blocksize, features, inode, sectorsize, label)
+
+    def mke2fs(self, device, blockscount=None, blocksize=None, fragsize=None, blockspergroup=None, numberofgroups=None, bytesperinode=None, inodesize=None, journalsize=None, numberofinodes=None, stridesize=None, stripewidth=None, maxonlineresize=None, reservedblockspercentage=None, mmpupdateinterval=None, journaldevice=None, label=None, lastmounteddir=None, creatoros=None, fstype=None, usagetype=None, uuid=None, forcecreate=None, writesbandgrouponly=None, lazyitableinit=None, lazyjournalinit=None, testfs=None, discard=None, quotatype=None, extent=None, filetype=None, flexbg=None, hasjournal=None, journaldev=None, largefile=None, quota=None, resizeinode=None, sparsesuper=None, uninitbg=None):
+        """create an ext2/ext3/ext4 filesystem with all options.
+
+        Run `mke2fs` on `device` with libguestfs's options, each mapped to its `mke2fs` flag as libguestfs does (`blocksize` is `-b`, `label` is `-L`, `fstype` is `-t`, `hasjournal` false is `-O ^has_journal`, ...). The tool runs on a memory file of the device's size whose contents are then copied into the device. `journaldevice` needs a second device and fails with ENOTSUP; `testfs` (the `test_fs` flag) and the other flags are passed on; `quota` and `quotatype` make a filesystem this library then mounts read-only. Contradictory options give EINVAL.
+        """
+        return libguestfsmod.mke2fs(self._o, device, blockscount, blocksize, fragsize, blockspergroup, numberofgroups, bytesperinode, inodesize, journalsize, numberofinodes, stridesize, stripewidth, maxonlineresize, reservedblockspercentage, mmpupdateinterval, journaldevice, label, lastmounteddir, creatoros, fstype, usagetype, uuid, forcecreate, writesbandgrouponly, lazyitableinit, lazyjournalinit, testfs, discard, quotatype, extent, filetype, flexbg, hasjournal, journaldev, largefile, quota, resizeinode, sparsesuper, uninitbg)
+
+    def mount(self, mountable, mountpoint):
+        """mount a filesystem.
+
+        Mount the filesystem on `mountable` at `mountpoint` in the daemon's namespace, read-write. `/` must be mounted first; any other mountpoint must be an existing directory of a mounted filesystem (after following symbolic links), not already a mountpoint. The driver is found by probing (ext4, ext3, ext2, vfat, iso9660, squashfs); an unknown filesystem gives EINVAL and a damaged one the driver's reason. A journal that needs recovery is replayed first. Filesystems with features the ext driver cannot write safely (casefold, encrypt, verity, quota, ...) are mounted read-only with a message; iso9660 and squashfs are read-only (writes give EROFS). A device that is mounted already gives EBUSY.
+        """
+        return libguestfsmod.mount(self._o, mountable, mountpoint)
+
+    def mount_ro(self, mountable, mountpoint):
+        """mount a filesystem read-only.
+
+        Like `mount`, but every change to the filesystem fails with EROFS. A journal that needs recovery is still replayed, as the kernel does; on a read-only drive the replay lands in its overlay.
+        """
+        return libguestfsmod.mount_ro(self._o, mountable, mountpoint)
+
+    def mount_options(self, options, mountable, mountpoint):
+        """mount a filesystem with options.
+
+        Like `mount`, with a comma-separated list of mount options. `ro` and `rw` are understood by every driver, and the options each driver documents (ext: `noload` is refused, `errors=`, `journal_checksum`, `noatime`, `relatime`, `nodev`, ... are accepted); an option a driver does not understand gives EINVAL.
+        """
+        return libguestfsmod.mount_options(self._o, options, mountable, mountpoint)
+
+    def mount_vfs(self, options, vfstype, mountable, mountpoint):
+        """mount a filesystem with options and type.
+
+        Like `mount_options`, with the filesystem type given (`ext4`, `vfat`, ...) instead of probed. A type this library has no driver for gives EINVAL; a device that does not hold that type gives the driver's reason.
+        """
+        return libguestfsmod.mount_vfs(self._o, options, vfstype, mountable, mountpoint)
+
+    def umount(self, pathordevice, force=None, lazyunmount=None):
+        """unmount a filesystem.
+
+        Unmount the filesystem mounted at `pathordevice` (a mountpoint or a mounted device). In C this is `umount_opts` with no optional arguments; in Python and Ruby `umount` takes its optional arguments.
+        """
+        return libguestfsmod.umount_opts(self._o, pathordevice, force, lazyunmount)
+
+    def umount_opts(self, pathordevice, force=None, lazyunmount=None):
+        """unmount a filesystem with options.
+
+        Unmount the filesystem mounted at `pathordevice`, a mountpoint or a mounted device, after writing everything to it and marking it clean. A filesystem with another mounted beneath it gives EBUSY; nothing mounted there gives EINVAL. `force` and `lazyunmount` are accepted: no file stays open between calls, so there is nothing to force.
+        """
+        return libguestfsmod.umount_opts(self._o, pathordevice, force, lazyunmount)
+
+    def umount_all(self):
+        """unmount all filesystems.
+
+        Unmount every mounted filesystem, the deepest first.
+        """
+        return libguestfsmod.umount_all(self._o)
+
+    def mounts(self):
+        """show mounted filesystems.
+
+        Return the devices of the mounted filesystems, in the order they were mounted.
+        """
+        return libguestfsmod.mounts(self._o)
+
+    def mountpoints(self):
+        """show mountpoints.
+
+        Return a hash of each mounted device to its mountpoint, in the order they were mounted.
+
+        Returns a list of (key, value) tuples, or a dict if the handle was created with python_return_dict=True.
+        """
+        return self._maybe_dict(libguestfsmod.mountpoints(self._o))
+
+    def list_filesystems(self):
+        """list filesystems.
+
+        Return every whole device and partition that holds a filesystem a driver recognises, with its type (`ext4`, `vfat`, ...). Devices holding a partition table are skipped; partitions holding nothing known are listed as `unknown`, as libguestfs does.
+
+        Returns a list of (key, value) tuples, or a dict if the handle was created with python_return_dict=True.
+        """
+        return self._maybe_dict(libguestfsmod.list_filesystems(self._o))
+
+    def vfs_type(self, mountable):
+        """get the filesystem type.
+
+        Return the type of the filesystem on `mountable` (`ext2`, `ext3`, `ext4`, `vfat`, `iso9660`, `squashfs`), or the empty string when no driver recognises it, as blkid would.
+        """
+        return libguestfsmod.vfs_type(self._o, mountable)
+
+    def vfs_label(self, mountable):
+        """get the filesystem label.
+
+        Return the label of the filesystem on `mountable`, empty if it has none.
+        """
+        return libguestfsmod.vfs_label(self._o, mountable)
+
+    def vfs_uuid(self, mountable):
+        """get the filesystem UUID.
+
+        Return the UUID of the filesystem on `mountable` as blkid prints it (ext: `8-4-4-4-12` lower-case hex; vfat: the volume serial, `XXXX-XXXX`), empty if it has none.
+        """
+        return libguestfsmod.vfs_uuid(self._o, mountable)
+
+    def set_label(self, mountable, label):
+        """set the filesystem label.
+
+        Set the label of the filesystem on `mountable` (mounted or not). ext labels are at most 16 bytes and vfat labels at most 11 characters FAT can hold; longer ones give EINVAL (ERANGE in libguestfs for some types).
+        """
+        return libguestfsmod.set_label(self._o, mountable, label)
+
+    def set_uuid(self, device, uuid):
+        """set the filesystem UUID.
+
+        Set the UUID of the ext filesystem on `device` (`8-4-4-4-12` hex). On a filesystem with metadata checksums every checksum is rewritten, as `tune2fs -U` does. Other types give ENOTSUP.
+        """
+        return libguestfsmod.set_uuid(self._o, device, uuid)
+
+    def set_e2label(self, device, label):
+        """set the ext2/3/4 filesystem label.
+
+        Set the label of the ext filesystem on `device`; `set_label` for an ext filesystem.
+
+        Deprecated: use set_label instead.
+        """
+        return libguestfsmod.set_e2label(self._o, device, label)
+
+    def get_e2label(self, device):
+        """get the ext2/3/4 filesystem label.
+
+        Return the label of the ext filesystem on `device`.
+
+        Deprecated: use vfs_label instead.
+        """
+        return libguestfsmod.get_e2label(self._o, device)
+
+    def tune2fs_l(self, device):
+        """get ext2/ext3/ext4 superblock details.
+
+        Return the superblock fields of the ext filesystem on `device` as `tune2fs -l` prints them (`Filesystem volume name`, `Block count`, `Filesystem features`, ...), keys and values as strings; `<none>` values are empty, as in libguestfs.
+
+        Returns a list of (key, value) tuples, or a dict if the handle was created with python_return_dict=True.
+        """
+        return self._maybe_dict(libguestfsmod.tune2fs_l(self._o, device))
+
+    def statvfs(self, path):
+        """get file system statistics.
+
+        Return the statistics of the mounted filesystem that holds `path`, as statvfs(2) would.
+        """
+        return libguestfsmod.statvfs(self._o, path)
+
+    def blkid(self, device):
+        """print block device attributes.
+
+        Return, in the spelling of `blkid -p -o export`, the `TYPE` of the filesystem on `device`, `USAGE` (`filesystem`), and `LABEL` and `UUID` when it has them; a device no driver recognises gives an empty hash. blkid's other keys (`VERSION`, `BLOCK_SIZE`, `SEC_TYPE`, ...) are not reported.
+
+        Returns a list of (key, value) tuples, or a dict if the handle was created with python_return_dict=True.
+        """
+        return self._maybe_dict(libguestfsmod.blkid(self._o, device))
+
+    def fsck(self, fstype, device):
+        """run the filesystem checker.
+
+        Run the real checker with `-a` (e2fsck for `ext2`/`ext3`/`ext4`, fsck.fat for `vfat`/`fat`/`msdos`) on `device` and return its exit status, a bitmask (0 clean, 1 errors corrected, 4 errors left, 8 operational error, ...), never an error for a nonzero status, as libguestfs does. It runs on a copy in memory (the device's non-zero data; at most half the machine's RAM, else ENOMEM) and writes back the blocks it changed. Another `fstype` gives ENOTSUP; a mounted device EBUSY.
+        """
+        return libguestfsmod.fsck(self._o, fstype, device)
+
+    def e2fsck(self, device, correct=None, forceall=None):
+        """check an ext2/ext3/ext4 filesystem.
+
+        Run `e2fsck -f` on the ext filesystem on `device` (on a copy in memory whose changed blocks are written back). `correct` repairs what is safe to repair without asking (`-p`); `forceall` answers yes to every question (`-y`); both together give EINVAL. With neither, e2fsck wants a terminal and the call fails with EINVAL, as in libguestfs. Exit status 0 or 1 (errors corrected) is success; 2 to 7 (a reboot needed, errors left) fail with EIO and 8 or more with EINVAL, with e2fsck's output. A mounted device gives EBUSY.
+        """
+        return libguestfsmod.e2fsck(self._o, device, correct, forceall)
+
+    def zerofree(self, device):
+        """zero unused blocks of an ext2/3/4 filesystem.
+
+        Make the free blocks of the ext filesystem on `device` read as zeros (holes are punched in the image where it can), so that the image compresses or sparsifies well. A filesystem that needs journal recovery, was not cleanly unmounted or has errors is refused with EINVAL, since its bitmaps may be wrong; a mounted device gives EBUSY.
+        """
+        return libguestfsmod.zerofree(self._o, device)
+
+    def ls(self, directory):
+        """list the files in a directory.
+
+        Return the names in `directory`, without `.` and `..`, sorted.
+        """
+        return libguestfsmod.ls(self._o, directory)
+
+    def ll(self, directory):
+        """list the files in a directory (long format).
+
+        Return a listing of `directory` in the format of `ls -la` (mode, links, owner and group numbers, size, modification time, name, and `-> target` for symbolic links), `.` and `..` first, then the names sorted. The exact layout is for people, not programs.
+        """
+        return libguestfsmod.ll(self._o, directory)
+
+    def find(self, directory):
+        """find all files and directories.
+
+        Return every path below `directory`, relative to it and without a leading `/`, sorted, as libguestfs's `find` does. Symbolic links are listed, not followed; mounts beneath `directory` are crossed.
+        """
+        return libguestfsmod.find(self._o, directory)
+
+    def readdir(self, dir):
+        """read directories entries.
+
+        Return the entries of `dir`, `.` and `..` included, in the directory's own order, each with its inode number and type letter: `b` block device, `c` character device, `d` directory, `f` FIFO, `l` symbolic link, `r` regular file, `s` socket, `u` unknown, as libguestfs does.
+        """
+        return libguestfsmod.readdir(self._o, dir)
+
+    def touch(self, path):
+        """update file timestamps or create a new file.
+
+        Create an empty regular file at `path`, mode 0644, or set the access and modification times of an existing one to now. A directory is refused with EISDIR and anything else but a regular file with EINVAL, as libguestfs does.
+        """
+        return libguestfsmod.touch(self._o, path)
+
+    def mkdir(self, path):
+        """create a directory.
+
+        Create the directory `path`, mode 0755. EEXIST when it exists, ENOENT when its parent does not.
+        """
+        return libguestfsmod.mkdir(self._o, path)
+
+    def mkdir_p(self, path):
+        """create a directory and its parents.
+
+        Create `path` and any missing parents, mode 0755. An existing directory is not an error; an existing non-directory is (EEXIST).
+        """
+        return libguestfsmod.mkdir_p(self._o, path)
+
+    def mkdir_mode(self, path, mode):
+        """create a directory with a particular mode.
+
+        Create the directory `path` with permission bits `mode` (the daemon's umask is 022, as libguestfs's, so 0777 gives 0755). EINVAL for a negative mode.
+        """
+        return libguestfsmod.mkdir_mode(self._o, path, mode)
+
+    def rm(self, path):
+        """remove a file.
+
+        Remove the file or symbolic link `path`. A directory gives EISDIR.
+        """
+        return libguestfsmod.rm(self._o, path)
+
+    def rm_f(self, path):
+        """remove a file ignoring errors.
+
+        Remove the file `path`; a missing file is not an error. A directory still gives EISDIR, as `rm -f` does.
+        """
+        return libguestfsmod.rm_f(self._o, path)
+
+    def rm_rf(self, path):
+        """remove a file or directory recursively.
+
+        Remove `path` and, for a directory, everything beneath it; a missing path is not an error. A mountpoint beneath it, or `path` being one, gives EBUSY and nothing below that mount is removed.
+        """
+        return libguestfsmod.rm_rf(self._o, path)
+
+    def rmdir(self, path):
+        """remove a directory.
+
+        Remove the empty directory `path`. ENOTEMPTY when it is not empty, ENOTDIR when it is not a directory, EBUSY when it is a mountpoint.
+        """
+        return libguestfsmod.rmdir(self._o, path)
+
+    def mv(self, src, dest):
+        """move a file.
+
+        Move `src` to `dest`, as `mv` does: into `dest` when it is a directory, replacing a file there; across mounts the file or tree is copied (with its modes, owners and times) and the source removed.
+        """
+        return libguestfsmod.mv(self._o, src, dest)
+
+    def rename(self, oldpath, newpath):
+        """rename a file on the same filesystem.
+
+        Rename `oldpath` to `newpath`, as rename(2): an existing file `newpath` is replaced atomically, an empty directory may be replaced by a directory, and across mounts gives EXDEV.
+        """
+        return libguestfsmod.rename(self._o, oldpath, newpath)
+
+    def cp(self, src, dest):
+        """copy a file.
+
+        Copy the file `src` to `dest` (into it when `dest` is a directory), as `cp` does: a new file gets `src`'s permission bits, an existing one keeps its own. A directory `src` gives EISDIR.
+        """
+        return libguestfsmod.cp(self._o, src, dest)
+
+    def cp_a(self, src, dest):
+        """copy a file or directory recursively.
+
+        Copy `src`, recursively, to `dest`, as `cp -a`: modes, owners, times, symbolic links and, where both filesystems have them, extended attributes are kept; hard links within the tree are copied as separate files.
+        """
+        return libguestfsmod.cp_a(self._o, src, dest)
+
+    def cp_r(self, src, dest):
+        """copy a file or directory recursively.
+
+        Copy `src`, recursively, to `dest`, as `cp -rP`: symbolic links are copied as links, new files get their source's permission bits and the caller's owner (root).
+        """
+        return libguestfsmod.cp_r(self._o, src, dest)
+
+    def ln(self, target, linkname):
+        """create a hard link.
+
+        Make `linkname` a hard link to `target` (an absolute path). A directory `target` gives EPERM, a `target` on another mount EXDEV, an existing `linkname` EEXIST.
+        """
+        return libguestfsmod.ln(self._o, target, linkname)
+
+    def ln_f(self, target, linkname):
+        """create a hard link, replacing an existing name.
+
+        Like `ln`, but an existing `linkname` (not a directory) is removed first.
+        """
+        return libguestfsmod.ln_f(self._o, target, linkname)
+
+    def ln_s(self, target, linkname):
+        """create a symbolic link.
+
+        Make `linkname` a symbolic link whose target is the string `target` (which need not exist). vfat has no symbolic links: EPERM.
+        """
+        return libguestfsmod.ln_s(self._o, target, linkname)
+
+    def ln_sf(self, target, linkname):
+        """create a symbolic link, replacing an existing name.
+
+        Like `ln_s`, but an existing `linkname` (not a directory) is removed first.
+        """
+        return libguestfsmod.ln_sf(self._o, target, linkname)
+
+    def readlink(self, path):
+        """read the target of a symbolic link.
+
+        Return the target of the symbolic link `path`. EINVAL when it is not a symbolic link.
+        """
+        return libguestfsmod.readlink(self._o, path)
+
+    def readlinklist(self, path, names):
+        """readlink on multiple files.
+
+        Return the target of each `path/name` of `names`, in order; a name that is not a symbolic link (or is missing) gives an empty string, as libguestfs does. A name with a `/` gives EINVAL.
+        """
+        return libguestfsmod.readlinklist(self._o, path, names)
+
+    def realpath(self, path):
+        """canonicalized absolute pathname.
+
+        Return `path` with every symbolic link followed (across mounts, absolute targets from the guest's `/`), `.` and `..` resolved. Every component must exist. ELOOP after 40 links.
+        """
+        return libguestfsmod.realpath(self._o, path)
+
+    def chmod(self, mode, path):
+        """change file mode.
+
+        Set the permission bits (including set-user-ID, set-group-ID and sticky: 07777) of `path`, following a final symbolic link. EINVAL for a negative mode. vfat keeps only the write bit (its read-only attribute).
+        """
+        return libguestfsmod.chmod(self._o, mode, path)
+
+    def chown(self, owner, group, path):
+        """change file owner and group.
+
+        Set the numeric owner and group of `path`, following a final symbolic link; -1 leaves one unchanged. vfat has no owners: EPERM unless both are 0 or -1.
+        """
+        return libguestfsmod.chown(self._o, owner, group, path)
+
+    def lchown(self, owner, group, path):
+        """change file owner and group, not following links.
+
+        Like `chown`, but a final symbolic link is changed itself.
+        """
+        return libguestfsmod.lchown(self._o, owner, group, path)
+
+    def stat(self, path):
+        """get file information.
+
+        Return the stat(2) fields of `path`, following a final symbolic link; times in whole seconds.
+
+        Deprecated: use statns instead.
+        """
+        return libguestfsmod.stat(self._o, path)
+
+    def lstat(self, path):
+        """get file information for a symbolic link.
+
+        Like `stat`, but a final symbolic link is described itself.
+
+        Deprecated: use lstatns instead.
+        """
+        return libguestfsmod.lstat(self._o, path)
+
+    def statns(self, path):
+        """get file information.
+
+        Return the stat(2) fields of `path`, following a final symbolic link, times with nanoseconds. `st_dev` numbers the mounted filesystem (the same for every file of one filesystem).
+        """
+        return libguestfsmod.statns(self._o, path)
+
+    def lstatns(self, path):
+        """get file information for a symbolic link.
+
+        Like `statns`, but a final symbolic link is described itself.
+        """
+        return libguestfsmod.lstatns(self._o, path)
+
+    def lstatnslist(self, path, names):
+        """lstat on multiple files.
+
+        Return `lstatns` of each `path/name` of `names`, in order; a missing name gives a struct whose `st_ino` is -1, as libguestfs does. A name with a `/` gives EINVAL.
+        """
+        return libguestfsmod.lstatnslist(self._o, path, names)
+
+    def exists(self, path):
+        """test if file or directory exists.
+
+        Return true if `path` names anything (a dangling symbolic link counts as existing only through `is_symlink`: this follows links, as libguestfs's `exists` does).
+        """
+        return libguestfsmod.exists(self._o, path)
+
+    def filesize(self, file):
+        """return the size of the file in bytes.
+
+        Return the size of `file` in bytes, following a final symbolic link.
+        """
+        return libguestfsmod.filesize(self._o, file)
+
+    def read_file(self, path):
+        """read a file.
+
+        Return the whole contents of `path`, which may hold any bytes. A file larger than a message (8 MiB) gives EFBIG; read it with `pread`. A directory gives EISDIR.
+        """
+        return libguestfsmod.read_file(self._o, path)
+
+    def cat(self, path):
+        """list the contents of a file.
+
+        Return the contents of the text file `path`. A file containing a NUL byte gives EINVAL (use `read_file`); larger than 8 MiB, EFBIG.
+        """
+        return libguestfsmod.cat(self._o, path)
+
+    def read_lines(self, path):
+        """read file as lines.
+
+        Return the lines of the text file `path`, without their line endings (`\\n`, or `\\r\\n`); a last line without an ending is included, a file ending in `\\n` gives no empty last line.
+        """
+        return libguestfsmod.read_lines(self._o, path)
+
+    def head(self, path):
+        """return first 10 lines of a file.
+
+        Return the first 10 lines of `path`.
+        """
+        return libguestfsmod.head(self._o, path)
+
+    def head_n(self, nrlines, path):
+        """return first N lines of a file.
+
+        Return the first `nrlines` lines of `path`; a negative `nrlines` returns all but the last `-nrlines` lines, and 0 none, as `head -n` does.
+        """
+        return libguestfsmod.head_n(self._o, nrlines, path)
+
+    def tail(self, path):
+        """return last 10 lines of a file.
+
+        Return the last 10 lines of `path`.
+        """
+        return libguestfsmod.tail(self._o, path)
+
+    def tail_n(self, nrlines, path):
+        """return last N lines of a file.
+
+        Return the last `nrlines` lines of `path`; a negative `nrlines` returns lines from line `-nrlines` on, as `tail -n +N` does, and 0 none.
+        """
+        return libguestfsmod.tail_n(self._o, nrlines, path)
+
+    def grep(self, regex, path, extended=None, fixed=None, insensitive=None, compressed=None):
+        """return lines matching a pattern.
+
+        Return the lines of `path` that match `regex`. In C this is `grep_opts` with no optional arguments.
+        """
+        return libguestfsmod.grep_opts(self._o, regex, path, extended, fixed, insensitive, compressed)
+
+    def grep_opts(self, regex, path, extended=None, fixed=None, insensitive=None, compressed=None):
+        """return lines matching a pattern, with options.
+
+        Return the lines of `path` that match `regex`, as `grep` does: a POSIX basic regular expression, or extended with `extended`, or a fixed string with `fixed` (both is EINVAL), ignoring case with `insensitive`; `compressed` reads a gzip, bzip2 or xz file as `zgrep` does (gzip here; the others give ENOTSUP). Back-references are not supported (EINVAL). No match is an empty list, not an error.
+        """
+        return libguestfsmod.grep_opts(self._o, regex, path, extended, fixed, insensitive, compressed)
+
+    def write(self, path, content):
+        """create a new file.
+
+        Make `path` hold exactly `content` (any bytes): a new file is created with mode 0644, an existing one is truncated first.
+        """
+        return libguestfsmod.write(self._o, path, content)
+
+    def write_append(self, path, content):
+        """append content to end of file.
+
+        Append `content` to `path`, creating it (mode 0644) when missing.
+        """
+        return libguestfsmod.write_append(self._o, path, content)
+
+    def pwrite(self, path, content, offset):
+        """write to part of a file.
+
+        Write `content` at `offset` of the existing file `path` (a gap beyond its end reads as zeros) and return the number of bytes written, all of them. ENOENT when the file does not exist, EINVAL for a negative offset.
+        """
+        return libguestfsmod.pwrite(self._o, path, content, offset)
+
+    def pread(self, path, count, offset):
+        """read part of a file.
+
+        Return up to `count` bytes of `path` from `offset`: fewer at the end of the file, none past it. EINVAL for a negative count or offset; a `count` larger than a message (8 MiB) gives EINVAL.
+        """
+        return libguestfsmod.pread(self._o, path, count, offset)
+
+    def truncate(self, path):
+        """truncate a file to zero size.
+
+        Truncate the existing file `path` to zero bytes.
+        """
+        return libguestfsmod.truncate(self._o, path)
+
+    def truncate_size(self, path, size):
+        """truncate a file to a particular size.
+
+        Set the size of the existing file `path` to `size` bytes; growing it leaves a hole where the filesystem has them. EINVAL for a negative size; vfat files larger than 4 GiB - 1 give EFBIG.
+        """
+        return libguestfsmod.truncate_size(self._o, path, size)
+
+    def allocate(self, path, len):
+        """allocate and zero a file.
+
+        Make `path` (created when missing, mode 0644) a file of `len` zero bytes, with its blocks allocated, replacing any contents. EINVAL for a negative `len`; ENOSPC when the space is not there.
+        """
+        return libguestfsmod.allocate(self._o, path, len)
+
+    def utimens(self, path, atsecs, atnsecs, mtsecs, mtnsecs):
+        """set timestamp of a file with nanosecond precision.
+
+        Set the access and modification times of `path` (following a final symbolic link). A nanoseconds value of -1 means now and -2 leaves that time alone, as UTIME_NOW and UTIME_OMIT; other values outside 0..999999999 give EINVAL. vfat keeps 2-second modification and day access times.
+        """
+        return libguestfsmod.utimens(self._o, path, atsecs, atnsecs, mtsecs, mtnsecs)
+
+    def checksum(self, csumtype, path):
+        """compute MD5, SHAx or CRC checksum of file.
+
+        Return the checksum of the contents of `path` in lower-case hex, as `md5sum`, `sha1sum`, `sha224sum`, `sha256sum`, `sha384sum` and `sha512sum` print it, or for `crc` the decimal POSIX `cksum`. Another `csumtype` gives EINVAL.
+        """
+        return libguestfsmod.checksum(self._o, csumtype, path)
+
+    def glob_expand(self, pattern, directoryslash=None):
+        """expand a wildcard path.
+
+        Expand the wildcards of `pattern`. In C this is `glob_expand_opts` with no optional arguments.
+        """
+        return libguestfsmod.glob_expand_opts(self._o, pattern, directoryslash)
+
+    def glob_expand_opts(self, pattern, directoryslash=None):
+        """expand a wildcard path, with options.
+
+        Return the paths matching `pattern` (`*`, `?`, `[...]` in any component, as glob(3) without GLOB_BRACE; names starting with `.` only match a pattern starting with `.`), sorted; no match is an empty list. Directories end in `/` unless `directoryslash` is false.
+        """
+        return libguestfsmod.glob_expand_opts(self._o, pattern, directoryslash)
+
+    def du(self, path):
+        """estimate file space usage.
+
+        Return the space `path` and, for a directory, everything beneath it (on the same filesystem, each hard-linked file once) occupy, in KiB, as `du -s` does.
+        """
+        return libguestfsmod.du(self._o, path)
+
+    def file(self, path):
+        """determine file type.
+
+        Describe `path` as file(1) would: `directory`, `symbolic link to TARGET`, `block special`, `character special`, `fifo (named pipe)`, `socket`, `empty`, and for regular files a description of their contents from their first bytes (ELF, scripts, text, archives and compressed data, images, ... or `data`). Less detailed than libmagic's for rare formats.
+        """
+        return libguestfsmod.file(self._o, path)
+
+    def case_sensitive_path(self, path):
+        """return true path on case-insensitive filesystem.
+
+        Return `path` with each existing component replaced by the name in the directory that matches it ignoring case (the first in directory order, as libguestfs's). A last component that does not exist is kept as given; a missing intermediate one gives ENOENT.
+        """
+        return libguestfsmod.case_sensitive_path(self._o, path)
+
+    def getxattrs(self, path):
+        """list extended attributes of a file or directory.
+
+        Return every extended attribute of `path` (following a final symbolic link), names with their namespace (`user.`, `trusted.`, `security.`, `system.`) and values as bytes. A filesystem without extended attributes gives ENOTSUP.
+        """
+        return libguestfsmod.getxattrs(self._o, path)
+
+    def lgetxattrs(self, path):
+        """list extended attributes of a file or directory.
+
+        Like `getxattrs`, but a final symbolic link is described itself.
+        """
+        return libguestfsmod.lgetxattrs(self._o, path)
+
+    def getxattr(self, path, name):
+        """get a single extended attribute.
+
+        Return the value of extended attribute `name` of `path`. ENODATA when it has none of that name.
+        """
+        return libguestfsmod.getxattr(self._o, path, name)
+
+    def lgetxattr(self, path, name):
+        """get a single extended attribute.
+
+        Like `getxattr`, but of a final symbolic link itself.
+        """
+        return libguestfsmod.lgetxattr(self._o, path, name)
+
+    def setxattr(self, xattr, val, vallen, path):
+        """set extended attribute of a file or directory.
+
+        Set extended attribute `xattr` of `path` to the first `vallen` bytes of `val`. A name without a known namespace prefix gives ENOTSUP, as Linux does; `vallen` larger than `val` gives EINVAL.
+        """
+        return libguestfsmod.setxattr(self._o, xattr, val, vallen, path)
+
+    def lsetxattr(self, xattr, val, vallen, path):
+        """set extended attribute of a file or directory.
+
+        Like `setxattr`, but of a final symbolic link itself.
+        """
+        return libguestfsmod.lsetxattr(self._o, xattr, val, vallen, path)
+
+    def removexattr(self, xattr, path):
+        """remove extended attribute of a file or directory.
+
+        Remove extended attribute `xattr` of `path`. ENODATA when it has none of that name.
+        """
+        return libguestfsmod.removexattr(self._o, xattr, path)
+
+    def lremovexattr(self, xattr, path):
+        """remove extended attribute of a file or directory.
+
+        Like `removexattr`, but of a final symbolic link itself.
+        """
+        return libguestfsmod.lremovexattr(self._o, xattr, path)
+
+    def mknod(self, mode, devmajor, devminor, path):
+        """make block, character or FIFO devices.
+
+        Make a special file `path`: `mode` holds its type (S_IFBLK 060000, S_IFCHR 020000, S_IFIFO 010000, S_IFSOCK 0140000) and permission bits; the umask 022 applies. A regular-file or directory type, or none, gives EINVAL. vfat has no special files: EPERM.
+        """
+        return libguestfsmod.mknod(self._o, mode, devmajor, devminor, path)
+
+    def mkfifo(self, mode, path):
+        """make FIFO (named pipe).
+
+        `mknod` of a FIFO with permission bits `mode` (type bits in `mode` give EINVAL).
+        """
+        return libguestfsmod.mkfifo(self._o, mode, path)
+
+    def mknod_b(self, mode, devmajor, devminor, path):
+        """make block device node.
+
+        `mknod` of a block device with permission bits `mode`.
+        """
+        return libguestfsmod.mknod_b(self._o, mode, devmajor, devminor, path)
+
+    def mknod_c(self, mode, devmajor, devminor, path):
+        """make char device node.
+
+        `mknod` of a character device with permission bits `mode`.
+        """
+        return libguestfsmod.mknod_c(self._o, mode, devmajor, devminor, path)
+
+    def is_symlink(self, path):
+        """test if symbolic link.
+
+        Return true if `path` is a symbolic link (dangling or not). A missing path is false.
+        """
+        return libguestfsmod.is_symlink(self._o, path)
+
+    def is_file(self, path, followsymlinks=None):
+        """test if a regular file.
+
+        Return true if `path` exists and is a regular file. A final symbolic link is not followed unless `followsymlinks` is true. A missing path, or one whose parent is not a directory, is false, not an error. In C this is `is_file_opts` with no optional arguments.
+        """
+        return libguestfsmod.is_file_opts(self._o, path, followsymlinks)
+
+    def is_file_opts(self, path, followsymlinks=None):
+        """test if a regular file, with options.
+
+        Return true if `path` exists and is a regular file. A final symbolic link is not followed unless `followsymlinks` is true. A missing path, or one whose parent is not a directory, is false, not an error.
+        """
+        return libguestfsmod.is_file_opts(self._o, path, followsymlinks)
+
+    def is_dir(self, path, followsymlinks=None):
+        """test if a directory.
+
+        Return true if `path` exists and is a directory. A final symbolic link is not followed unless `followsymlinks` is true. A missing path, or one whose parent is not a directory, is false, not an error. In C this is `is_dir_opts` with no optional arguments.
+        """
+        return libguestfsmod.is_dir_opts(self._o, path, followsymlinks)
+
+    def is_dir_opts(self, path, followsymlinks=None):
+        """test if a directory, with options.
+
+        Return true if `path` exists and is a directory. A final symbolic link is not followed unless `followsymlinks` is true. A missing path, or one whose parent is not a directory, is false, not an error.
+        """
+        return libguestfsmod.is_dir_opts(self._o, path, followsymlinks)
+
+    def is_blockdev(self, path, followsymlinks=None):
+        """test if a block device.
+
+        Return true if `path` exists and is a block device. A final symbolic link is not followed unless `followsymlinks` is true. A missing path, or one whose parent is not a directory, is false, not an error. In C this is `is_blockdev_opts` with no optional arguments.
+        """
+        return libguestfsmod.is_blockdev_opts(self._o, path, followsymlinks)
+
+    def is_blockdev_opts(self, path, followsymlinks=None):
+        """test if a block device, with options.
+
+        Return true if `path` exists and is a block device. A final symbolic link is not followed unless `followsymlinks` is true. A missing path, or one whose parent is not a directory, is false, not an error.
+        """
+        return libguestfsmod.is_blockdev_opts(self._o, path, followsymlinks)
+
+    def is_chardev(self, path, followsymlinks=None):
+        """test if a character device.
+
+        Return true if `path` exists and is a character device. A final symbolic link is not followed unless `followsymlinks` is true. A missing path, or one whose parent is not a directory, is false, not an error. In C this is `is_chardev_opts` with no optional arguments.
+        """
+        return libguestfsmod.is_chardev_opts(self._o, path, followsymlinks)
+
+    def is_chardev_opts(self, path, followsymlinks=None):
+        """test if a character device, with options.
+
+        Return true if `path` exists and is a character device. A final symbolic link is not followed unless `followsymlinks` is true. A missing path, or one whose parent is not a directory, is false, not an error.
+        """
+        return libguestfsmod.is_chardev_opts(self._o, path, followsymlinks)
+
+    def is_fifo(self, path, followsymlinks=None):
+        """test if a FIFO (named pipe).
+
+        Return true if `path` exists and is a FIFO (named pipe). A final symbolic link is not followed unless `followsymlinks` is true. A missing path, or one whose parent is not a directory, is false, not an error. In C this is `is_fifo_opts` with no optional arguments.
+        """
+        return libguestfsmod.is_fifo_opts(self._o, path, followsymlinks)
+
+    def is_fifo_opts(self, path, followsymlinks=None):
+        """test if a FIFO (named pipe), with options.
+
+        Return true if `path` exists and is a FIFO (named pipe). A final symbolic link is not followed unless `followsymlinks` is true. A missing path, or one whose parent is not a directory, is false, not an error.
+        """
+        return libguestfsmod.is_fifo_opts(self._o, path, followsymlinks)
+
+    def is_socket(self, path, followsymlinks=None):
+        """test if a socket.
+
+        Return true if `path` exists and is a socket. A final symbolic link is not followed unless `followsymlinks` is true. A missing path, or one whose parent is not a directory, is false, not an error. In C this is `is_socket_opts` with no optional arguments.
+        """
+        return libguestfsmod.is_socket_opts(self._o, path, followsymlinks)
+
+    def is_socket_opts(self, path, followsymlinks=None):
+        """test if a socket, with options.
+
+        Return true if `path` exists and is a socket. A final symbolic link is not followed unless `followsymlinks` is true. A missing path, or one whose parent is not a directory, is false, not an error.
+        """
+        return libguestfsmod.is_socket_opts(self._o, path, followsymlinks)

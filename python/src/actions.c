@@ -126,6 +126,325 @@ guestfs_int_py_put_lvm_pv_list (const struct guestfs_lvm_pv_list *l)
   return list;
 }
 
+/* Convert a struct guestfs_stat to a dict; NULL with an exception on error. */
+static PyObject *
+guestfs_int_py_put_stat (const struct guestfs_stat *s)
+{
+  PyObject *d = PyDict_New ();
+
+  if (d == NULL)
+    return NULL;
+  if (guestfs_int_py_dict_put (d, "dev", PyLong_FromLongLong (s->dev)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "ino", PyLong_FromLongLong (s->ino)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "mode", PyLong_FromLongLong (s->mode)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "nlink", PyLong_FromLongLong (s->nlink)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "uid", PyLong_FromLongLong (s->uid)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "gid", PyLong_FromLongLong (s->gid)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "rdev", PyLong_FromLongLong (s->rdev)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "size", PyLong_FromLongLong (s->size)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "blksize", PyLong_FromLongLong (s->blksize)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "blocks", PyLong_FromLongLong (s->blocks)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "atime", PyLong_FromLongLong (s->atime)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "mtime", PyLong_FromLongLong (s->mtime)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "ctime", PyLong_FromLongLong (s->ctime)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  return d;
+}
+
+/* Convert a struct guestfs_statns to a dict; NULL with an exception on error. */
+static PyObject *
+guestfs_int_py_put_statns (const struct guestfs_statns *s)
+{
+  PyObject *d = PyDict_New ();
+
+  if (d == NULL)
+    return NULL;
+  if (guestfs_int_py_dict_put (d, "st_dev", PyLong_FromLongLong (s->st_dev)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "st_ino", PyLong_FromLongLong (s->st_ino)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "st_mode", PyLong_FromLongLong (s->st_mode)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "st_nlink", PyLong_FromLongLong (s->st_nlink)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "st_uid", PyLong_FromLongLong (s->st_uid)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "st_gid", PyLong_FromLongLong (s->st_gid)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "st_rdev", PyLong_FromLongLong (s->st_rdev)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "st_size", PyLong_FromLongLong (s->st_size)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "st_blksize", PyLong_FromLongLong (s->st_blksize)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "st_blocks", PyLong_FromLongLong (s->st_blocks)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "st_atime_sec", PyLong_FromLongLong (s->st_atime_sec)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "st_atime_nsec", PyLong_FromLongLong (s->st_atime_nsec)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "st_mtime_sec", PyLong_FromLongLong (s->st_mtime_sec)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "st_mtime_nsec", PyLong_FromLongLong (s->st_mtime_nsec)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "st_ctime_sec", PyLong_FromLongLong (s->st_ctime_sec)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "st_ctime_nsec", PyLong_FromLongLong (s->st_ctime_nsec)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "st_spare1", PyLong_FromLongLong (s->st_spare1)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "st_spare2", PyLong_FromLongLong (s->st_spare2)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "st_spare3", PyLong_FromLongLong (s->st_spare3)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "st_spare4", PyLong_FromLongLong (s->st_spare4)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "st_spare5", PyLong_FromLongLong (s->st_spare5)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "st_spare6", PyLong_FromLongLong (s->st_spare6)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  return d;
+}
+
+/* Convert a struct guestfs_statns_list to a list of dicts. */
+static PyObject *
+guestfs_int_py_put_statns_list (const struct guestfs_statns_list *l)
+{
+  PyObject *list = PyList_New (l->len);
+  uint32_t i;
+
+  if (list == NULL)
+    return NULL;
+  for (i = 0; i < l->len; ++i) {
+    PyObject *d = guestfs_int_py_put_statns (&l->val[i]);
+    if (d == NULL) {
+      Py_DECREF (list);
+      return NULL;
+    }
+    PyList_SET_ITEM (list, i, d);
+  }
+  return list;
+}
+
+/* Convert a struct guestfs_statvfs to a dict; NULL with an exception on error. */
+static PyObject *
+guestfs_int_py_put_statvfs (const struct guestfs_statvfs *s)
+{
+  PyObject *d = PyDict_New ();
+
+  if (d == NULL)
+    return NULL;
+  if (guestfs_int_py_dict_put (d, "bsize", PyLong_FromLongLong (s->bsize)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "frsize", PyLong_FromLongLong (s->frsize)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "blocks", PyLong_FromLongLong (s->blocks)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "bfree", PyLong_FromLongLong (s->bfree)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "bavail", PyLong_FromLongLong (s->bavail)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "files", PyLong_FromLongLong (s->files)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "ffree", PyLong_FromLongLong (s->ffree)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "favail", PyLong_FromLongLong (s->favail)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "fsid", PyLong_FromLongLong (s->fsid)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "flag", PyLong_FromLongLong (s->flag)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "namemax", PyLong_FromLongLong (s->namemax)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  return d;
+}
+
+/* Convert a struct guestfs_dirent to a dict; NULL with an exception on error. */
+static PyObject *
+guestfs_int_py_put_dirent (const struct guestfs_dirent *s)
+{
+  PyObject *d = PyDict_New ();
+
+  if (d == NULL)
+    return NULL;
+  if (guestfs_int_py_dict_put (d, "ino", PyLong_FromLongLong (s->ino)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "ftyp", PyUnicode_FromStringAndSize (&s->ftyp, 1)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "name", guestfs_int_py_str_or_none (s->name)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  return d;
+}
+
+/* Convert a struct guestfs_dirent_list to a list of dicts. */
+static PyObject *
+guestfs_int_py_put_dirent_list (const struct guestfs_dirent_list *l)
+{
+  PyObject *list = PyList_New (l->len);
+  uint32_t i;
+
+  if (list == NULL)
+    return NULL;
+  for (i = 0; i < l->len; ++i) {
+    PyObject *d = guestfs_int_py_put_dirent (&l->val[i]);
+    if (d == NULL) {
+      Py_DECREF (list);
+      return NULL;
+    }
+    PyList_SET_ITEM (list, i, d);
+  }
+  return list;
+}
+
+/* Convert a struct guestfs_xattr to a dict; NULL with an exception on error. */
+static PyObject *
+guestfs_int_py_put_xattr (const struct guestfs_xattr *s)
+{
+  PyObject *d = PyDict_New ();
+
+  if (d == NULL)
+    return NULL;
+  if (guestfs_int_py_dict_put (d, "attrname", guestfs_int_py_str_or_none (s->attrname)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  if (guestfs_int_py_dict_put (d, "attrval", PyBytes_FromStringAndSize (s->attrval, s->attrval_len)) == -1) {
+    Py_DECREF (d);
+    return NULL;
+  }
+  return d;
+}
+
+/* Convert a struct guestfs_xattr_list to a list of dicts. */
+static PyObject *
+guestfs_int_py_put_xattr_list (const struct guestfs_xattr_list *l)
+{
+  PyObject *list = PyList_New (l->len);
+  uint32_t i;
+
+  if (list == NULL)
+    return NULL;
+  for (i = 0; i < l->len; ++i) {
+    PyObject *d = guestfs_int_py_put_xattr (&l->val[i]);
+    if (d == NULL) {
+      Py_DECREF (list);
+      return NULL;
+    }
+    PyList_SET_ITEM (list, i, d);
+  }
+  return list;
+}
+
 /* Convert a struct guestfs_partition to a dict; NULL with an exception on error. */
 static PyObject *
 guestfs_int_py_put_partition (const struct guestfs_partition *s)
@@ -4784,6 +5103,3847 @@ py_available_all_groups (PyObject *self, PyObject *args)
   return py_r;
 }
 
+/* mkfs_opts: make a filesystem with options */
+static PyObject *
+py_mkfs_opts (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_fstype;
+  const char *a_device;
+  struct guestfs_mkfs_opts_argv optargs_s = { .bitmask = 0 };
+  PyObject *py_o_blocksize;
+  PyObject *py_o_features;
+  PyObject *py_o_inode;
+  PyObject *py_o_sectorsize;
+  PyObject *py_o_label;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ssOOOOO:mkfs_opts",
+                         &guestfs_int_py_handle_type, &py_h, &a_fstype, &a_device, &py_o_blocksize, &py_o_features, &py_o_inode, &py_o_sectorsize, &py_o_label))
+    return NULL;
+  if (py_o_blocksize != Py_None) {
+    if (guestfs_int_py_as_int (py_o_blocksize, "blocksize", &optargs_s.blocksize) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKFS_OPTS_BLOCKSIZE_BITMASK;
+  }
+  if (py_o_features != Py_None) {
+    if (guestfs_int_py_as_string (py_o_features, "features", &optargs_s.features) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKFS_OPTS_FEATURES_BITMASK;
+  }
+  if (py_o_inode != Py_None) {
+    if (guestfs_int_py_as_int (py_o_inode, "inode", &optargs_s.inode) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKFS_OPTS_INODE_BITMASK;
+  }
+  if (py_o_sectorsize != Py_None) {
+    if (guestfs_int_py_as_int (py_o_sectorsize, "sectorsize", &optargs_s.sectorsize) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKFS_OPTS_SECTORSIZE_BITMASK;
+  }
+  if (py_o_label != Py_None) {
+    if (guestfs_int_py_as_string (py_o_label, "label", &optargs_s.label) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKFS_OPTS_LABEL_BITMASK;
+  }
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_mkfs_opts_argv (g, a_fstype, a_device, &optargs_s);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* mke2fs: create an ext2/ext3/ext4 filesystem with all options */
+static PyObject *
+py_mke2fs (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  struct guestfs_mke2fs_argv optargs_s = { .bitmask = 0 };
+  PyObject *py_o_blockscount;
+  PyObject *py_o_blocksize;
+  PyObject *py_o_fragsize;
+  PyObject *py_o_blockspergroup;
+  PyObject *py_o_numberofgroups;
+  PyObject *py_o_bytesperinode;
+  PyObject *py_o_inodesize;
+  PyObject *py_o_journalsize;
+  PyObject *py_o_numberofinodes;
+  PyObject *py_o_stridesize;
+  PyObject *py_o_stripewidth;
+  PyObject *py_o_maxonlineresize;
+  PyObject *py_o_reservedblockspercentage;
+  PyObject *py_o_mmpupdateinterval;
+  PyObject *py_o_journaldevice;
+  PyObject *py_o_label;
+  PyObject *py_o_lastmounteddir;
+  PyObject *py_o_creatoros;
+  PyObject *py_o_fstype;
+  PyObject *py_o_usagetype;
+  PyObject *py_o_uuid;
+  PyObject *py_o_forcecreate;
+  PyObject *py_o_writesbandgrouponly;
+  PyObject *py_o_lazyitableinit;
+  PyObject *py_o_lazyjournalinit;
+  PyObject *py_o_testfs;
+  PyObject *py_o_discard;
+  PyObject *py_o_quotatype;
+  PyObject *py_o_extent;
+  PyObject *py_o_filetype;
+  PyObject *py_o_flexbg;
+  PyObject *py_o_hasjournal;
+  PyObject *py_o_journaldev;
+  PyObject *py_o_largefile;
+  PyObject *py_o_quota;
+  PyObject *py_o_resizeinode;
+  PyObject *py_o_sparsesuper;
+  PyObject *py_o_uninitbg;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sOOOOOOOOOOOOOOOOOOOOOOOOOOOOOOOOOOOOOO:mke2fs",
+                         &guestfs_int_py_handle_type, &py_h, &a_device, &py_o_blockscount, &py_o_blocksize, &py_o_fragsize, &py_o_blockspergroup, &py_o_numberofgroups, &py_o_bytesperinode, &py_o_inodesize, &py_o_journalsize, &py_o_numberofinodes, &py_o_stridesize, &py_o_stripewidth, &py_o_maxonlineresize, &py_o_reservedblockspercentage, &py_o_mmpupdateinterval, &py_o_journaldevice, &py_o_label, &py_o_lastmounteddir, &py_o_creatoros, &py_o_fstype, &py_o_usagetype, &py_o_uuid, &py_o_forcecreate, &py_o_writesbandgrouponly, &py_o_lazyitableinit, &py_o_lazyjournalinit, &py_o_testfs, &py_o_discard, &py_o_quotatype, &py_o_extent, &py_o_filetype, &py_o_flexbg, &py_o_hasjournal, &py_o_journaldev, &py_o_largefile, &py_o_quota, &py_o_resizeinode, &py_o_sparsesuper, &py_o_uninitbg))
+    return NULL;
+  if (py_o_blockscount != Py_None) {
+    if (guestfs_int_py_as_int64 (py_o_blockscount, "blockscount", &optargs_s.blockscount) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_BLOCKSCOUNT_BITMASK;
+  }
+  if (py_o_blocksize != Py_None) {
+    if (guestfs_int_py_as_int64 (py_o_blocksize, "blocksize", &optargs_s.blocksize) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_BLOCKSIZE_BITMASK;
+  }
+  if (py_o_fragsize != Py_None) {
+    if (guestfs_int_py_as_int64 (py_o_fragsize, "fragsize", &optargs_s.fragsize) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_FRAGSIZE_BITMASK;
+  }
+  if (py_o_blockspergroup != Py_None) {
+    if (guestfs_int_py_as_int64 (py_o_blockspergroup, "blockspergroup", &optargs_s.blockspergroup) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_BLOCKSPERGROUP_BITMASK;
+  }
+  if (py_o_numberofgroups != Py_None) {
+    if (guestfs_int_py_as_int64 (py_o_numberofgroups, "numberofgroups", &optargs_s.numberofgroups) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_NUMBEROFGROUPS_BITMASK;
+  }
+  if (py_o_bytesperinode != Py_None) {
+    if (guestfs_int_py_as_int64 (py_o_bytesperinode, "bytesperinode", &optargs_s.bytesperinode) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_BYTESPERINODE_BITMASK;
+  }
+  if (py_o_inodesize != Py_None) {
+    if (guestfs_int_py_as_int64 (py_o_inodesize, "inodesize", &optargs_s.inodesize) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_INODESIZE_BITMASK;
+  }
+  if (py_o_journalsize != Py_None) {
+    if (guestfs_int_py_as_int64 (py_o_journalsize, "journalsize", &optargs_s.journalsize) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_JOURNALSIZE_BITMASK;
+  }
+  if (py_o_numberofinodes != Py_None) {
+    if (guestfs_int_py_as_int64 (py_o_numberofinodes, "numberofinodes", &optargs_s.numberofinodes) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_NUMBEROFINODES_BITMASK;
+  }
+  if (py_o_stridesize != Py_None) {
+    if (guestfs_int_py_as_int64 (py_o_stridesize, "stridesize", &optargs_s.stridesize) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_STRIDESIZE_BITMASK;
+  }
+  if (py_o_stripewidth != Py_None) {
+    if (guestfs_int_py_as_int64 (py_o_stripewidth, "stripewidth", &optargs_s.stripewidth) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_STRIPEWIDTH_BITMASK;
+  }
+  if (py_o_maxonlineresize != Py_None) {
+    if (guestfs_int_py_as_int64 (py_o_maxonlineresize, "maxonlineresize", &optargs_s.maxonlineresize) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_MAXONLINERESIZE_BITMASK;
+  }
+  if (py_o_reservedblockspercentage != Py_None) {
+    if (guestfs_int_py_as_int (py_o_reservedblockspercentage, "reservedblockspercentage", &optargs_s.reservedblockspercentage) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_RESERVEDBLOCKSPERCENTAGE_BITMASK;
+  }
+  if (py_o_mmpupdateinterval != Py_None) {
+    if (guestfs_int_py_as_int (py_o_mmpupdateinterval, "mmpupdateinterval", &optargs_s.mmpupdateinterval) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_MMPUPDATEINTERVAL_BITMASK;
+  }
+  if (py_o_journaldevice != Py_None) {
+    if (guestfs_int_py_as_string (py_o_journaldevice, "journaldevice", &optargs_s.journaldevice) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_JOURNALDEVICE_BITMASK;
+  }
+  if (py_o_label != Py_None) {
+    if (guestfs_int_py_as_string (py_o_label, "label", &optargs_s.label) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_LABEL_BITMASK;
+  }
+  if (py_o_lastmounteddir != Py_None) {
+    if (guestfs_int_py_as_string (py_o_lastmounteddir, "lastmounteddir", &optargs_s.lastmounteddir) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_LASTMOUNTEDDIR_BITMASK;
+  }
+  if (py_o_creatoros != Py_None) {
+    if (guestfs_int_py_as_string (py_o_creatoros, "creatoros", &optargs_s.creatoros) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_CREATOROS_BITMASK;
+  }
+  if (py_o_fstype != Py_None) {
+    if (guestfs_int_py_as_string (py_o_fstype, "fstype", &optargs_s.fstype) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_FSTYPE_BITMASK;
+  }
+  if (py_o_usagetype != Py_None) {
+    if (guestfs_int_py_as_string (py_o_usagetype, "usagetype", &optargs_s.usagetype) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_USAGETYPE_BITMASK;
+  }
+  if (py_o_uuid != Py_None) {
+    if (guestfs_int_py_as_string (py_o_uuid, "uuid", &optargs_s.uuid) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_UUID_BITMASK;
+  }
+  if (py_o_forcecreate != Py_None) {
+    optargs_s.forcecreate = PyObject_IsTrue (py_o_forcecreate);
+    if (optargs_s.forcecreate == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_FORCECREATE_BITMASK;
+  }
+  if (py_o_writesbandgrouponly != Py_None) {
+    optargs_s.writesbandgrouponly = PyObject_IsTrue (py_o_writesbandgrouponly);
+    if (optargs_s.writesbandgrouponly == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_WRITESBANDGROUPONLY_BITMASK;
+  }
+  if (py_o_lazyitableinit != Py_None) {
+    optargs_s.lazyitableinit = PyObject_IsTrue (py_o_lazyitableinit);
+    if (optargs_s.lazyitableinit == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_LAZYITABLEINIT_BITMASK;
+  }
+  if (py_o_lazyjournalinit != Py_None) {
+    optargs_s.lazyjournalinit = PyObject_IsTrue (py_o_lazyjournalinit);
+    if (optargs_s.lazyjournalinit == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_LAZYJOURNALINIT_BITMASK;
+  }
+  if (py_o_testfs != Py_None) {
+    optargs_s.testfs = PyObject_IsTrue (py_o_testfs);
+    if (optargs_s.testfs == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_TESTFS_BITMASK;
+  }
+  if (py_o_discard != Py_None) {
+    optargs_s.discard = PyObject_IsTrue (py_o_discard);
+    if (optargs_s.discard == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_DISCARD_BITMASK;
+  }
+  if (py_o_quotatype != Py_None) {
+    optargs_s.quotatype = PyObject_IsTrue (py_o_quotatype);
+    if (optargs_s.quotatype == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_QUOTATYPE_BITMASK;
+  }
+  if (py_o_extent != Py_None) {
+    optargs_s.extent = PyObject_IsTrue (py_o_extent);
+    if (optargs_s.extent == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_EXTENT_BITMASK;
+  }
+  if (py_o_filetype != Py_None) {
+    optargs_s.filetype = PyObject_IsTrue (py_o_filetype);
+    if (optargs_s.filetype == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_FILETYPE_BITMASK;
+  }
+  if (py_o_flexbg != Py_None) {
+    optargs_s.flexbg = PyObject_IsTrue (py_o_flexbg);
+    if (optargs_s.flexbg == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_FLEXBG_BITMASK;
+  }
+  if (py_o_hasjournal != Py_None) {
+    optargs_s.hasjournal = PyObject_IsTrue (py_o_hasjournal);
+    if (optargs_s.hasjournal == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_HASJOURNAL_BITMASK;
+  }
+  if (py_o_journaldev != Py_None) {
+    optargs_s.journaldev = PyObject_IsTrue (py_o_journaldev);
+    if (optargs_s.journaldev == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_JOURNALDEV_BITMASK;
+  }
+  if (py_o_largefile != Py_None) {
+    optargs_s.largefile = PyObject_IsTrue (py_o_largefile);
+    if (optargs_s.largefile == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_LARGEFILE_BITMASK;
+  }
+  if (py_o_quota != Py_None) {
+    optargs_s.quota = PyObject_IsTrue (py_o_quota);
+    if (optargs_s.quota == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_QUOTA_BITMASK;
+  }
+  if (py_o_resizeinode != Py_None) {
+    optargs_s.resizeinode = PyObject_IsTrue (py_o_resizeinode);
+    if (optargs_s.resizeinode == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_RESIZEINODE_BITMASK;
+  }
+  if (py_o_sparsesuper != Py_None) {
+    optargs_s.sparsesuper = PyObject_IsTrue (py_o_sparsesuper);
+    if (optargs_s.sparsesuper == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_SPARSESUPER_BITMASK;
+  }
+  if (py_o_uninitbg != Py_None) {
+    optargs_s.uninitbg = PyObject_IsTrue (py_o_uninitbg);
+    if (optargs_s.uninitbg == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_MKE2FS_UNINITBG_BITMASK;
+  }
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_mke2fs_argv (g, a_device, &optargs_s);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* mount: mount a filesystem */
+static PyObject *
+py_mount (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_mountable;
+  const char *a_mountpoint;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:mount",
+                         &guestfs_int_py_handle_type, &py_h, &a_mountable, &a_mountpoint))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_mount (g, a_mountable, a_mountpoint);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* mount_ro: mount a filesystem read-only */
+static PyObject *
+py_mount_ro (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_mountable;
+  const char *a_mountpoint;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:mount_ro",
+                         &guestfs_int_py_handle_type, &py_h, &a_mountable, &a_mountpoint))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_mount_ro (g, a_mountable, a_mountpoint);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* mount_options: mount a filesystem with options */
+static PyObject *
+py_mount_options (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_options;
+  const char *a_mountable;
+  const char *a_mountpoint;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sss:mount_options",
+                         &guestfs_int_py_handle_type, &py_h, &a_options, &a_mountable, &a_mountpoint))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_mount_options (g, a_options, a_mountable, a_mountpoint);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* mount_vfs: mount a filesystem with options and type */
+static PyObject *
+py_mount_vfs (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_options;
+  const char *a_vfstype;
+  const char *a_mountable;
+  const char *a_mountpoint;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ssss:mount_vfs",
+                         &guestfs_int_py_handle_type, &py_h, &a_options, &a_vfstype, &a_mountable, &a_mountpoint))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_mount_vfs (g, a_options, a_vfstype, a_mountable, a_mountpoint);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* umount_opts: unmount a filesystem with options */
+static PyObject *
+py_umount_opts (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_pathordevice;
+  struct guestfs_umount_opts_argv optargs_s = { .bitmask = 0 };
+  PyObject *py_o_force;
+  PyObject *py_o_lazyunmount;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sOO:umount_opts",
+                         &guestfs_int_py_handle_type, &py_h, &a_pathordevice, &py_o_force, &py_o_lazyunmount))
+    return NULL;
+  if (py_o_force != Py_None) {
+    optargs_s.force = PyObject_IsTrue (py_o_force);
+    if (optargs_s.force == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_UMOUNT_OPTS_FORCE_BITMASK;
+  }
+  if (py_o_lazyunmount != Py_None) {
+    optargs_s.lazyunmount = PyObject_IsTrue (py_o_lazyunmount);
+    if (optargs_s.lazyunmount == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_UMOUNT_OPTS_LAZYUNMOUNT_BITMASK;
+  }
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_umount_opts_argv (g, a_pathordevice, &optargs_s);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* umount_all: unmount all filesystems */
+static PyObject *
+py_umount_all (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!:umount_all",
+                         &guestfs_int_py_handle_type, &py_h))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_umount_all (g);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* mounts: show mounted filesystems */
+static PyObject *
+py_mounts (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  char **r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!:mounts",
+                         &guestfs_int_py_handle_type, &py_h))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_mounts (g);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_string_list (r);
+  guestfs_int_py_free_result_strings (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* mountpoints: show mountpoints */
+static PyObject *
+py_mountpoints (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  char **r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!:mountpoints",
+                         &guestfs_int_py_handle_type, &py_h))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_mountpoints (g);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_table (r);
+  guestfs_int_py_free_result_strings (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* list_filesystems: list filesystems */
+static PyObject *
+py_list_filesystems (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  char **r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!:list_filesystems",
+                         &guestfs_int_py_handle_type, &py_h))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_list_filesystems (g);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_table (r);
+  guestfs_int_py_free_result_strings (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* vfs_type: get the filesystem type */
+static PyObject *
+py_vfs_type (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_mountable;
+  char *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:vfs_type",
+                         &guestfs_int_py_handle_type, &py_h, &a_mountable))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_vfs_type (g, a_mountable);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyUnicode_FromString (r);
+  free (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* vfs_label: get the filesystem label */
+static PyObject *
+py_vfs_label (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_mountable;
+  char *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:vfs_label",
+                         &guestfs_int_py_handle_type, &py_h, &a_mountable))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_vfs_label (g, a_mountable);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyUnicode_FromString (r);
+  free (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* vfs_uuid: get the filesystem UUID */
+static PyObject *
+py_vfs_uuid (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_mountable;
+  char *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:vfs_uuid",
+                         &guestfs_int_py_handle_type, &py_h, &a_mountable))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_vfs_uuid (g, a_mountable);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyUnicode_FromString (r);
+  free (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* set_label: set the filesystem label */
+static PyObject *
+py_set_label (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_mountable;
+  const char *a_label;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:set_label",
+                         &guestfs_int_py_handle_type, &py_h, &a_mountable, &a_label))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_set_label (g, a_mountable, a_label);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* set_uuid: set the filesystem UUID */
+static PyObject *
+py_set_uuid (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  const char *a_uuid;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:set_uuid",
+                         &guestfs_int_py_handle_type, &py_h, &a_device, &a_uuid))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_set_uuid (g, a_device, a_uuid);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* set_e2label: set the ext2/3/4 filesystem label */
+static PyObject *
+py_set_e2label (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  const char *a_label;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:set_e2label",
+                         &guestfs_int_py_handle_type, &py_h, &a_device, &a_label))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_set_e2label (g, a_device, a_label);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* get_e2label: get the ext2/3/4 filesystem label */
+static PyObject *
+py_get_e2label (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  char *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:get_e2label",
+                         &guestfs_int_py_handle_type, &py_h, &a_device))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_get_e2label (g, a_device);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyUnicode_FromString (r);
+  free (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* tune2fs_l: get ext2/ext3/ext4 superblock details */
+static PyObject *
+py_tune2fs_l (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  char **r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:tune2fs_l",
+                         &guestfs_int_py_handle_type, &py_h, &a_device))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_tune2fs_l (g, a_device);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_table (r);
+  guestfs_int_py_free_result_strings (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* statvfs: get file system statistics */
+static PyObject *
+py_statvfs (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  struct guestfs_statvfs *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:statvfs",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_statvfs (g, a_path);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_statvfs (r);
+  guestfs_free_statvfs (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* blkid: print block device attributes */
+static PyObject *
+py_blkid (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  char **r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:blkid",
+                         &guestfs_int_py_handle_type, &py_h, &a_device))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_blkid (g, a_device);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_table (r);
+  guestfs_int_py_free_result_strings (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* fsck: run the filesystem checker */
+static PyObject *
+py_fsck (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_fstype;
+  const char *a_device;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:fsck",
+                         &guestfs_int_py_handle_type, &py_h, &a_fstype, &a_device))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_fsck (g, a_fstype, a_device);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyLong_FromLong (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* e2fsck: check an ext2/ext3/ext4 filesystem */
+static PyObject *
+py_e2fsck (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  struct guestfs_e2fsck_argv optargs_s = { .bitmask = 0 };
+  PyObject *py_o_correct;
+  PyObject *py_o_forceall;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sOO:e2fsck",
+                         &guestfs_int_py_handle_type, &py_h, &a_device, &py_o_correct, &py_o_forceall))
+    return NULL;
+  if (py_o_correct != Py_None) {
+    optargs_s.correct = PyObject_IsTrue (py_o_correct);
+    if (optargs_s.correct == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_E2FSCK_CORRECT_BITMASK;
+  }
+  if (py_o_forceall != Py_None) {
+    optargs_s.forceall = PyObject_IsTrue (py_o_forceall);
+    if (optargs_s.forceall == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_E2FSCK_FORCEALL_BITMASK;
+  }
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_e2fsck_argv (g, a_device, &optargs_s);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* zerofree: zero unused blocks of an ext2/3/4 filesystem */
+static PyObject *
+py_zerofree (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_device;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:zerofree",
+                         &guestfs_int_py_handle_type, &py_h, &a_device))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_zerofree (g, a_device);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* ls: list the files in a directory */
+static PyObject *
+py_ls (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_directory;
+  char **r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:ls",
+                         &guestfs_int_py_handle_type, &py_h, &a_directory))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_ls (g, a_directory);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_string_list (r);
+  guestfs_int_py_free_result_strings (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* ll: list the files in a directory (long format) */
+static PyObject *
+py_ll (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_directory;
+  char *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:ll",
+                         &guestfs_int_py_handle_type, &py_h, &a_directory))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_ll (g, a_directory);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyUnicode_FromString (r);
+  free (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* find: find all files and directories */
+static PyObject *
+py_find (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_directory;
+  char **r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:find",
+                         &guestfs_int_py_handle_type, &py_h, &a_directory))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_find (g, a_directory);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_string_list (r);
+  guestfs_int_py_free_result_strings (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* readdir: read directories entries */
+static PyObject *
+py_readdir (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_dir;
+  struct guestfs_dirent_list *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:readdir",
+                         &guestfs_int_py_handle_type, &py_h, &a_dir))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_readdir (g, a_dir);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_dirent_list (r);
+  guestfs_free_dirent_list (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* touch: update file timestamps or create a new file */
+static PyObject *
+py_touch (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:touch",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_touch (g, a_path);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* mkdir: create a directory */
+static PyObject *
+py_mkdir (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:mkdir",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_mkdir (g, a_path);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* mkdir_p: create a directory and its parents */
+static PyObject *
+py_mkdir_p (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:mkdir_p",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_mkdir_p (g, a_path);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* mkdir_mode: create a directory with a particular mode */
+static PyObject *
+py_mkdir_mode (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  int a_mode;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!si:mkdir_mode",
+                         &guestfs_int_py_handle_type, &py_h, &a_path, &a_mode))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_mkdir_mode (g, a_path, a_mode);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* rm: remove a file */
+static PyObject *
+py_rm (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:rm",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_rm (g, a_path);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* rm_f: remove a file ignoring errors */
+static PyObject *
+py_rm_f (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:rm_f",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_rm_f (g, a_path);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* rm_rf: remove a file or directory recursively */
+static PyObject *
+py_rm_rf (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:rm_rf",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_rm_rf (g, a_path);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* rmdir: remove a directory */
+static PyObject *
+py_rmdir (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:rmdir",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_rmdir (g, a_path);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* mv: move a file */
+static PyObject *
+py_mv (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_src;
+  const char *a_dest;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:mv",
+                         &guestfs_int_py_handle_type, &py_h, &a_src, &a_dest))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_mv (g, a_src, a_dest);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* rename: rename a file on the same filesystem */
+static PyObject *
+py_rename (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_oldpath;
+  const char *a_newpath;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:rename",
+                         &guestfs_int_py_handle_type, &py_h, &a_oldpath, &a_newpath))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_rename (g, a_oldpath, a_newpath);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* cp: copy a file */
+static PyObject *
+py_cp (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_src;
+  const char *a_dest;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:cp",
+                         &guestfs_int_py_handle_type, &py_h, &a_src, &a_dest))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_cp (g, a_src, a_dest);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* cp_a: copy a file or directory recursively */
+static PyObject *
+py_cp_a (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_src;
+  const char *a_dest;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:cp_a",
+                         &guestfs_int_py_handle_type, &py_h, &a_src, &a_dest))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_cp_a (g, a_src, a_dest);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* cp_r: copy a file or directory recursively */
+static PyObject *
+py_cp_r (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_src;
+  const char *a_dest;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:cp_r",
+                         &guestfs_int_py_handle_type, &py_h, &a_src, &a_dest))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_cp_r (g, a_src, a_dest);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* ln: create a hard link */
+static PyObject *
+py_ln (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_target;
+  const char *a_linkname;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:ln",
+                         &guestfs_int_py_handle_type, &py_h, &a_target, &a_linkname))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_ln (g, a_target, a_linkname);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* ln_f: create a hard link, replacing an existing name */
+static PyObject *
+py_ln_f (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_target;
+  const char *a_linkname;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:ln_f",
+                         &guestfs_int_py_handle_type, &py_h, &a_target, &a_linkname))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_ln_f (g, a_target, a_linkname);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* ln_s: create a symbolic link */
+static PyObject *
+py_ln_s (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_target;
+  const char *a_linkname;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:ln_s",
+                         &guestfs_int_py_handle_type, &py_h, &a_target, &a_linkname))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_ln_s (g, a_target, a_linkname);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* ln_sf: create a symbolic link, replacing an existing name */
+static PyObject *
+py_ln_sf (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_target;
+  const char *a_linkname;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:ln_sf",
+                         &guestfs_int_py_handle_type, &py_h, &a_target, &a_linkname))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_ln_sf (g, a_target, a_linkname);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* readlink: read the target of a symbolic link */
+static PyObject *
+py_readlink (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  char *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:readlink",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_readlink (g, a_path);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyUnicode_FromString (r);
+  free (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* readlinklist: readlink on multiple files */
+static PyObject *
+py_readlinklist (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  PyObject *py_names;
+  char **a_names = NULL;
+  char **r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sO:readlinklist",
+                         &guestfs_int_py_handle_type, &py_h, &a_path, &py_names))
+    return NULL;
+  a_names = guestfs_int_py_get_string_list (py_names);
+  if (a_names == NULL)
+    goto out;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_readlinklist (g, a_path, a_names);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_string_list (r);
+  guestfs_int_py_free_result_strings (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  guestfs_int_py_free_string_list (a_names);
+  return py_r;
+}
+
+/* realpath: canonicalized absolute pathname */
+static PyObject *
+py_realpath (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  char *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:realpath",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_realpath (g, a_path);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyUnicode_FromString (r);
+  free (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* chmod: change file mode */
+static PyObject *
+py_chmod (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  int a_mode;
+  const char *a_path;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!is:chmod",
+                         &guestfs_int_py_handle_type, &py_h, &a_mode, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_chmod (g, a_mode, a_path);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* chown: change file owner and group */
+static PyObject *
+py_chown (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  int a_owner;
+  int a_group;
+  const char *a_path;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!iis:chown",
+                         &guestfs_int_py_handle_type, &py_h, &a_owner, &a_group, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_chown (g, a_owner, a_group, a_path);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* lchown: change file owner and group, not following links */
+static PyObject *
+py_lchown (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  int a_owner;
+  int a_group;
+  const char *a_path;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!iis:lchown",
+                         &guestfs_int_py_handle_type, &py_h, &a_owner, &a_group, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_lchown (g, a_owner, a_group, a_path);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* stat: get file information */
+static PyObject *
+py_stat (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  struct guestfs_stat *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:stat",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_stat (g, a_path);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_stat (r);
+  guestfs_free_stat (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* lstat: get file information for a symbolic link */
+static PyObject *
+py_lstat (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  struct guestfs_stat *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:lstat",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_lstat (g, a_path);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_stat (r);
+  guestfs_free_stat (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* statns: get file information */
+static PyObject *
+py_statns (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  struct guestfs_statns *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:statns",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_statns (g, a_path);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_statns (r);
+  guestfs_free_statns (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* lstatns: get file information for a symbolic link */
+static PyObject *
+py_lstatns (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  struct guestfs_statns *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:lstatns",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_lstatns (g, a_path);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_statns (r);
+  guestfs_free_statns (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* lstatnslist: lstat on multiple files */
+static PyObject *
+py_lstatnslist (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  PyObject *py_names;
+  char **a_names = NULL;
+  struct guestfs_statns_list *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sO:lstatnslist",
+                         &guestfs_int_py_handle_type, &py_h, &a_path, &py_names))
+    return NULL;
+  a_names = guestfs_int_py_get_string_list (py_names);
+  if (a_names == NULL)
+    goto out;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_lstatnslist (g, a_path, a_names);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_statns_list (r);
+  guestfs_free_statns_list (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  guestfs_int_py_free_string_list (a_names);
+  return py_r;
+}
+
+/* exists: test if file or directory exists */
+static PyObject *
+py_exists (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:exists",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_exists (g, a_path);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyBool_FromLong (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* filesize: return the size of the file in bytes */
+static PyObject *
+py_filesize (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_file;
+  int64_t r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:filesize",
+                         &guestfs_int_py_handle_type, &py_h, &a_file))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_filesize (g, a_file);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyLong_FromLongLong (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* read_file: read a file */
+static PyObject *
+py_read_file (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  char *r;
+  size_t size;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:read_file",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_read_file (g, a_path, &size);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyBytes_FromStringAndSize (r, (Py_ssize_t) size);
+  free (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* cat: list the contents of a file */
+static PyObject *
+py_cat (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  char *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:cat",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_cat (g, a_path);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyUnicode_FromString (r);
+  free (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* read_lines: read file as lines */
+static PyObject *
+py_read_lines (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  char **r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:read_lines",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_read_lines (g, a_path);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_string_list (r);
+  guestfs_int_py_free_result_strings (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* head: return first 10 lines of a file */
+static PyObject *
+py_head (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  char **r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:head",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_head (g, a_path);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_string_list (r);
+  guestfs_int_py_free_result_strings (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* head_n: return first N lines of a file */
+static PyObject *
+py_head_n (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  int a_nrlines;
+  const char *a_path;
+  char **r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!is:head_n",
+                         &guestfs_int_py_handle_type, &py_h, &a_nrlines, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_head_n (g, a_nrlines, a_path);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_string_list (r);
+  guestfs_int_py_free_result_strings (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* tail: return last 10 lines of a file */
+static PyObject *
+py_tail (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  char **r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:tail",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_tail (g, a_path);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_string_list (r);
+  guestfs_int_py_free_result_strings (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* tail_n: return last N lines of a file */
+static PyObject *
+py_tail_n (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  int a_nrlines;
+  const char *a_path;
+  char **r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!is:tail_n",
+                         &guestfs_int_py_handle_type, &py_h, &a_nrlines, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_tail_n (g, a_nrlines, a_path);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_string_list (r);
+  guestfs_int_py_free_result_strings (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* grep_opts: return lines matching a pattern, with options */
+static PyObject *
+py_grep_opts (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_regex;
+  const char *a_path;
+  struct guestfs_grep_opts_argv optargs_s = { .bitmask = 0 };
+  PyObject *py_o_extended;
+  PyObject *py_o_fixed;
+  PyObject *py_o_insensitive;
+  PyObject *py_o_compressed;
+  char **r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ssOOOO:grep_opts",
+                         &guestfs_int_py_handle_type, &py_h, &a_regex, &a_path, &py_o_extended, &py_o_fixed, &py_o_insensitive, &py_o_compressed))
+    return NULL;
+  if (py_o_extended != Py_None) {
+    optargs_s.extended = PyObject_IsTrue (py_o_extended);
+    if (optargs_s.extended == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_GREP_OPTS_EXTENDED_BITMASK;
+  }
+  if (py_o_fixed != Py_None) {
+    optargs_s.fixed = PyObject_IsTrue (py_o_fixed);
+    if (optargs_s.fixed == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_GREP_OPTS_FIXED_BITMASK;
+  }
+  if (py_o_insensitive != Py_None) {
+    optargs_s.insensitive = PyObject_IsTrue (py_o_insensitive);
+    if (optargs_s.insensitive == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_GREP_OPTS_INSENSITIVE_BITMASK;
+  }
+  if (py_o_compressed != Py_None) {
+    optargs_s.compressed = PyObject_IsTrue (py_o_compressed);
+    if (optargs_s.compressed == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_GREP_OPTS_COMPRESSED_BITMASK;
+  }
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_grep_opts_argv (g, a_regex, a_path, &optargs_s);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_string_list (r);
+  guestfs_int_py_free_result_strings (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* write: create a new file */
+static PyObject *
+py_write (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  Py_buffer a_content;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sy*:write",
+                         &guestfs_int_py_handle_type, &py_h, &a_path, &a_content))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_write (g, a_path, a_content.buf, (size_t) a_content.len);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  PyBuffer_Release (&a_content);
+  return py_r;
+}
+
+/* write_append: append content to end of file */
+static PyObject *
+py_write_append (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  Py_buffer a_content;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sy*:write_append",
+                         &guestfs_int_py_handle_type, &py_h, &a_path, &a_content))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_write_append (g, a_path, a_content.buf, (size_t) a_content.len);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  PyBuffer_Release (&a_content);
+  return py_r;
+}
+
+/* pwrite: write to part of a file */
+static PyObject *
+py_pwrite (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  Py_buffer a_content;
+  long long a_offset;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sy*L:pwrite",
+                         &guestfs_int_py_handle_type, &py_h, &a_path, &a_content, &a_offset))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_pwrite (g, a_path, a_content.buf, (size_t) a_content.len, (int64_t) a_offset);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyLong_FromLong (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  PyBuffer_Release (&a_content);
+  return py_r;
+}
+
+/* pread: read part of a file */
+static PyObject *
+py_pread (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  int a_count;
+  long long a_offset;
+  char *r;
+  size_t size;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!siL:pread",
+                         &guestfs_int_py_handle_type, &py_h, &a_path, &a_count, &a_offset))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_pread (g, a_path, a_count, (int64_t) a_offset, &size);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyBytes_FromStringAndSize (r, (Py_ssize_t) size);
+  free (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* truncate: truncate a file to zero size */
+static PyObject *
+py_truncate (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:truncate",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_truncate (g, a_path);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* truncate_size: truncate a file to a particular size */
+static PyObject *
+py_truncate_size (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  long long a_size;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sL:truncate_size",
+                         &guestfs_int_py_handle_type, &py_h, &a_path, &a_size))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_truncate_size (g, a_path, (int64_t) a_size);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* allocate: allocate and zero a file */
+static PyObject *
+py_allocate (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  long long a_len;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sL:allocate",
+                         &guestfs_int_py_handle_type, &py_h, &a_path, &a_len))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_allocate (g, a_path, (int64_t) a_len);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* utimens: set timestamp of a file with nanosecond precision */
+static PyObject *
+py_utimens (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  long long a_atsecs;
+  long long a_atnsecs;
+  long long a_mtsecs;
+  long long a_mtnsecs;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sLLLL:utimens",
+                         &guestfs_int_py_handle_type, &py_h, &a_path, &a_atsecs, &a_atnsecs, &a_mtsecs, &a_mtnsecs))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_utimens (g, a_path, (int64_t) a_atsecs, (int64_t) a_atnsecs, (int64_t) a_mtsecs, (int64_t) a_mtnsecs);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* checksum: compute MD5, SHAx or CRC checksum of file */
+static PyObject *
+py_checksum (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_csumtype;
+  const char *a_path;
+  char *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:checksum",
+                         &guestfs_int_py_handle_type, &py_h, &a_csumtype, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_checksum (g, a_csumtype, a_path);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyUnicode_FromString (r);
+  free (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* glob_expand_opts: expand a wildcard path, with options */
+static PyObject *
+py_glob_expand_opts (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_pattern;
+  struct guestfs_glob_expand_opts_argv optargs_s = { .bitmask = 0 };
+  PyObject *py_o_directoryslash;
+  char **r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sO:glob_expand_opts",
+                         &guestfs_int_py_handle_type, &py_h, &a_pattern, &py_o_directoryslash))
+    return NULL;
+  if (py_o_directoryslash != Py_None) {
+    optargs_s.directoryslash = PyObject_IsTrue (py_o_directoryslash);
+    if (optargs_s.directoryslash == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_GLOB_EXPAND_OPTS_DIRECTORYSLASH_BITMASK;
+  }
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_glob_expand_opts_argv (g, a_pattern, &optargs_s);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_string_list (r);
+  guestfs_int_py_free_result_strings (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* du: estimate file space usage */
+static PyObject *
+py_du (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  int64_t r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:du",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_du (g, a_path);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyLong_FromLongLong (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* file: determine file type */
+static PyObject *
+py_file (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  char *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:file",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_file (g, a_path);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyUnicode_FromString (r);
+  free (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* case_sensitive_path: return true path on case-insensitive filesystem */
+static PyObject *
+py_case_sensitive_path (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  char *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:case_sensitive_path",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_case_sensitive_path (g, a_path);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyUnicode_FromString (r);
+  free (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* getxattrs: list extended attributes of a file or directory */
+static PyObject *
+py_getxattrs (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  struct guestfs_xattr_list *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:getxattrs",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_getxattrs (g, a_path);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_xattr_list (r);
+  guestfs_free_xattr_list (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* lgetxattrs: list extended attributes of a file or directory */
+static PyObject *
+py_lgetxattrs (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  struct guestfs_xattr_list *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:lgetxattrs",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_lgetxattrs (g, a_path);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = guestfs_int_py_put_xattr_list (r);
+  guestfs_free_xattr_list (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* getxattr: get a single extended attribute */
+static PyObject *
+py_getxattr (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  const char *a_name;
+  char *r;
+  size_t size;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:getxattr",
+                         &guestfs_int_py_handle_type, &py_h, &a_path, &a_name))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_getxattr (g, a_path, a_name, &size);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyBytes_FromStringAndSize (r, (Py_ssize_t) size);
+  free (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* lgetxattr: get a single extended attribute */
+static PyObject *
+py_lgetxattr (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  const char *a_name;
+  char *r;
+  size_t size;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:lgetxattr",
+                         &guestfs_int_py_handle_type, &py_h, &a_path, &a_name))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_lgetxattr (g, a_path, a_name, &size);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyBytes_FromStringAndSize (r, (Py_ssize_t) size);
+  free (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* setxattr: set extended attribute of a file or directory */
+static PyObject *
+py_setxattr (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_xattr;
+  const char *a_val;
+  int a_vallen;
+  const char *a_path;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ssis:setxattr",
+                         &guestfs_int_py_handle_type, &py_h, &a_xattr, &a_val, &a_vallen, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_setxattr (g, a_xattr, a_val, a_vallen, a_path);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* lsetxattr: set extended attribute of a file or directory */
+static PyObject *
+py_lsetxattr (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_xattr;
+  const char *a_val;
+  int a_vallen;
+  const char *a_path;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ssis:lsetxattr",
+                         &guestfs_int_py_handle_type, &py_h, &a_xattr, &a_val, &a_vallen, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_lsetxattr (g, a_xattr, a_val, a_vallen, a_path);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* removexattr: remove extended attribute of a file or directory */
+static PyObject *
+py_removexattr (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_xattr;
+  const char *a_path;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:removexattr",
+                         &guestfs_int_py_handle_type, &py_h, &a_xattr, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_removexattr (g, a_xattr, a_path);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* lremovexattr: remove extended attribute of a file or directory */
+static PyObject *
+py_lremovexattr (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_xattr;
+  const char *a_path;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:lremovexattr",
+                         &guestfs_int_py_handle_type, &py_h, &a_xattr, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_lremovexattr (g, a_xattr, a_path);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* mknod: make block, character or FIFO devices */
+static PyObject *
+py_mknod (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  int a_mode;
+  int a_devmajor;
+  int a_devminor;
+  const char *a_path;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!iiis:mknod",
+                         &guestfs_int_py_handle_type, &py_h, &a_mode, &a_devmajor, &a_devminor, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_mknod (g, a_mode, a_devmajor, a_devminor, a_path);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* mkfifo: make FIFO (named pipe) */
+static PyObject *
+py_mkfifo (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  int a_mode;
+  const char *a_path;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!is:mkfifo",
+                         &guestfs_int_py_handle_type, &py_h, &a_mode, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_mkfifo (g, a_mode, a_path);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* mknod_b: make block device node */
+static PyObject *
+py_mknod_b (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  int a_mode;
+  int a_devmajor;
+  int a_devminor;
+  const char *a_path;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!iiis:mknod_b",
+                         &guestfs_int_py_handle_type, &py_h, &a_mode, &a_devmajor, &a_devminor, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_mknod_b (g, a_mode, a_devmajor, a_devminor, a_path);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* mknod_c: make char device node */
+static PyObject *
+py_mknod_c (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  int a_mode;
+  int a_devmajor;
+  int a_devminor;
+  const char *a_path;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!iiis:mknod_c",
+                         &guestfs_int_py_handle_type, &py_h, &a_mode, &a_devmajor, &a_devminor, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_mknod_c (g, a_mode, a_devmajor, a_devminor, a_path);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* is_symlink: test if symbolic link */
+static PyObject *
+py_is_symlink (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:is_symlink",
+                         &guestfs_int_py_handle_type, &py_h, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_is_symlink (g, a_path);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyBool_FromLong (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* is_file_opts: test if a regular file, with options */
+static PyObject *
+py_is_file_opts (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  struct guestfs_is_file_opts_argv optargs_s = { .bitmask = 0 };
+  PyObject *py_o_followsymlinks;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sO:is_file_opts",
+                         &guestfs_int_py_handle_type, &py_h, &a_path, &py_o_followsymlinks))
+    return NULL;
+  if (py_o_followsymlinks != Py_None) {
+    optargs_s.followsymlinks = PyObject_IsTrue (py_o_followsymlinks);
+    if (optargs_s.followsymlinks == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS_BITMASK;
+  }
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_is_file_opts_argv (g, a_path, &optargs_s);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyBool_FromLong (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* is_dir_opts: test if a directory, with options */
+static PyObject *
+py_is_dir_opts (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  struct guestfs_is_dir_opts_argv optargs_s = { .bitmask = 0 };
+  PyObject *py_o_followsymlinks;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sO:is_dir_opts",
+                         &guestfs_int_py_handle_type, &py_h, &a_path, &py_o_followsymlinks))
+    return NULL;
+  if (py_o_followsymlinks != Py_None) {
+    optargs_s.followsymlinks = PyObject_IsTrue (py_o_followsymlinks);
+    if (optargs_s.followsymlinks == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_IS_DIR_OPTS_FOLLOWSYMLINKS_BITMASK;
+  }
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_is_dir_opts_argv (g, a_path, &optargs_s);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyBool_FromLong (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* is_blockdev_opts: test if a block device, with options */
+static PyObject *
+py_is_blockdev_opts (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  struct guestfs_is_blockdev_opts_argv optargs_s = { .bitmask = 0 };
+  PyObject *py_o_followsymlinks;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sO:is_blockdev_opts",
+                         &guestfs_int_py_handle_type, &py_h, &a_path, &py_o_followsymlinks))
+    return NULL;
+  if (py_o_followsymlinks != Py_None) {
+    optargs_s.followsymlinks = PyObject_IsTrue (py_o_followsymlinks);
+    if (optargs_s.followsymlinks == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_IS_BLOCKDEV_OPTS_FOLLOWSYMLINKS_BITMASK;
+  }
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_is_blockdev_opts_argv (g, a_path, &optargs_s);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyBool_FromLong (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* is_chardev_opts: test if a character device, with options */
+static PyObject *
+py_is_chardev_opts (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  struct guestfs_is_chardev_opts_argv optargs_s = { .bitmask = 0 };
+  PyObject *py_o_followsymlinks;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sO:is_chardev_opts",
+                         &guestfs_int_py_handle_type, &py_h, &a_path, &py_o_followsymlinks))
+    return NULL;
+  if (py_o_followsymlinks != Py_None) {
+    optargs_s.followsymlinks = PyObject_IsTrue (py_o_followsymlinks);
+    if (optargs_s.followsymlinks == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_IS_CHARDEV_OPTS_FOLLOWSYMLINKS_BITMASK;
+  }
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_is_chardev_opts_argv (g, a_path, &optargs_s);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyBool_FromLong (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* is_fifo_opts: test if a FIFO (named pipe), with options */
+static PyObject *
+py_is_fifo_opts (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  struct guestfs_is_fifo_opts_argv optargs_s = { .bitmask = 0 };
+  PyObject *py_o_followsymlinks;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sO:is_fifo_opts",
+                         &guestfs_int_py_handle_type, &py_h, &a_path, &py_o_followsymlinks))
+    return NULL;
+  if (py_o_followsymlinks != Py_None) {
+    optargs_s.followsymlinks = PyObject_IsTrue (py_o_followsymlinks);
+    if (optargs_s.followsymlinks == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_IS_FIFO_OPTS_FOLLOWSYMLINKS_BITMASK;
+  }
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_is_fifo_opts_argv (g, a_path, &optargs_s);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyBool_FromLong (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* is_socket_opts: test if a socket, with options */
+static PyObject *
+py_is_socket_opts (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_path;
+  struct guestfs_is_socket_opts_argv optargs_s = { .bitmask = 0 };
+  PyObject *py_o_followsymlinks;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sO:is_socket_opts",
+                         &guestfs_int_py_handle_type, &py_h, &a_path, &py_o_followsymlinks))
+    return NULL;
+  if (py_o_followsymlinks != Py_None) {
+    optargs_s.followsymlinks = PyObject_IsTrue (py_o_followsymlinks);
+    if (optargs_s.followsymlinks == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_IS_SOCKET_OPTS_FOLLOWSYMLINKS_BITMASK;
+  }
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_is_socket_opts_argv (g, a_path, &optargs_s);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyBool_FromLong (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
 /* The module's action functions, added to libguestfsmod at import. */
 PyMethodDef guestfs_int_py_action_methods[] = {
   { "set_verbose", py_set_verbose, METH_VARARGS,
@@ -5020,5 +9180,201 @@ PyMethodDef guestfs_int_py_action_methods[] = {
     "feature_available: test availability of some parts of the API" },
   { "available_all_groups", py_available_all_groups, METH_VARARGS,
     "available_all_groups: return a list of all optional groups" },
+  { "mkfs_opts", py_mkfs_opts, METH_VARARGS,
+    "mkfs_opts: make a filesystem with options" },
+  { "mke2fs", py_mke2fs, METH_VARARGS,
+    "mke2fs: create an ext2/ext3/ext4 filesystem with all options" },
+  { "mount", py_mount, METH_VARARGS,
+    "mount: mount a filesystem" },
+  { "mount_ro", py_mount_ro, METH_VARARGS,
+    "mount_ro: mount a filesystem read-only" },
+  { "mount_options", py_mount_options, METH_VARARGS,
+    "mount_options: mount a filesystem with options" },
+  { "mount_vfs", py_mount_vfs, METH_VARARGS,
+    "mount_vfs: mount a filesystem with options and type" },
+  { "umount_opts", py_umount_opts, METH_VARARGS,
+    "umount_opts: unmount a filesystem with options" },
+  { "umount_all", py_umount_all, METH_VARARGS,
+    "umount_all: unmount all filesystems" },
+  { "mounts", py_mounts, METH_VARARGS,
+    "mounts: show mounted filesystems" },
+  { "mountpoints", py_mountpoints, METH_VARARGS,
+    "mountpoints: show mountpoints" },
+  { "list_filesystems", py_list_filesystems, METH_VARARGS,
+    "list_filesystems: list filesystems" },
+  { "vfs_type", py_vfs_type, METH_VARARGS,
+    "vfs_type: get the filesystem type" },
+  { "vfs_label", py_vfs_label, METH_VARARGS,
+    "vfs_label: get the filesystem label" },
+  { "vfs_uuid", py_vfs_uuid, METH_VARARGS,
+    "vfs_uuid: get the filesystem UUID" },
+  { "set_label", py_set_label, METH_VARARGS,
+    "set_label: set the filesystem label" },
+  { "set_uuid", py_set_uuid, METH_VARARGS,
+    "set_uuid: set the filesystem UUID" },
+  { "set_e2label", py_set_e2label, METH_VARARGS,
+    "set_e2label: set the ext2/3/4 filesystem label" },
+  { "get_e2label", py_get_e2label, METH_VARARGS,
+    "get_e2label: get the ext2/3/4 filesystem label" },
+  { "tune2fs_l", py_tune2fs_l, METH_VARARGS,
+    "tune2fs_l: get ext2/ext3/ext4 superblock details" },
+  { "statvfs", py_statvfs, METH_VARARGS,
+    "statvfs: get file system statistics" },
+  { "blkid", py_blkid, METH_VARARGS,
+    "blkid: print block device attributes" },
+  { "fsck", py_fsck, METH_VARARGS,
+    "fsck: run the filesystem checker" },
+  { "e2fsck", py_e2fsck, METH_VARARGS,
+    "e2fsck: check an ext2/ext3/ext4 filesystem" },
+  { "zerofree", py_zerofree, METH_VARARGS,
+    "zerofree: zero unused blocks of an ext2/3/4 filesystem" },
+  { "ls", py_ls, METH_VARARGS,
+    "ls: list the files in a directory" },
+  { "ll", py_ll, METH_VARARGS,
+    "ll: list the files in a directory (long format)" },
+  { "find", py_find, METH_VARARGS,
+    "find: find all files and directories" },
+  { "readdir", py_readdir, METH_VARARGS,
+    "readdir: read directories entries" },
+  { "touch", py_touch, METH_VARARGS,
+    "touch: update file timestamps or create a new file" },
+  { "mkdir", py_mkdir, METH_VARARGS,
+    "mkdir: create a directory" },
+  { "mkdir_p", py_mkdir_p, METH_VARARGS,
+    "mkdir_p: create a directory and its parents" },
+  { "mkdir_mode", py_mkdir_mode, METH_VARARGS,
+    "mkdir_mode: create a directory with a particular mode" },
+  { "rm", py_rm, METH_VARARGS,
+    "rm: remove a file" },
+  { "rm_f", py_rm_f, METH_VARARGS,
+    "rm_f: remove a file ignoring errors" },
+  { "rm_rf", py_rm_rf, METH_VARARGS,
+    "rm_rf: remove a file or directory recursively" },
+  { "rmdir", py_rmdir, METH_VARARGS,
+    "rmdir: remove a directory" },
+  { "mv", py_mv, METH_VARARGS,
+    "mv: move a file" },
+  { "rename", py_rename, METH_VARARGS,
+    "rename: rename a file on the same filesystem" },
+  { "cp", py_cp, METH_VARARGS,
+    "cp: copy a file" },
+  { "cp_a", py_cp_a, METH_VARARGS,
+    "cp_a: copy a file or directory recursively" },
+  { "cp_r", py_cp_r, METH_VARARGS,
+    "cp_r: copy a file or directory recursively" },
+  { "ln", py_ln, METH_VARARGS,
+    "ln: create a hard link" },
+  { "ln_f", py_ln_f, METH_VARARGS,
+    "ln_f: create a hard link, replacing an existing name" },
+  { "ln_s", py_ln_s, METH_VARARGS,
+    "ln_s: create a symbolic link" },
+  { "ln_sf", py_ln_sf, METH_VARARGS,
+    "ln_sf: create a symbolic link, replacing an existing name" },
+  { "readlink", py_readlink, METH_VARARGS,
+    "readlink: read the target of a symbolic link" },
+  { "readlinklist", py_readlinklist, METH_VARARGS,
+    "readlinklist: readlink on multiple files" },
+  { "realpath", py_realpath, METH_VARARGS,
+    "realpath: canonicalized absolute pathname" },
+  { "chmod", py_chmod, METH_VARARGS,
+    "chmod: change file mode" },
+  { "chown", py_chown, METH_VARARGS,
+    "chown: change file owner and group" },
+  { "lchown", py_lchown, METH_VARARGS,
+    "lchown: change file owner and group, not following links" },
+  { "stat", py_stat, METH_VARARGS,
+    "stat: get file information" },
+  { "lstat", py_lstat, METH_VARARGS,
+    "lstat: get file information for a symbolic link" },
+  { "statns", py_statns, METH_VARARGS,
+    "statns: get file information" },
+  { "lstatns", py_lstatns, METH_VARARGS,
+    "lstatns: get file information for a symbolic link" },
+  { "lstatnslist", py_lstatnslist, METH_VARARGS,
+    "lstatnslist: lstat on multiple files" },
+  { "exists", py_exists, METH_VARARGS,
+    "exists: test if file or directory exists" },
+  { "filesize", py_filesize, METH_VARARGS,
+    "filesize: return the size of the file in bytes" },
+  { "read_file", py_read_file, METH_VARARGS,
+    "read_file: read a file" },
+  { "cat", py_cat, METH_VARARGS,
+    "cat: list the contents of a file" },
+  { "read_lines", py_read_lines, METH_VARARGS,
+    "read_lines: read file as lines" },
+  { "head", py_head, METH_VARARGS,
+    "head: return first 10 lines of a file" },
+  { "head_n", py_head_n, METH_VARARGS,
+    "head_n: return first N lines of a file" },
+  { "tail", py_tail, METH_VARARGS,
+    "tail: return last 10 lines of a file" },
+  { "tail_n", py_tail_n, METH_VARARGS,
+    "tail_n: return last N lines of a file" },
+  { "grep_opts", py_grep_opts, METH_VARARGS,
+    "grep_opts: return lines matching a pattern, with options" },
+  { "write", py_write, METH_VARARGS,
+    "write: create a new file" },
+  { "write_append", py_write_append, METH_VARARGS,
+    "write_append: append content to end of file" },
+  { "pwrite", py_pwrite, METH_VARARGS,
+    "pwrite: write to part of a file" },
+  { "pread", py_pread, METH_VARARGS,
+    "pread: read part of a file" },
+  { "truncate", py_truncate, METH_VARARGS,
+    "truncate: truncate a file to zero size" },
+  { "truncate_size", py_truncate_size, METH_VARARGS,
+    "truncate_size: truncate a file to a particular size" },
+  { "allocate", py_allocate, METH_VARARGS,
+    "allocate: allocate and zero a file" },
+  { "utimens", py_utimens, METH_VARARGS,
+    "utimens: set timestamp of a file with nanosecond precision" },
+  { "checksum", py_checksum, METH_VARARGS,
+    "checksum: compute MD5, SHAx or CRC checksum of file" },
+  { "glob_expand_opts", py_glob_expand_opts, METH_VARARGS,
+    "glob_expand_opts: expand a wildcard path, with options" },
+  { "du", py_du, METH_VARARGS,
+    "du: estimate file space usage" },
+  { "file", py_file, METH_VARARGS,
+    "file: determine file type" },
+  { "case_sensitive_path", py_case_sensitive_path, METH_VARARGS,
+    "case_sensitive_path: return true path on case-insensitive filesystem" },
+  { "getxattrs", py_getxattrs, METH_VARARGS,
+    "getxattrs: list extended attributes of a file or directory" },
+  { "lgetxattrs", py_lgetxattrs, METH_VARARGS,
+    "lgetxattrs: list extended attributes of a file or directory" },
+  { "getxattr", py_getxattr, METH_VARARGS,
+    "getxattr: get a single extended attribute" },
+  { "lgetxattr", py_lgetxattr, METH_VARARGS,
+    "lgetxattr: get a single extended attribute" },
+  { "setxattr", py_setxattr, METH_VARARGS,
+    "setxattr: set extended attribute of a file or directory" },
+  { "lsetxattr", py_lsetxattr, METH_VARARGS,
+    "lsetxattr: set extended attribute of a file or directory" },
+  { "removexattr", py_removexattr, METH_VARARGS,
+    "removexattr: remove extended attribute of a file or directory" },
+  { "lremovexattr", py_lremovexattr, METH_VARARGS,
+    "lremovexattr: remove extended attribute of a file or directory" },
+  { "mknod", py_mknod, METH_VARARGS,
+    "mknod: make block, character or FIFO devices" },
+  { "mkfifo", py_mkfifo, METH_VARARGS,
+    "mkfifo: make FIFO (named pipe)" },
+  { "mknod_b", py_mknod_b, METH_VARARGS,
+    "mknod_b: make block device node" },
+  { "mknod_c", py_mknod_c, METH_VARARGS,
+    "mknod_c: make char device node" },
+  { "is_symlink", py_is_symlink, METH_VARARGS,
+    "is_symlink: test if symbolic link" },
+  { "is_file_opts", py_is_file_opts, METH_VARARGS,
+    "is_file_opts: test if a regular file, with options" },
+  { "is_dir_opts", py_is_dir_opts, METH_VARARGS,
+    "is_dir_opts: test if a directory, with options" },
+  { "is_blockdev_opts", py_is_blockdev_opts, METH_VARARGS,
+    "is_blockdev_opts: test if a block device, with options" },
+  { "is_chardev_opts", py_is_chardev_opts, METH_VARARGS,
+    "is_chardev_opts: test if a character device, with options" },
+  { "is_fifo_opts", py_is_fifo_opts, METH_VARARGS,
+    "is_fifo_opts: test if a FIFO (named pipe), with options" },
+  { "is_socket_opts", py_is_socket_opts, METH_VARARGS,
+    "is_socket_opts: test if a socket, with options" },
   { NULL, NULL, 0, NULL }
 };

@@ -137,6 +137,322 @@ rbgs_lvm_pv_list_take (struct guestfs_lvm_pv_list *l)
   return rb_ensure (rbgs_lvm_pv_list_body, (VALUE) l, rbgs_lvm_pv_list_free, (VALUE) l);
 }
 
+/* struct guestfs_stat -> Hash (String keys, as libguestfs). */
+static VALUE
+rbgs_stat (const struct guestfs_stat *s)
+{
+  VALUE h = rb_hash_new ();
+  rb_hash_aset (h, rb_str_new_cstr ("dev"), LL2NUM (s->dev));
+  rb_hash_aset (h, rb_str_new_cstr ("ino"), LL2NUM (s->ino));
+  rb_hash_aset (h, rb_str_new_cstr ("mode"), LL2NUM (s->mode));
+  rb_hash_aset (h, rb_str_new_cstr ("nlink"), LL2NUM (s->nlink));
+  rb_hash_aset (h, rb_str_new_cstr ("uid"), LL2NUM (s->uid));
+  rb_hash_aset (h, rb_str_new_cstr ("gid"), LL2NUM (s->gid));
+  rb_hash_aset (h, rb_str_new_cstr ("rdev"), LL2NUM (s->rdev));
+  rb_hash_aset (h, rb_str_new_cstr ("size"), LL2NUM (s->size));
+  rb_hash_aset (h, rb_str_new_cstr ("blksize"), LL2NUM (s->blksize));
+  rb_hash_aset (h, rb_str_new_cstr ("blocks"), LL2NUM (s->blocks));
+  rb_hash_aset (h, rb_str_new_cstr ("atime"), LL2NUM (s->atime));
+  rb_hash_aset (h, rb_str_new_cstr ("mtime"), LL2NUM (s->mtime));
+  rb_hash_aset (h, rb_str_new_cstr ("ctime"), LL2NUM (s->ctime));
+  return h;
+}
+
+static VALUE
+rbgs_stat_body (VALUE p)
+{
+  return rbgs_stat ((const struct guestfs_stat *) p);
+}
+
+static VALUE
+rbgs_stat_free (VALUE p)
+{
+  guestfs_free_stat ((struct guestfs_stat *) p);
+  return Qnil;
+}
+
+/* Convert and free a struct guestfs_stat. */
+static VALUE __attribute__ ((unused))
+rbgs_stat_take (struct guestfs_stat *s)
+{
+  return rb_ensure (rbgs_stat_body, (VALUE) s, rbgs_stat_free, (VALUE) s);
+}
+
+static VALUE
+rbgs_stat_list_body (VALUE p)
+{
+  const struct guestfs_stat_list *l = (const struct guestfs_stat_list *) p;
+  VALUE a = rb_ary_new_capa ((long) l->len);
+  uint32_t i;
+  for (i = 0; i < l->len; ++i)
+    rb_ary_push (a, rbgs_stat (&l->val[i]));
+  return a;
+}
+
+static VALUE
+rbgs_stat_list_free (VALUE p)
+{
+  guestfs_free_stat_list ((struct guestfs_stat_list *) p);
+  return Qnil;
+}
+
+/* Convert and free a struct guestfs_stat_list. */
+static VALUE __attribute__ ((unused))
+rbgs_stat_list_take (struct guestfs_stat_list *l)
+{
+  return rb_ensure (rbgs_stat_list_body, (VALUE) l, rbgs_stat_list_free, (VALUE) l);
+}
+
+/* struct guestfs_statns -> Hash (String keys, as libguestfs). */
+static VALUE
+rbgs_statns (const struct guestfs_statns *s)
+{
+  VALUE h = rb_hash_new ();
+  rb_hash_aset (h, rb_str_new_cstr ("st_dev"), LL2NUM (s->st_dev));
+  rb_hash_aset (h, rb_str_new_cstr ("st_ino"), LL2NUM (s->st_ino));
+  rb_hash_aset (h, rb_str_new_cstr ("st_mode"), LL2NUM (s->st_mode));
+  rb_hash_aset (h, rb_str_new_cstr ("st_nlink"), LL2NUM (s->st_nlink));
+  rb_hash_aset (h, rb_str_new_cstr ("st_uid"), LL2NUM (s->st_uid));
+  rb_hash_aset (h, rb_str_new_cstr ("st_gid"), LL2NUM (s->st_gid));
+  rb_hash_aset (h, rb_str_new_cstr ("st_rdev"), LL2NUM (s->st_rdev));
+  rb_hash_aset (h, rb_str_new_cstr ("st_size"), LL2NUM (s->st_size));
+  rb_hash_aset (h, rb_str_new_cstr ("st_blksize"), LL2NUM (s->st_blksize));
+  rb_hash_aset (h, rb_str_new_cstr ("st_blocks"), LL2NUM (s->st_blocks));
+  rb_hash_aset (h, rb_str_new_cstr ("st_atime_sec"), LL2NUM (s->st_atime_sec));
+  rb_hash_aset (h, rb_str_new_cstr ("st_atime_nsec"), LL2NUM (s->st_atime_nsec));
+  rb_hash_aset (h, rb_str_new_cstr ("st_mtime_sec"), LL2NUM (s->st_mtime_sec));
+  rb_hash_aset (h, rb_str_new_cstr ("st_mtime_nsec"), LL2NUM (s->st_mtime_nsec));
+  rb_hash_aset (h, rb_str_new_cstr ("st_ctime_sec"), LL2NUM (s->st_ctime_sec));
+  rb_hash_aset (h, rb_str_new_cstr ("st_ctime_nsec"), LL2NUM (s->st_ctime_nsec));
+  rb_hash_aset (h, rb_str_new_cstr ("st_spare1"), LL2NUM (s->st_spare1));
+  rb_hash_aset (h, rb_str_new_cstr ("st_spare2"), LL2NUM (s->st_spare2));
+  rb_hash_aset (h, rb_str_new_cstr ("st_spare3"), LL2NUM (s->st_spare3));
+  rb_hash_aset (h, rb_str_new_cstr ("st_spare4"), LL2NUM (s->st_spare4));
+  rb_hash_aset (h, rb_str_new_cstr ("st_spare5"), LL2NUM (s->st_spare5));
+  rb_hash_aset (h, rb_str_new_cstr ("st_spare6"), LL2NUM (s->st_spare6));
+  return h;
+}
+
+static VALUE
+rbgs_statns_body (VALUE p)
+{
+  return rbgs_statns ((const struct guestfs_statns *) p);
+}
+
+static VALUE
+rbgs_statns_free (VALUE p)
+{
+  guestfs_free_statns ((struct guestfs_statns *) p);
+  return Qnil;
+}
+
+/* Convert and free a struct guestfs_statns. */
+static VALUE __attribute__ ((unused))
+rbgs_statns_take (struct guestfs_statns *s)
+{
+  return rb_ensure (rbgs_statns_body, (VALUE) s, rbgs_statns_free, (VALUE) s);
+}
+
+static VALUE
+rbgs_statns_list_body (VALUE p)
+{
+  const struct guestfs_statns_list *l = (const struct guestfs_statns_list *) p;
+  VALUE a = rb_ary_new_capa ((long) l->len);
+  uint32_t i;
+  for (i = 0; i < l->len; ++i)
+    rb_ary_push (a, rbgs_statns (&l->val[i]));
+  return a;
+}
+
+static VALUE
+rbgs_statns_list_free (VALUE p)
+{
+  guestfs_free_statns_list ((struct guestfs_statns_list *) p);
+  return Qnil;
+}
+
+/* Convert and free a struct guestfs_statns_list. */
+static VALUE __attribute__ ((unused))
+rbgs_statns_list_take (struct guestfs_statns_list *l)
+{
+  return rb_ensure (rbgs_statns_list_body, (VALUE) l, rbgs_statns_list_free, (VALUE) l);
+}
+
+/* struct guestfs_statvfs -> Hash (String keys, as libguestfs). */
+static VALUE
+rbgs_statvfs (const struct guestfs_statvfs *s)
+{
+  VALUE h = rb_hash_new ();
+  rb_hash_aset (h, rb_str_new_cstr ("bsize"), LL2NUM (s->bsize));
+  rb_hash_aset (h, rb_str_new_cstr ("frsize"), LL2NUM (s->frsize));
+  rb_hash_aset (h, rb_str_new_cstr ("blocks"), LL2NUM (s->blocks));
+  rb_hash_aset (h, rb_str_new_cstr ("bfree"), LL2NUM (s->bfree));
+  rb_hash_aset (h, rb_str_new_cstr ("bavail"), LL2NUM (s->bavail));
+  rb_hash_aset (h, rb_str_new_cstr ("files"), LL2NUM (s->files));
+  rb_hash_aset (h, rb_str_new_cstr ("ffree"), LL2NUM (s->ffree));
+  rb_hash_aset (h, rb_str_new_cstr ("favail"), LL2NUM (s->favail));
+  rb_hash_aset (h, rb_str_new_cstr ("fsid"), LL2NUM (s->fsid));
+  rb_hash_aset (h, rb_str_new_cstr ("flag"), LL2NUM (s->flag));
+  rb_hash_aset (h, rb_str_new_cstr ("namemax"), LL2NUM (s->namemax));
+  return h;
+}
+
+static VALUE
+rbgs_statvfs_body (VALUE p)
+{
+  return rbgs_statvfs ((const struct guestfs_statvfs *) p);
+}
+
+static VALUE
+rbgs_statvfs_free (VALUE p)
+{
+  guestfs_free_statvfs ((struct guestfs_statvfs *) p);
+  return Qnil;
+}
+
+/* Convert and free a struct guestfs_statvfs. */
+static VALUE __attribute__ ((unused))
+rbgs_statvfs_take (struct guestfs_statvfs *s)
+{
+  return rb_ensure (rbgs_statvfs_body, (VALUE) s, rbgs_statvfs_free, (VALUE) s);
+}
+
+static VALUE
+rbgs_statvfs_list_body (VALUE p)
+{
+  const struct guestfs_statvfs_list *l = (const struct guestfs_statvfs_list *) p;
+  VALUE a = rb_ary_new_capa ((long) l->len);
+  uint32_t i;
+  for (i = 0; i < l->len; ++i)
+    rb_ary_push (a, rbgs_statvfs (&l->val[i]));
+  return a;
+}
+
+static VALUE
+rbgs_statvfs_list_free (VALUE p)
+{
+  guestfs_free_statvfs_list ((struct guestfs_statvfs_list *) p);
+  return Qnil;
+}
+
+/* Convert and free a struct guestfs_statvfs_list. */
+static VALUE __attribute__ ((unused))
+rbgs_statvfs_list_take (struct guestfs_statvfs_list *l)
+{
+  return rb_ensure (rbgs_statvfs_list_body, (VALUE) l, rbgs_statvfs_list_free, (VALUE) l);
+}
+
+/* struct guestfs_dirent -> Hash (String keys, as libguestfs). */
+static VALUE
+rbgs_dirent (const struct guestfs_dirent *s)
+{
+  VALUE h = rb_hash_new ();
+  rb_hash_aset (h, rb_str_new_cstr ("ino"), LL2NUM (s->ino));
+  rb_hash_aset (h, rb_str_new_cstr ("ftyp"), rb_str_new (&s->ftyp, 1));
+  rb_hash_aset (h, rb_str_new_cstr ("name"), rbg_str_new (s->name));
+  return h;
+}
+
+static VALUE
+rbgs_dirent_body (VALUE p)
+{
+  return rbgs_dirent ((const struct guestfs_dirent *) p);
+}
+
+static VALUE
+rbgs_dirent_free (VALUE p)
+{
+  guestfs_free_dirent ((struct guestfs_dirent *) p);
+  return Qnil;
+}
+
+/* Convert and free a struct guestfs_dirent. */
+static VALUE __attribute__ ((unused))
+rbgs_dirent_take (struct guestfs_dirent *s)
+{
+  return rb_ensure (rbgs_dirent_body, (VALUE) s, rbgs_dirent_free, (VALUE) s);
+}
+
+static VALUE
+rbgs_dirent_list_body (VALUE p)
+{
+  const struct guestfs_dirent_list *l = (const struct guestfs_dirent_list *) p;
+  VALUE a = rb_ary_new_capa ((long) l->len);
+  uint32_t i;
+  for (i = 0; i < l->len; ++i)
+    rb_ary_push (a, rbgs_dirent (&l->val[i]));
+  return a;
+}
+
+static VALUE
+rbgs_dirent_list_free (VALUE p)
+{
+  guestfs_free_dirent_list ((struct guestfs_dirent_list *) p);
+  return Qnil;
+}
+
+/* Convert and free a struct guestfs_dirent_list. */
+static VALUE __attribute__ ((unused))
+rbgs_dirent_list_take (struct guestfs_dirent_list *l)
+{
+  return rb_ensure (rbgs_dirent_list_body, (VALUE) l, rbgs_dirent_list_free, (VALUE) l);
+}
+
+/* struct guestfs_xattr -> Hash (String keys, as libguestfs). */
+static VALUE
+rbgs_xattr (const struct guestfs_xattr *s)
+{
+  VALUE h = rb_hash_new ();
+  rb_hash_aset (h, rb_str_new_cstr ("attrname"), rbg_str_new (s->attrname));
+  rb_hash_aset (h, rb_str_new_cstr ("attrval"), rb_str_new (s->attrval, s->attrval_len));
+  return h;
+}
+
+static VALUE
+rbgs_xattr_body (VALUE p)
+{
+  return rbgs_xattr ((const struct guestfs_xattr *) p);
+}
+
+static VALUE
+rbgs_xattr_free (VALUE p)
+{
+  guestfs_free_xattr ((struct guestfs_xattr *) p);
+  return Qnil;
+}
+
+/* Convert and free a struct guestfs_xattr. */
+static VALUE __attribute__ ((unused))
+rbgs_xattr_take (struct guestfs_xattr *s)
+{
+  return rb_ensure (rbgs_xattr_body, (VALUE) s, rbgs_xattr_free, (VALUE) s);
+}
+
+static VALUE
+rbgs_xattr_list_body (VALUE p)
+{
+  const struct guestfs_xattr_list *l = (const struct guestfs_xattr_list *) p;
+  VALUE a = rb_ary_new_capa ((long) l->len);
+  uint32_t i;
+  for (i = 0; i < l->len; ++i)
+    rb_ary_push (a, rbgs_xattr (&l->val[i]));
+  return a;
+}
+
+static VALUE
+rbgs_xattr_list_free (VALUE p)
+{
+  guestfs_free_xattr_list ((struct guestfs_xattr_list *) p);
+  return Qnil;
+}
+
+/* Convert and free a struct guestfs_xattr_list. */
+static VALUE __attribute__ ((unused))
+rbgs_xattr_list_take (struct guestfs_xattr_list *l)
+{
+  return rb_ensure (rbgs_xattr_list_body, (VALUE) l, rbgs_xattr_list_free, (VALUE) l);
+}
+
 /* struct guestfs_partition -> Hash (String keys, as libguestfs). */
 static VALUE
 rbgs_partition (const struct guestfs_partition *s)
@@ -6085,6 +6401,5100 @@ rbg_available_all_groups (VALUE self)
   return rbg_strlist_value (a.r);
 }
 
+/* mkfs_opts */
+struct rbga_mkfs_opts {
+  const char *fstype;
+  const char *device;
+  struct guestfs_mkfs_opts_argv optargs;
+  int r;
+};
+
+static void
+rbgf_mkfs_opts (struct rbg_call *c)
+{
+  struct rbga_mkfs_opts *a = c->data;
+  a->r = guestfs_mkfs_opts_argv (c->g, a->fstype, a->device, &a->optargs);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.mkfs_opts(fstype, device) -> nil
+ *   g.mkfs_opts(fstype, device, {blocksize: ..., features: ..., inode: ..., ...}) -> nil
+ *
+ * make a filesystem with options
+ *
+ * Make a filesystem of type <tt>fstype</tt> on <tt>device</tt>:
+ * <tt>ext2</tt>, <tt>ext3</tt>, <tt>ext4</tt> (Debian's <tt>mke2fs</tt>,
+ * run on a memory file and copied into the device, so the result is what
+ * <tt>mke2fs -t TYPE</tt> makes) or <tt>vfat</tt>/<tt>fat</tt> (this
+ * project's formatter, byte for byte what <tt>mkfs.fat</tt> 4.2 makes).
+ * Any other type fails with EINVAL. <tt>blocksize</tt> is the block size
+ * (ext: 1024 to 65536; vfat: the cluster size in bytes), <tt>features</tt>
+ * is passed to <tt>mke2fs -O</tt>, <tt>inode</tt> is the inode size
+ * (<tt>mke2fs -I</tt>), <tt>sectorsize</tt> is accepted for vfat when it
+ * is 512, and <tt>label</tt> is the filesystem label (16 bytes on ext, 11
+ * on vfat). A device that is mounted gives EBUSY.
+ *
+ * Optional arguments (a Hash with Symbol or String keys; nil values are
+ * ignored): +blocksize+, +features+, +inode+, +sectorsize+, +label+.
+ */
+static VALUE
+rbg_mkfs_opts (int argc, VALUE *argv, VALUE self)
+{
+  struct rbga_mkfs_opts a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE fstypev;
+  VALUE devicev;
+  VALUE optargsv = Qnil, v;
+  static const char *const optnames[] = {"blocksize", "features", "inode", "sectorsize", "label"};
+
+  rb_check_arity (argc, 2, 3);
+  fstypev = argv[0];
+  devicev = argv[1];
+  if (argc == 3)
+    optargsv = argv[2];
+  optargsv = rbg_optargs (optargsv, optnames, 5);
+
+  memset (&a, 0, sizeof a);
+  a.fstype = rbg_cstr (fstypev, keep);
+  a.device = rbg_cstr (devicev, keep);
+  v = rbg_optarg (optargsv, "blocksize");
+  if (!NIL_P (v)) {
+    a.optargs.blocksize = NUM2INT (v);
+    a.optargs.bitmask |= GUESTFS_MKFS_OPTS_BLOCKSIZE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "features");
+  if (!NIL_P (v)) {
+    a.optargs.features = rbg_cstr (v, keep);
+    a.optargs.bitmask |= GUESTFS_MKFS_OPTS_FEATURES_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "inode");
+  if (!NIL_P (v)) {
+    a.optargs.inode = NUM2INT (v);
+    a.optargs.bitmask |= GUESTFS_MKFS_OPTS_INODE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "sectorsize");
+  if (!NIL_P (v)) {
+    a.optargs.sectorsize = NUM2INT (v);
+    a.optargs.bitmask |= GUESTFS_MKFS_OPTS_SECTORSIZE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "label");
+  if (!NIL_P (v)) {
+    a.optargs.label = rbg_cstr (v, keep);
+    a.optargs.bitmask |= GUESTFS_MKFS_OPTS_LABEL_BITMASK;
+  }
+
+  rbg_call_init (&c, self, "mkfs_opts", rbgf_mkfs_opts, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* mke2fs */
+struct rbga_mke2fs {
+  const char *device;
+  struct guestfs_mke2fs_argv optargs;
+  int r;
+};
+
+static void
+rbgf_mke2fs (struct rbg_call *c)
+{
+  struct rbga_mke2fs *a = c->data;
+  a->r = guestfs_mke2fs_argv (c->g, a->device, &a->optargs);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.mke2fs(device) -> nil
+ *   g.mke2fs(device, {blockscount: ..., blocksize: ..., fragsize: ..., ...}) -> nil
+ *
+ * create an ext2/ext3/ext4 filesystem with all options
+ *
+ * Run <tt>mke2fs</tt> on <tt>device</tt> with libguestfs's options, each
+ * mapped to its <tt>mke2fs</tt> flag as libguestfs does
+ * (<tt>blocksize</tt> is <tt>-b</tt>, <tt>label</tt> is <tt>-L</tt>,
+ * <tt>fstype</tt> is <tt>-t</tt>, <tt>hasjournal</tt> false is <tt>-O
+ * ^has_journal</tt>, ...). The tool runs on a memory file of the device's
+ * size whose contents are then copied into the device.
+ * <tt>journaldevice</tt> needs a second device and fails with ENOTSUP;
+ * <tt>testfs</tt> (the <tt>test_fs</tt> flag) and the other flags are
+ * passed on; <tt>quota</tt> and <tt>quotatype</tt> make a filesystem this
+ * library then mounts read-only. Contradictory options give EINVAL.
+ *
+ * Optional arguments (a Hash with Symbol or String keys; nil values are
+ * ignored): +blockscount+, +blocksize+, +fragsize+, +blockspergroup+,
+ * +numberofgroups+, +bytesperinode+, +inodesize+, +journalsize+,
+ * +numberofinodes+, +stridesize+, +stripewidth+, +maxonlineresize+,
+ * +reservedblockspercentage+, +mmpupdateinterval+, +journaldevice+,
+ * +label+, +lastmounteddir+, +creatoros+, +fstype+, +usagetype+, +uuid+,
+ * +forcecreate+, +writesbandgrouponly+, +lazyitableinit+,
+ * +lazyjournalinit+, +testfs+, +discard+, +quotatype+, +extent+,
+ * +filetype+, +flexbg+, +hasjournal+, +journaldev+, +largefile+, +quota+,
+ * +resizeinode+, +sparsesuper+, +uninitbg+.
+ */
+static VALUE
+rbg_mke2fs (int argc, VALUE *argv, VALUE self)
+{
+  struct rbga_mke2fs a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE devicev;
+  VALUE optargsv = Qnil, v;
+  static const char *const optnames[] = {"blockscount", "blocksize", "fragsize", "blockspergroup", "numberofgroups", "bytesperinode", "inodesize", "journalsize", "numberofinodes", "stridesize", "stripewidth", "maxonlineresize", "reservedblockspercentage", "mmpupdateinterval", "journaldevice", "label", "lastmounteddir", "creatoros", "fstype", "usagetype", "uuid", "forcecreate", "writesbandgrouponly", "lazyitableinit", "lazyjournalinit", "testfs", "discard", "quotatype", "extent", "filetype", "flexbg", "hasjournal", "journaldev", "largefile", "quota", "resizeinode", "sparsesuper", "uninitbg"};
+
+  rb_check_arity (argc, 1, 2);
+  devicev = argv[0];
+  if (argc == 2)
+    optargsv = argv[1];
+  optargsv = rbg_optargs (optargsv, optnames, 38);
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep);
+  v = rbg_optarg (optargsv, "blockscount");
+  if (!NIL_P (v)) {
+    a.optargs.blockscount = NUM2LL (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_BLOCKSCOUNT_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "blocksize");
+  if (!NIL_P (v)) {
+    a.optargs.blocksize = NUM2LL (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_BLOCKSIZE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "fragsize");
+  if (!NIL_P (v)) {
+    a.optargs.fragsize = NUM2LL (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_FRAGSIZE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "blockspergroup");
+  if (!NIL_P (v)) {
+    a.optargs.blockspergroup = NUM2LL (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_BLOCKSPERGROUP_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "numberofgroups");
+  if (!NIL_P (v)) {
+    a.optargs.numberofgroups = NUM2LL (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_NUMBEROFGROUPS_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "bytesperinode");
+  if (!NIL_P (v)) {
+    a.optargs.bytesperinode = NUM2LL (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_BYTESPERINODE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "inodesize");
+  if (!NIL_P (v)) {
+    a.optargs.inodesize = NUM2LL (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_INODESIZE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "journalsize");
+  if (!NIL_P (v)) {
+    a.optargs.journalsize = NUM2LL (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_JOURNALSIZE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "numberofinodes");
+  if (!NIL_P (v)) {
+    a.optargs.numberofinodes = NUM2LL (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_NUMBEROFINODES_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "stridesize");
+  if (!NIL_P (v)) {
+    a.optargs.stridesize = NUM2LL (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_STRIDESIZE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "stripewidth");
+  if (!NIL_P (v)) {
+    a.optargs.stripewidth = NUM2LL (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_STRIPEWIDTH_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "maxonlineresize");
+  if (!NIL_P (v)) {
+    a.optargs.maxonlineresize = NUM2LL (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_MAXONLINERESIZE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "reservedblockspercentage");
+  if (!NIL_P (v)) {
+    a.optargs.reservedblockspercentage = NUM2INT (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_RESERVEDBLOCKSPERCENTAGE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "mmpupdateinterval");
+  if (!NIL_P (v)) {
+    a.optargs.mmpupdateinterval = NUM2INT (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_MMPUPDATEINTERVAL_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "journaldevice");
+  if (!NIL_P (v)) {
+    a.optargs.journaldevice = rbg_cstr (v, keep);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_JOURNALDEVICE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "label");
+  if (!NIL_P (v)) {
+    a.optargs.label = rbg_cstr (v, keep);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_LABEL_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "lastmounteddir");
+  if (!NIL_P (v)) {
+    a.optargs.lastmounteddir = rbg_cstr (v, keep);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_LASTMOUNTEDDIR_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "creatoros");
+  if (!NIL_P (v)) {
+    a.optargs.creatoros = rbg_cstr (v, keep);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_CREATOROS_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "fstype");
+  if (!NIL_P (v)) {
+    a.optargs.fstype = rbg_cstr (v, keep);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_FSTYPE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "usagetype");
+  if (!NIL_P (v)) {
+    a.optargs.usagetype = rbg_cstr (v, keep);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_USAGETYPE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "uuid");
+  if (!NIL_P (v)) {
+    a.optargs.uuid = rbg_cstr (v, keep);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_UUID_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "forcecreate");
+  if (!NIL_P (v)) {
+    a.optargs.forcecreate = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_FORCECREATE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "writesbandgrouponly");
+  if (!NIL_P (v)) {
+    a.optargs.writesbandgrouponly = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_WRITESBANDGROUPONLY_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "lazyitableinit");
+  if (!NIL_P (v)) {
+    a.optargs.lazyitableinit = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_LAZYITABLEINIT_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "lazyjournalinit");
+  if (!NIL_P (v)) {
+    a.optargs.lazyjournalinit = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_LAZYJOURNALINIT_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "testfs");
+  if (!NIL_P (v)) {
+    a.optargs.testfs = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_TESTFS_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "discard");
+  if (!NIL_P (v)) {
+    a.optargs.discard = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_DISCARD_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "quotatype");
+  if (!NIL_P (v)) {
+    a.optargs.quotatype = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_QUOTATYPE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "extent");
+  if (!NIL_P (v)) {
+    a.optargs.extent = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_EXTENT_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "filetype");
+  if (!NIL_P (v)) {
+    a.optargs.filetype = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_FILETYPE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "flexbg");
+  if (!NIL_P (v)) {
+    a.optargs.flexbg = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_FLEXBG_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "hasjournal");
+  if (!NIL_P (v)) {
+    a.optargs.hasjournal = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_HASJOURNAL_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "journaldev");
+  if (!NIL_P (v)) {
+    a.optargs.journaldev = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_JOURNALDEV_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "largefile");
+  if (!NIL_P (v)) {
+    a.optargs.largefile = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_LARGEFILE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "quota");
+  if (!NIL_P (v)) {
+    a.optargs.quota = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_QUOTA_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "resizeinode");
+  if (!NIL_P (v)) {
+    a.optargs.resizeinode = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_RESIZEINODE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "sparsesuper");
+  if (!NIL_P (v)) {
+    a.optargs.sparsesuper = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_SPARSESUPER_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "uninitbg");
+  if (!NIL_P (v)) {
+    a.optargs.uninitbg = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_MKE2FS_UNINITBG_BITMASK;
+  }
+
+  rbg_call_init (&c, self, "mke2fs", rbgf_mke2fs, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* mount */
+struct rbga_mount {
+  const char *mountable;
+  const char *mountpoint;
+  int r;
+};
+
+static void
+rbgf_mount (struct rbg_call *c)
+{
+  struct rbga_mount *a = c->data;
+  a->r = guestfs_mount (c->g, a->mountable, a->mountpoint);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.mount(mountable, mountpoint) -> nil
+ *
+ * mount a filesystem
+ *
+ * Mount the filesystem on <tt>mountable</tt> at <tt>mountpoint</tt> in the
+ * daemon's namespace, read-write. <tt>/</tt> must be mounted first; any
+ * other mountpoint must be an existing directory of a mounted filesystem
+ * (after following symbolic links), not already a mountpoint. The driver
+ * is found by probing (ext4, ext3, ext2, vfat, iso9660, squashfs); an
+ * unknown filesystem gives EINVAL and a damaged one the driver's reason. A
+ * journal that needs recovery is replayed first. Filesystems with features
+ * the ext driver cannot write safely (casefold, encrypt, verity, quota,
+ * ...) are mounted read-only with a message; iso9660 and squashfs are
+ * read-only (writes give EROFS). A device that is mounted already gives
+ * EBUSY.
+ */
+static VALUE
+rbg_mount (VALUE self, VALUE mountablev, VALUE mountpointv)
+{
+  struct rbga_mount a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.mountable = rbg_cstr (mountablev, keep);
+  a.mountpoint = rbg_cstr (mountpointv, keep);
+
+  rbg_call_init (&c, self, "mount", rbgf_mount, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* mount_ro */
+struct rbga_mount_ro {
+  const char *mountable;
+  const char *mountpoint;
+  int r;
+};
+
+static void
+rbgf_mount_ro (struct rbg_call *c)
+{
+  struct rbga_mount_ro *a = c->data;
+  a->r = guestfs_mount_ro (c->g, a->mountable, a->mountpoint);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.mount_ro(mountable, mountpoint) -> nil
+ *
+ * mount a filesystem read-only
+ *
+ * Like <tt>mount</tt>, but every change to the filesystem fails with
+ * EROFS. A journal that needs recovery is still replayed, as the kernel
+ * does; on a read-only drive the replay lands in its overlay.
+ */
+static VALUE
+rbg_mount_ro (VALUE self, VALUE mountablev, VALUE mountpointv)
+{
+  struct rbga_mount_ro a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.mountable = rbg_cstr (mountablev, keep);
+  a.mountpoint = rbg_cstr (mountpointv, keep);
+
+  rbg_call_init (&c, self, "mount_ro", rbgf_mount_ro, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* mount_options */
+struct rbga_mount_options {
+  const char *options;
+  const char *mountable;
+  const char *mountpoint;
+  int r;
+};
+
+static void
+rbgf_mount_options (struct rbg_call *c)
+{
+  struct rbga_mount_options *a = c->data;
+  a->r = guestfs_mount_options (c->g, a->options, a->mountable, a->mountpoint);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.mount_options(options, mountable, mountpoint) -> nil
+ *
+ * mount a filesystem with options
+ *
+ * Like <tt>mount</tt>, with a comma-separated list of mount options.
+ * <tt>ro</tt> and <tt>rw</tt> are understood by every driver, and the
+ * options each driver documents (ext: <tt>noload</tt> is refused,
+ * <tt>errors=</tt>, <tt>journal_checksum</tt>, <tt>noatime</tt>,
+ * <tt>relatime</tt>, <tt>nodev</tt>, ... are accepted); an option a driver
+ * does not understand gives EINVAL.
+ */
+static VALUE
+rbg_mount_options (VALUE self, VALUE optionsv, VALUE mountablev, VALUE mountpointv)
+{
+  struct rbga_mount_options a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.options = rbg_cstr (optionsv, keep);
+  a.mountable = rbg_cstr (mountablev, keep);
+  a.mountpoint = rbg_cstr (mountpointv, keep);
+
+  rbg_call_init (&c, self, "mount_options", rbgf_mount_options, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* mount_vfs */
+struct rbga_mount_vfs {
+  const char *options;
+  const char *vfstype;
+  const char *mountable;
+  const char *mountpoint;
+  int r;
+};
+
+static void
+rbgf_mount_vfs (struct rbg_call *c)
+{
+  struct rbga_mount_vfs *a = c->data;
+  a->r = guestfs_mount_vfs (c->g, a->options, a->vfstype, a->mountable, a->mountpoint);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.mount_vfs(options, vfstype, mountable, mountpoint) -> nil
+ *
+ * mount a filesystem with options and type
+ *
+ * Like <tt>mount_options</tt>, with the filesystem type given
+ * (<tt>ext4</tt>, <tt>vfat</tt>, ...) instead of probed. A type this
+ * library has no driver for gives EINVAL; a device that does not hold that
+ * type gives the driver's reason.
+ */
+static VALUE
+rbg_mount_vfs (VALUE self, VALUE optionsv, VALUE vfstypev, VALUE mountablev, VALUE mountpointv)
+{
+  struct rbga_mount_vfs a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.options = rbg_cstr (optionsv, keep);
+  a.vfstype = rbg_cstr (vfstypev, keep);
+  a.mountable = rbg_cstr (mountablev, keep);
+  a.mountpoint = rbg_cstr (mountpointv, keep);
+
+  rbg_call_init (&c, self, "mount_vfs", rbgf_mount_vfs, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* umount_opts */
+struct rbga_umount_opts {
+  const char *pathordevice;
+  struct guestfs_umount_opts_argv optargs;
+  int r;
+};
+
+static void
+rbgf_umount_opts (struct rbg_call *c)
+{
+  struct rbga_umount_opts *a = c->data;
+  a->r = guestfs_umount_opts_argv (c->g, a->pathordevice, &a->optargs);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.umount_opts(pathordevice) -> nil
+ *   g.umount_opts(pathordevice, {force: ..., lazyunmount: ...}) -> nil
+ *
+ * unmount a filesystem with options
+ *
+ * Unmount the filesystem mounted at <tt>pathordevice</tt>, a mountpoint or
+ * a mounted device, after writing everything to it and marking it clean. A
+ * filesystem with another mounted beneath it gives EBUSY; nothing mounted
+ * there gives EINVAL. <tt>force</tt> and <tt>lazyunmount</tt> are
+ * accepted: no file stays open between calls, so there is nothing to
+ * force.
+ *
+ * Optional arguments (a Hash with Symbol or String keys; nil values are
+ * ignored): +force+, +lazyunmount+.
+ */
+static VALUE
+rbg_umount_opts (int argc, VALUE *argv, VALUE self)
+{
+  struct rbga_umount_opts a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE pathordevicev;
+  VALUE optargsv = Qnil, v;
+  static const char *const optnames[] = {"force", "lazyunmount"};
+
+  rb_check_arity (argc, 1, 2);
+  pathordevicev = argv[0];
+  if (argc == 2)
+    optargsv = argv[1];
+  optargsv = rbg_optargs (optargsv, optnames, 2);
+
+  memset (&a, 0, sizeof a);
+  a.pathordevice = rbg_cstr (pathordevicev, keep);
+  v = rbg_optarg (optargsv, "force");
+  if (!NIL_P (v)) {
+    a.optargs.force = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_UMOUNT_OPTS_FORCE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "lazyunmount");
+  if (!NIL_P (v)) {
+    a.optargs.lazyunmount = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_UMOUNT_OPTS_LAZYUNMOUNT_BITMASK;
+  }
+
+  rbg_call_init (&c, self, "umount_opts", rbgf_umount_opts, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* umount_all */
+struct rbga_umount_all {
+  int r;
+};
+
+static void
+rbgf_umount_all (struct rbg_call *c)
+{
+  struct rbga_umount_all *a = c->data;
+  a->r = guestfs_umount_all (c->g);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.umount_all() -> nil
+ *
+ * unmount all filesystems
+ *
+ * Unmount every mounted filesystem, the deepest first.
+ */
+static VALUE
+rbg_umount_all (VALUE self)
+{
+  struct rbga_umount_all a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+
+  rbg_call_init (&c, self, "umount_all", rbgf_umount_all, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* mounts */
+struct rbga_mounts {
+  char **r;
+};
+
+static void
+rbgf_mounts (struct rbg_call *c)
+{
+  struct rbga_mounts *a = c->data;
+  a->r = guestfs_mounts (c->g);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.mounts() -> Array of Strings
+ *
+ * show mounted filesystems
+ *
+ * Return the devices of the mounted filesystems, in the order they were
+ * mounted.
+ */
+static VALUE
+rbg_mounts (VALUE self)
+{
+  struct rbga_mounts a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+
+  rbg_call_init (&c, self, "mounts", rbgf_mounts, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      rbg_free_strlist (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbg_strlist_value (a.r);
+}
+
+/* mountpoints */
+struct rbga_mountpoints {
+  char **r;
+};
+
+static void
+rbgf_mountpoints (struct rbg_call *c)
+{
+  struct rbga_mountpoints *a = c->data;
+  a->r = guestfs_mountpoints (c->g);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.mountpoints() -> Hash
+ *
+ * show mountpoints
+ *
+ * Return a hash of each mounted device to its mountpoint, in the order
+ * they were mounted.
+ */
+static VALUE
+rbg_mountpoints (VALUE self)
+{
+  struct rbga_mountpoints a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+
+  rbg_call_init (&c, self, "mountpoints", rbgf_mountpoints, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      rbg_free_strlist (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbg_hashtable_value (a.r);
+}
+
+/* list_filesystems */
+struct rbga_list_filesystems {
+  char **r;
+};
+
+static void
+rbgf_list_filesystems (struct rbg_call *c)
+{
+  struct rbga_list_filesystems *a = c->data;
+  a->r = guestfs_list_filesystems (c->g);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.list_filesystems() -> Hash
+ *
+ * list filesystems
+ *
+ * Return every whole device and partition that holds a filesystem a driver
+ * recognises, with its type (<tt>ext4</tt>, <tt>vfat</tt>, ...). Devices
+ * holding a partition table are skipped; partitions holding nothing known
+ * are listed as <tt>unknown</tt>, as libguestfs does.
+ */
+static VALUE
+rbg_list_filesystems (VALUE self)
+{
+  struct rbga_list_filesystems a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+
+  rbg_call_init (&c, self, "list_filesystems", rbgf_list_filesystems, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      rbg_free_strlist (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbg_hashtable_value (a.r);
+}
+
+/* vfs_type */
+struct rbga_vfs_type {
+  const char *mountable;
+  char *r;
+};
+
+static void
+rbgf_vfs_type (struct rbg_call *c)
+{
+  struct rbga_vfs_type *a = c->data;
+  a->r = guestfs_vfs_type (c->g, a->mountable);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.vfs_type(mountable) -> String
+ *
+ * get the filesystem type
+ *
+ * Return the type of the filesystem on <tt>mountable</tt> (<tt>ext2</tt>,
+ * <tt>ext3</tt>, <tt>ext4</tt>, <tt>vfat</tt>, <tt>iso9660</tt>,
+ * <tt>squashfs</tt>), or the empty string when no driver recognises it, as
+ * blkid would.
+ */
+static VALUE
+rbg_vfs_type (VALUE self, VALUE mountablev)
+{
+  struct rbga_vfs_type a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE v;
+
+  memset (&a, 0, sizeof a);
+  a.mountable = rbg_cstr (mountablev, keep);
+
+  rbg_call_init (&c, self, "vfs_type", rbgf_vfs_type, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      free (a.r);
+    rbg_call_raise (&c);
+  }
+  v = rbg_str_new (a.r);
+  free (a.r);
+  return v;
+}
+
+/* vfs_label */
+struct rbga_vfs_label {
+  const char *mountable;
+  char *r;
+};
+
+static void
+rbgf_vfs_label (struct rbg_call *c)
+{
+  struct rbga_vfs_label *a = c->data;
+  a->r = guestfs_vfs_label (c->g, a->mountable);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.vfs_label(mountable) -> String
+ *
+ * get the filesystem label
+ *
+ * Return the label of the filesystem on <tt>mountable</tt>, empty if it
+ * has none.
+ */
+static VALUE
+rbg_vfs_label (VALUE self, VALUE mountablev)
+{
+  struct rbga_vfs_label a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE v;
+
+  memset (&a, 0, sizeof a);
+  a.mountable = rbg_cstr (mountablev, keep);
+
+  rbg_call_init (&c, self, "vfs_label", rbgf_vfs_label, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      free (a.r);
+    rbg_call_raise (&c);
+  }
+  v = rbg_str_new (a.r);
+  free (a.r);
+  return v;
+}
+
+/* vfs_uuid */
+struct rbga_vfs_uuid {
+  const char *mountable;
+  char *r;
+};
+
+static void
+rbgf_vfs_uuid (struct rbg_call *c)
+{
+  struct rbga_vfs_uuid *a = c->data;
+  a->r = guestfs_vfs_uuid (c->g, a->mountable);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.vfs_uuid(mountable) -> String
+ *
+ * get the filesystem UUID
+ *
+ * Return the UUID of the filesystem on <tt>mountable</tt> as blkid prints
+ * it (ext: <tt>8-4-4-4-12</tt> lower-case hex; vfat: the volume serial,
+ * <tt>XXXX-XXXX</tt>), empty if it has none.
+ */
+static VALUE
+rbg_vfs_uuid (VALUE self, VALUE mountablev)
+{
+  struct rbga_vfs_uuid a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE v;
+
+  memset (&a, 0, sizeof a);
+  a.mountable = rbg_cstr (mountablev, keep);
+
+  rbg_call_init (&c, self, "vfs_uuid", rbgf_vfs_uuid, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      free (a.r);
+    rbg_call_raise (&c);
+  }
+  v = rbg_str_new (a.r);
+  free (a.r);
+  return v;
+}
+
+/* set_label */
+struct rbga_set_label {
+  const char *mountable;
+  const char *label;
+  int r;
+};
+
+static void
+rbgf_set_label (struct rbg_call *c)
+{
+  struct rbga_set_label *a = c->data;
+  a->r = guestfs_set_label (c->g, a->mountable, a->label);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.set_label(mountable, label) -> nil
+ *
+ * set the filesystem label
+ *
+ * Set the label of the filesystem on <tt>mountable</tt> (mounted or not).
+ * ext labels are at most 16 bytes and vfat labels at most 11 characters
+ * FAT can hold; longer ones give EINVAL (ERANGE in libguestfs for some
+ * types).
+ */
+static VALUE
+rbg_set_label (VALUE self, VALUE mountablev, VALUE labelv)
+{
+  struct rbga_set_label a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.mountable = rbg_cstr (mountablev, keep);
+  a.label = rbg_cstr (labelv, keep);
+
+  rbg_call_init (&c, self, "set_label", rbgf_set_label, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* set_uuid */
+struct rbga_set_uuid {
+  const char *device;
+  const char *uuid;
+  int r;
+};
+
+static void
+rbgf_set_uuid (struct rbg_call *c)
+{
+  struct rbga_set_uuid *a = c->data;
+  a->r = guestfs_set_uuid (c->g, a->device, a->uuid);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.set_uuid(device, uuid) -> nil
+ *
+ * set the filesystem UUID
+ *
+ * Set the UUID of the ext filesystem on <tt>device</tt>
+ * (<tt>8-4-4-4-12</tt> hex). On a filesystem with metadata checksums every
+ * checksum is rewritten, as <tt>tune2fs -U</tt> does. Other types give
+ * ENOTSUP.
+ */
+static VALUE
+rbg_set_uuid (VALUE self, VALUE devicev, VALUE uuidv)
+{
+  struct rbga_set_uuid a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep);
+  a.uuid = rbg_cstr (uuidv, keep);
+
+  rbg_call_init (&c, self, "set_uuid", rbgf_set_uuid, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* set_e2label */
+struct rbga_set_e2label {
+  const char *device;
+  const char *label;
+  int r;
+};
+
+static void
+rbgf_set_e2label (struct rbg_call *c)
+{
+  struct rbga_set_e2label *a = c->data;
+  a->r = guestfs_set_e2label (c->g, a->device, a->label);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.set_e2label(device, label) -> nil
+ *
+ * set the ext2/3/4 filesystem label
+ *
+ * Set the label of the ext filesystem on <tt>device</tt>;
+ * <tt>set_label</tt> for an ext filesystem.
+ *
+ * Deprecated: use #set_label instead.
+ */
+static VALUE
+rbg_set_e2label (VALUE self, VALUE devicev, VALUE labelv)
+{
+  struct rbga_set_e2label a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep);
+  a.label = rbg_cstr (labelv, keep);
+
+  rbg_call_init (&c, self, "set_e2label", rbgf_set_e2label, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* get_e2label */
+struct rbga_get_e2label {
+  const char *device;
+  char *r;
+};
+
+static void
+rbgf_get_e2label (struct rbg_call *c)
+{
+  struct rbga_get_e2label *a = c->data;
+  a->r = guestfs_get_e2label (c->g, a->device);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.get_e2label(device) -> String
+ *
+ * get the ext2/3/4 filesystem label
+ *
+ * Return the label of the ext filesystem on <tt>device</tt>.
+ *
+ * Deprecated: use #vfs_label instead.
+ */
+static VALUE
+rbg_get_e2label (VALUE self, VALUE devicev)
+{
+  struct rbga_get_e2label a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE v;
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep);
+
+  rbg_call_init (&c, self, "get_e2label", rbgf_get_e2label, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      free (a.r);
+    rbg_call_raise (&c);
+  }
+  v = rbg_str_new (a.r);
+  free (a.r);
+  return v;
+}
+
+/* tune2fs_l */
+struct rbga_tune2fs_l {
+  const char *device;
+  char **r;
+};
+
+static void
+rbgf_tune2fs_l (struct rbg_call *c)
+{
+  struct rbga_tune2fs_l *a = c->data;
+  a->r = guestfs_tune2fs_l (c->g, a->device);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.tune2fs_l(device) -> Hash
+ *
+ * get ext2/ext3/ext4 superblock details
+ *
+ * Return the superblock fields of the ext filesystem on <tt>device</tt> as
+ * <tt>tune2fs -l</tt> prints them (<tt>Filesystem volume name</tt>,
+ * <tt>Block count</tt>, <tt>Filesystem features</tt>, ...), keys and
+ * values as strings; <tt><none></tt> values are empty, as in libguestfs.
+ */
+static VALUE
+rbg_tune2fs_l (VALUE self, VALUE devicev)
+{
+  struct rbga_tune2fs_l a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep);
+
+  rbg_call_init (&c, self, "tune2fs_l", rbgf_tune2fs_l, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      rbg_free_strlist (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbg_hashtable_value (a.r);
+}
+
+/* statvfs */
+struct rbga_statvfs {
+  const char *path;
+  struct guestfs_statvfs *r;
+};
+
+static void
+rbgf_statvfs (struct rbg_call *c)
+{
+  struct rbga_statvfs *a = c->data;
+  a->r = guestfs_statvfs (c->g, a->path);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.statvfs(path) -> Hash (struct statvfs)
+ *
+ * get file system statistics
+ *
+ * Return the statistics of the mounted filesystem that holds
+ * <tt>path</tt>, as statvfs(2) would.
+ */
+static VALUE
+rbg_statvfs (VALUE self, VALUE pathv)
+{
+  struct rbga_statvfs a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "statvfs", rbgf_statvfs, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      guestfs_free_statvfs (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbgs_statvfs_take (a.r);
+}
+
+/* blkid */
+struct rbga_blkid {
+  const char *device;
+  char **r;
+};
+
+static void
+rbgf_blkid (struct rbg_call *c)
+{
+  struct rbga_blkid *a = c->data;
+  a->r = guestfs_blkid (c->g, a->device);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.blkid(device) -> Hash
+ *
+ * print block device attributes
+ *
+ * Return, in the spelling of <tt>blkid -p -o export</tt>, the
+ * <tt>TYPE</tt> of the filesystem on <tt>device</tt>, <tt>USAGE</tt>
+ * (<tt>filesystem</tt>), and <tt>LABEL</tt> and <tt>UUID</tt> when it has
+ * them; a device no driver recognises gives an empty hash. blkid's other
+ * keys (<tt>VERSION</tt>, <tt>BLOCK_SIZE</tt>, <tt>SEC_TYPE</tt>, ...) are
+ * not reported.
+ */
+static VALUE
+rbg_blkid (VALUE self, VALUE devicev)
+{
+  struct rbga_blkid a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep);
+
+  rbg_call_init (&c, self, "blkid", rbgf_blkid, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      rbg_free_strlist (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbg_hashtable_value (a.r);
+}
+
+/* fsck */
+struct rbga_fsck {
+  const char *fstype;
+  const char *device;
+  int r;
+};
+
+static void
+rbgf_fsck (struct rbg_call *c)
+{
+  struct rbga_fsck *a = c->data;
+  a->r = guestfs_fsck (c->g, a->fstype, a->device);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.fsck(fstype, device) -> Integer
+ *
+ * run the filesystem checker
+ *
+ * Run the real checker with <tt>-a</tt> (e2fsck for
+ * <tt>ext2</tt>/<tt>ext3</tt>/<tt>ext4</tt>, fsck.fat for
+ * <tt>vfat</tt>/<tt>fat</tt>/<tt>msdos</tt>) on <tt>device</tt> and return
+ * its exit status, a bitmask (0 clean, 1 errors corrected, 4 errors left,
+ * 8 operational error, ...), never an error for a nonzero status, as
+ * libguestfs does. It runs on a copy in memory (the device's non-zero
+ * data; at most half the machine's RAM, else ENOMEM) and writes back the
+ * blocks it changed. Another <tt>fstype</tt> gives ENOTSUP; a mounted
+ * device EBUSY.
+ */
+static VALUE
+rbg_fsck (VALUE self, VALUE fstypev, VALUE devicev)
+{
+  struct rbga_fsck a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.fstype = rbg_cstr (fstypev, keep);
+  a.device = rbg_cstr (devicev, keep);
+
+  rbg_call_init (&c, self, "fsck", rbgf_fsck, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return INT2NUM (a.r);
+}
+
+/* e2fsck */
+struct rbga_e2fsck {
+  const char *device;
+  struct guestfs_e2fsck_argv optargs;
+  int r;
+};
+
+static void
+rbgf_e2fsck (struct rbg_call *c)
+{
+  struct rbga_e2fsck *a = c->data;
+  a->r = guestfs_e2fsck_argv (c->g, a->device, &a->optargs);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.e2fsck(device) -> nil
+ *   g.e2fsck(device, {correct: ..., forceall: ...}) -> nil
+ *
+ * check an ext2/ext3/ext4 filesystem
+ *
+ * Run <tt>e2fsck -f</tt> on the ext filesystem on <tt>device</tt> (on a
+ * copy in memory whose changed blocks are written back). <tt>correct</tt>
+ * repairs what is safe to repair without asking (<tt>-p</tt>);
+ * <tt>forceall</tt> answers yes to every question (<tt>-y</tt>); both
+ * together give EINVAL. With neither, e2fsck wants a terminal and the call
+ * fails with EINVAL, as in libguestfs. Exit status 0 or 1 (errors
+ * corrected) is success; 2 to 7 (a reboot needed, errors left) fail with
+ * EIO and 8 or more with EINVAL, with e2fsck's output. A mounted device
+ * gives EBUSY.
+ *
+ * Optional arguments (a Hash with Symbol or String keys; nil values are
+ * ignored): +correct+, +forceall+.
+ */
+static VALUE
+rbg_e2fsck (int argc, VALUE *argv, VALUE self)
+{
+  struct rbga_e2fsck a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE devicev;
+  VALUE optargsv = Qnil, v;
+  static const char *const optnames[] = {"correct", "forceall"};
+
+  rb_check_arity (argc, 1, 2);
+  devicev = argv[0];
+  if (argc == 2)
+    optargsv = argv[1];
+  optargsv = rbg_optargs (optargsv, optnames, 2);
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep);
+  v = rbg_optarg (optargsv, "correct");
+  if (!NIL_P (v)) {
+    a.optargs.correct = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_E2FSCK_CORRECT_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "forceall");
+  if (!NIL_P (v)) {
+    a.optargs.forceall = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_E2FSCK_FORCEALL_BITMASK;
+  }
+
+  rbg_call_init (&c, self, "e2fsck", rbgf_e2fsck, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* zerofree */
+struct rbga_zerofree {
+  const char *device;
+  int r;
+};
+
+static void
+rbgf_zerofree (struct rbg_call *c)
+{
+  struct rbga_zerofree *a = c->data;
+  a->r = guestfs_zerofree (c->g, a->device);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.zerofree(device) -> nil
+ *
+ * zero unused blocks of an ext2/3/4 filesystem
+ *
+ * Make the free blocks of the ext filesystem on <tt>device</tt> read as
+ * zeros (holes are punched in the image where it can), so that the image
+ * compresses or sparsifies well. A filesystem that needs journal recovery,
+ * was not cleanly unmounted or has errors is refused with EINVAL, since
+ * its bitmaps may be wrong; a mounted device gives EBUSY.
+ */
+static VALUE
+rbg_zerofree (VALUE self, VALUE devicev)
+{
+  struct rbga_zerofree a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.device = rbg_cstr (devicev, keep);
+
+  rbg_call_init (&c, self, "zerofree", rbgf_zerofree, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* ls */
+struct rbga_ls {
+  const char *directory;
+  char **r;
+};
+
+static void
+rbgf_ls (struct rbg_call *c)
+{
+  struct rbga_ls *a = c->data;
+  a->r = guestfs_ls (c->g, a->directory);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.ls(directory) -> Array of Strings
+ *
+ * list the files in a directory
+ *
+ * Return the names in <tt>directory</tt>, without <tt>.</tt> and
+ * <tt>..</tt>, sorted.
+ */
+static VALUE
+rbg_ls (VALUE self, VALUE directoryv)
+{
+  struct rbga_ls a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.directory = rbg_cstr (directoryv, keep);
+
+  rbg_call_init (&c, self, "ls", rbgf_ls, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      rbg_free_strlist (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbg_strlist_value (a.r);
+}
+
+/* ll */
+struct rbga_ll {
+  const char *directory;
+  char *r;
+};
+
+static void
+rbgf_ll (struct rbg_call *c)
+{
+  struct rbga_ll *a = c->data;
+  a->r = guestfs_ll (c->g, a->directory);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.ll(directory) -> String
+ *
+ * list the files in a directory (long format)
+ *
+ * Return a listing of <tt>directory</tt> in the format of <tt>ls -la</tt>
+ * (mode, links, owner and group numbers, size, modification time, name,
+ * and <tt>-> target</tt> for symbolic links), <tt>.</tt> and <tt>..</tt>
+ * first, then the names sorted. The exact layout is for people, not
+ * programs.
+ */
+static VALUE
+rbg_ll (VALUE self, VALUE directoryv)
+{
+  struct rbga_ll a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE v;
+
+  memset (&a, 0, sizeof a);
+  a.directory = rbg_cstr (directoryv, keep);
+
+  rbg_call_init (&c, self, "ll", rbgf_ll, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      free (a.r);
+    rbg_call_raise (&c);
+  }
+  v = rbg_str_new (a.r);
+  free (a.r);
+  return v;
+}
+
+/* find */
+struct rbga_find {
+  const char *directory;
+  char **r;
+};
+
+static void
+rbgf_find (struct rbg_call *c)
+{
+  struct rbga_find *a = c->data;
+  a->r = guestfs_find (c->g, a->directory);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.find(directory) -> Array of Strings
+ *
+ * find all files and directories
+ *
+ * Return every path below <tt>directory</tt>, relative to it and without a
+ * leading <tt>/</tt>, sorted, as libguestfs's <tt>find</tt> does. Symbolic
+ * links are listed, not followed; mounts beneath <tt>directory</tt> are
+ * crossed.
+ */
+static VALUE
+rbg_find (VALUE self, VALUE directoryv)
+{
+  struct rbga_find a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.directory = rbg_cstr (directoryv, keep);
+
+  rbg_call_init (&c, self, "find", rbgf_find, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      rbg_free_strlist (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbg_strlist_value (a.r);
+}
+
+/* readdir */
+struct rbga_readdir {
+  const char *dir;
+  struct guestfs_dirent_list *r;
+};
+
+static void
+rbgf_readdir (struct rbg_call *c)
+{
+  struct rbga_readdir *a = c->data;
+  a->r = guestfs_readdir (c->g, a->dir);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.readdir(dir) -> Array of Hashes (struct dirent)
+ *
+ * read directories entries
+ *
+ * Return the entries of <tt>dir</tt>, <tt>.</tt> and <tt>..</tt> included,
+ * in the directory's own order, each with its inode number and type
+ * letter: <tt>b</tt> block device, <tt>c</tt> character device, <tt>d</tt>
+ * directory, <tt>f</tt> FIFO, <tt>l</tt> symbolic link, <tt>r</tt> regular
+ * file, <tt>s</tt> socket, <tt>u</tt> unknown, as libguestfs does.
+ */
+static VALUE
+rbg_readdir (VALUE self, VALUE dirv)
+{
+  struct rbga_readdir a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.dir = rbg_cstr (dirv, keep);
+
+  rbg_call_init (&c, self, "readdir", rbgf_readdir, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      guestfs_free_dirent_list (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbgs_dirent_list_take (a.r);
+}
+
+/* touch */
+struct rbga_touch {
+  const char *path;
+  int r;
+};
+
+static void
+rbgf_touch (struct rbg_call *c)
+{
+  struct rbga_touch *a = c->data;
+  a->r = guestfs_touch (c->g, a->path);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.touch(path) -> nil
+ *
+ * update file timestamps or create a new file
+ *
+ * Create an empty regular file at <tt>path</tt>, mode 0644, or set the
+ * access and modification times of an existing one to now. A directory is
+ * refused with EISDIR and anything else but a regular file with EINVAL, as
+ * libguestfs does.
+ */
+static VALUE
+rbg_touch (VALUE self, VALUE pathv)
+{
+  struct rbga_touch a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "touch", rbgf_touch, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* mkdir */
+struct rbga_mkdir {
+  const char *path;
+  int r;
+};
+
+static void
+rbgf_mkdir (struct rbg_call *c)
+{
+  struct rbga_mkdir *a = c->data;
+  a->r = guestfs_mkdir (c->g, a->path);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.mkdir(path) -> nil
+ *
+ * create a directory
+ *
+ * Create the directory <tt>path</tt>, mode 0755. EEXIST when it exists,
+ * ENOENT when its parent does not.
+ */
+static VALUE
+rbg_mkdir (VALUE self, VALUE pathv)
+{
+  struct rbga_mkdir a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "mkdir", rbgf_mkdir, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* mkdir_p */
+struct rbga_mkdir_p {
+  const char *path;
+  int r;
+};
+
+static void
+rbgf_mkdir_p (struct rbg_call *c)
+{
+  struct rbga_mkdir_p *a = c->data;
+  a->r = guestfs_mkdir_p (c->g, a->path);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.mkdir_p(path) -> nil
+ *
+ * create a directory and its parents
+ *
+ * Create <tt>path</tt> and any missing parents, mode 0755. An existing
+ * directory is not an error; an existing non-directory is (EEXIST).
+ */
+static VALUE
+rbg_mkdir_p (VALUE self, VALUE pathv)
+{
+  struct rbga_mkdir_p a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "mkdir_p", rbgf_mkdir_p, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* mkdir_mode */
+struct rbga_mkdir_mode {
+  const char *path;
+  int mode;
+  int r;
+};
+
+static void
+rbgf_mkdir_mode (struct rbg_call *c)
+{
+  struct rbga_mkdir_mode *a = c->data;
+  a->r = guestfs_mkdir_mode (c->g, a->path, a->mode);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.mkdir_mode(path, mode) -> nil
+ *
+ * create a directory with a particular mode
+ *
+ * Create the directory <tt>path</tt> with permission bits <tt>mode</tt>
+ * (the daemon's umask is 022, as libguestfs's, so 0777 gives 0755). EINVAL
+ * for a negative mode.
+ */
+static VALUE
+rbg_mkdir_mode (VALUE self, VALUE pathv, VALUE modev)
+{
+  struct rbga_mkdir_mode a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+  a.mode = NUM2INT (modev);
+
+  rbg_call_init (&c, self, "mkdir_mode", rbgf_mkdir_mode, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* rm */
+struct rbga_rm {
+  const char *path;
+  int r;
+};
+
+static void
+rbgf_rm (struct rbg_call *c)
+{
+  struct rbga_rm *a = c->data;
+  a->r = guestfs_rm (c->g, a->path);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.rm(path) -> nil
+ *
+ * remove a file
+ *
+ * Remove the file or symbolic link <tt>path</tt>. A directory gives
+ * EISDIR.
+ */
+static VALUE
+rbg_rm (VALUE self, VALUE pathv)
+{
+  struct rbga_rm a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "rm", rbgf_rm, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* rm_f */
+struct rbga_rm_f {
+  const char *path;
+  int r;
+};
+
+static void
+rbgf_rm_f (struct rbg_call *c)
+{
+  struct rbga_rm_f *a = c->data;
+  a->r = guestfs_rm_f (c->g, a->path);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.rm_f(path) -> nil
+ *
+ * remove a file ignoring errors
+ *
+ * Remove the file <tt>path</tt>; a missing file is not an error. A
+ * directory still gives EISDIR, as <tt>rm -f</tt> does.
+ */
+static VALUE
+rbg_rm_f (VALUE self, VALUE pathv)
+{
+  struct rbga_rm_f a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "rm_f", rbgf_rm_f, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* rm_rf */
+struct rbga_rm_rf {
+  const char *path;
+  int r;
+};
+
+static void
+rbgf_rm_rf (struct rbg_call *c)
+{
+  struct rbga_rm_rf *a = c->data;
+  a->r = guestfs_rm_rf (c->g, a->path);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.rm_rf(path) -> nil
+ *
+ * remove a file or directory recursively
+ *
+ * Remove <tt>path</tt> and, for a directory, everything beneath it; a
+ * missing path is not an error. A mountpoint beneath it, or <tt>path</tt>
+ * being one, gives EBUSY and nothing below that mount is removed.
+ */
+static VALUE
+rbg_rm_rf (VALUE self, VALUE pathv)
+{
+  struct rbga_rm_rf a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "rm_rf", rbgf_rm_rf, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* rmdir */
+struct rbga_rmdir {
+  const char *path;
+  int r;
+};
+
+static void
+rbgf_rmdir (struct rbg_call *c)
+{
+  struct rbga_rmdir *a = c->data;
+  a->r = guestfs_rmdir (c->g, a->path);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.rmdir(path) -> nil
+ *
+ * remove a directory
+ *
+ * Remove the empty directory <tt>path</tt>. ENOTEMPTY when it is not
+ * empty, ENOTDIR when it is not a directory, EBUSY when it is a
+ * mountpoint.
+ */
+static VALUE
+rbg_rmdir (VALUE self, VALUE pathv)
+{
+  struct rbga_rmdir a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "rmdir", rbgf_rmdir, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* mv */
+struct rbga_mv {
+  const char *src;
+  const char *dest;
+  int r;
+};
+
+static void
+rbgf_mv (struct rbg_call *c)
+{
+  struct rbga_mv *a = c->data;
+  a->r = guestfs_mv (c->g, a->src, a->dest);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.mv(src, dest) -> nil
+ *
+ * move a file
+ *
+ * Move <tt>src</tt> to <tt>dest</tt>, as <tt>mv</tt> does: into
+ * <tt>dest</tt> when it is a directory, replacing a file there; across
+ * mounts the file or tree is copied (with its modes, owners and times) and
+ * the source removed.
+ */
+static VALUE
+rbg_mv (VALUE self, VALUE srcv, VALUE destv)
+{
+  struct rbga_mv a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.src = rbg_cstr (srcv, keep);
+  a.dest = rbg_cstr (destv, keep);
+
+  rbg_call_init (&c, self, "mv", rbgf_mv, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* rename */
+struct rbga_rename {
+  const char *oldpath;
+  const char *newpath;
+  int r;
+};
+
+static void
+rbgf_rename (struct rbg_call *c)
+{
+  struct rbga_rename *a = c->data;
+  a->r = guestfs_rename (c->g, a->oldpath, a->newpath);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.rename(oldpath, newpath) -> nil
+ *
+ * rename a file on the same filesystem
+ *
+ * Rename <tt>oldpath</tt> to <tt>newpath</tt>, as rename(2): an existing
+ * file <tt>newpath</tt> is replaced atomically, an empty directory may be
+ * replaced by a directory, and across mounts gives EXDEV.
+ */
+static VALUE
+rbg_rename (VALUE self, VALUE oldpathv, VALUE newpathv)
+{
+  struct rbga_rename a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.oldpath = rbg_cstr (oldpathv, keep);
+  a.newpath = rbg_cstr (newpathv, keep);
+
+  rbg_call_init (&c, self, "rename", rbgf_rename, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* cp */
+struct rbga_cp {
+  const char *src;
+  const char *dest;
+  int r;
+};
+
+static void
+rbgf_cp (struct rbg_call *c)
+{
+  struct rbga_cp *a = c->data;
+  a->r = guestfs_cp (c->g, a->src, a->dest);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.cp(src, dest) -> nil
+ *
+ * copy a file
+ *
+ * Copy the file <tt>src</tt> to <tt>dest</tt> (into it when <tt>dest</tt>
+ * is a directory), as <tt>cp</tt> does: a new file gets <tt>src</tt>'s
+ * permission bits, an existing one keeps its own. A directory <tt>src</tt>
+ * gives EISDIR.
+ */
+static VALUE
+rbg_cp (VALUE self, VALUE srcv, VALUE destv)
+{
+  struct rbga_cp a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.src = rbg_cstr (srcv, keep);
+  a.dest = rbg_cstr (destv, keep);
+
+  rbg_call_init (&c, self, "cp", rbgf_cp, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* cp_a */
+struct rbga_cp_a {
+  const char *src;
+  const char *dest;
+  int r;
+};
+
+static void
+rbgf_cp_a (struct rbg_call *c)
+{
+  struct rbga_cp_a *a = c->data;
+  a->r = guestfs_cp_a (c->g, a->src, a->dest);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.cp_a(src, dest) -> nil
+ *
+ * copy a file or directory recursively
+ *
+ * Copy <tt>src</tt>, recursively, to <tt>dest</tt>, as <tt>cp -a</tt>:
+ * modes, owners, times, symbolic links and, where both filesystems have
+ * them, extended attributes are kept; hard links within the tree are
+ * copied as separate files.
+ */
+static VALUE
+rbg_cp_a (VALUE self, VALUE srcv, VALUE destv)
+{
+  struct rbga_cp_a a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.src = rbg_cstr (srcv, keep);
+  a.dest = rbg_cstr (destv, keep);
+
+  rbg_call_init (&c, self, "cp_a", rbgf_cp_a, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* cp_r */
+struct rbga_cp_r {
+  const char *src;
+  const char *dest;
+  int r;
+};
+
+static void
+rbgf_cp_r (struct rbg_call *c)
+{
+  struct rbga_cp_r *a = c->data;
+  a->r = guestfs_cp_r (c->g, a->src, a->dest);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.cp_r(src, dest) -> nil
+ *
+ * copy a file or directory recursively
+ *
+ * Copy <tt>src</tt>, recursively, to <tt>dest</tt>, as <tt>cp -rP</tt>:
+ * symbolic links are copied as links, new files get their source's
+ * permission bits and the caller's owner (root).
+ */
+static VALUE
+rbg_cp_r (VALUE self, VALUE srcv, VALUE destv)
+{
+  struct rbga_cp_r a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.src = rbg_cstr (srcv, keep);
+  a.dest = rbg_cstr (destv, keep);
+
+  rbg_call_init (&c, self, "cp_r", rbgf_cp_r, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* ln */
+struct rbga_ln {
+  const char *target;
+  const char *linkname;
+  int r;
+};
+
+static void
+rbgf_ln (struct rbg_call *c)
+{
+  struct rbga_ln *a = c->data;
+  a->r = guestfs_ln (c->g, a->target, a->linkname);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.ln(target, linkname) -> nil
+ *
+ * create a hard link
+ *
+ * Make <tt>linkname</tt> a hard link to <tt>target</tt> (an absolute
+ * path). A directory <tt>target</tt> gives EPERM, a <tt>target</tt> on
+ * another mount EXDEV, an existing <tt>linkname</tt> EEXIST.
+ */
+static VALUE
+rbg_ln (VALUE self, VALUE targetv, VALUE linknamev)
+{
+  struct rbga_ln a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.target = rbg_cstr (targetv, keep);
+  a.linkname = rbg_cstr (linknamev, keep);
+
+  rbg_call_init (&c, self, "ln", rbgf_ln, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* ln_f */
+struct rbga_ln_f {
+  const char *target;
+  const char *linkname;
+  int r;
+};
+
+static void
+rbgf_ln_f (struct rbg_call *c)
+{
+  struct rbga_ln_f *a = c->data;
+  a->r = guestfs_ln_f (c->g, a->target, a->linkname);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.ln_f(target, linkname) -> nil
+ *
+ * create a hard link, replacing an existing name
+ *
+ * Like <tt>ln</tt>, but an existing <tt>linkname</tt> (not a directory) is
+ * removed first.
+ */
+static VALUE
+rbg_ln_f (VALUE self, VALUE targetv, VALUE linknamev)
+{
+  struct rbga_ln_f a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.target = rbg_cstr (targetv, keep);
+  a.linkname = rbg_cstr (linknamev, keep);
+
+  rbg_call_init (&c, self, "ln_f", rbgf_ln_f, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* ln_s */
+struct rbga_ln_s {
+  const char *target;
+  const char *linkname;
+  int r;
+};
+
+static void
+rbgf_ln_s (struct rbg_call *c)
+{
+  struct rbga_ln_s *a = c->data;
+  a->r = guestfs_ln_s (c->g, a->target, a->linkname);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.ln_s(target, linkname) -> nil
+ *
+ * create a symbolic link
+ *
+ * Make <tt>linkname</tt> a symbolic link whose target is the string
+ * <tt>target</tt> (which need not exist). vfat has no symbolic links:
+ * EPERM.
+ */
+static VALUE
+rbg_ln_s (VALUE self, VALUE targetv, VALUE linknamev)
+{
+  struct rbga_ln_s a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.target = rbg_cstr (targetv, keep);
+  a.linkname = rbg_cstr (linknamev, keep);
+
+  rbg_call_init (&c, self, "ln_s", rbgf_ln_s, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* ln_sf */
+struct rbga_ln_sf {
+  const char *target;
+  const char *linkname;
+  int r;
+};
+
+static void
+rbgf_ln_sf (struct rbg_call *c)
+{
+  struct rbga_ln_sf *a = c->data;
+  a->r = guestfs_ln_sf (c->g, a->target, a->linkname);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.ln_sf(target, linkname) -> nil
+ *
+ * create a symbolic link, replacing an existing name
+ *
+ * Like <tt>ln_s</tt>, but an existing <tt>linkname</tt> (not a directory)
+ * is removed first.
+ */
+static VALUE
+rbg_ln_sf (VALUE self, VALUE targetv, VALUE linknamev)
+{
+  struct rbga_ln_sf a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.target = rbg_cstr (targetv, keep);
+  a.linkname = rbg_cstr (linknamev, keep);
+
+  rbg_call_init (&c, self, "ln_sf", rbgf_ln_sf, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* readlink */
+struct rbga_readlink {
+  const char *path;
+  char *r;
+};
+
+static void
+rbgf_readlink (struct rbg_call *c)
+{
+  struct rbga_readlink *a = c->data;
+  a->r = guestfs_readlink (c->g, a->path);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.readlink(path) -> String
+ *
+ * read the target of a symbolic link
+ *
+ * Return the target of the symbolic link <tt>path</tt>. EINVAL when it is
+ * not a symbolic link.
+ */
+static VALUE
+rbg_readlink (VALUE self, VALUE pathv)
+{
+  struct rbga_readlink a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE v;
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "readlink", rbgf_readlink, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      free (a.r);
+    rbg_call_raise (&c);
+  }
+  v = rbg_str_new (a.r);
+  free (a.r);
+  return v;
+}
+
+/* readlinklist */
+struct rbga_readlinklist {
+  const char *path;
+  char **names;
+  char **r;
+};
+
+static void
+rbgf_readlinklist (struct rbg_call *c)
+{
+  struct rbga_readlinklist *a = c->data;
+  a->r = guestfs_readlinklist (c->g, a->path, (char *const *) a->names);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.readlinklist(path, names) -> Array of Strings
+ *
+ * readlink on multiple files
+ *
+ * Return the target of each <tt>path/name</tt> of <tt>names</tt>, in
+ * order; a name that is not a symbolic link (or is missing) gives an empty
+ * string, as libguestfs does. A name with a <tt>/</tt> gives EINVAL.
+ */
+static VALUE
+rbg_readlinklist (VALUE self, VALUE pathv, VALUE namesv)
+{
+  struct rbga_readlinklist a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+  a.names = rbg_strlist (namesv, keep);
+
+  rbg_call_init (&c, self, "readlinklist", rbgf_readlinklist, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      rbg_free_strlist (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbg_strlist_value (a.r);
+}
+
+/* realpath */
+struct rbga_realpath {
+  const char *path;
+  char *r;
+};
+
+static void
+rbgf_realpath (struct rbg_call *c)
+{
+  struct rbga_realpath *a = c->data;
+  a->r = guestfs_realpath (c->g, a->path);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.realpath(path) -> String
+ *
+ * canonicalized absolute pathname
+ *
+ * Return <tt>path</tt> with every symbolic link followed (across mounts,
+ * absolute targets from the guest's <tt>/</tt>), <tt>.</tt> and
+ * <tt>..</tt> resolved. Every component must exist. ELOOP after 40 links.
+ */
+static VALUE
+rbg_realpath (VALUE self, VALUE pathv)
+{
+  struct rbga_realpath a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE v;
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "realpath", rbgf_realpath, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      free (a.r);
+    rbg_call_raise (&c);
+  }
+  v = rbg_str_new (a.r);
+  free (a.r);
+  return v;
+}
+
+/* chmod */
+struct rbga_chmod {
+  int mode;
+  const char *path;
+  int r;
+};
+
+static void
+rbgf_chmod (struct rbg_call *c)
+{
+  struct rbga_chmod *a = c->data;
+  a->r = guestfs_chmod (c->g, a->mode, a->path);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.chmod(mode, path) -> nil
+ *
+ * change file mode
+ *
+ * Set the permission bits (including set-user-ID, set-group-ID and sticky:
+ * 07777) of <tt>path</tt>, following a final symbolic link. EINVAL for a
+ * negative mode. vfat keeps only the write bit (its read-only attribute).
+ */
+static VALUE
+rbg_chmod (VALUE self, VALUE modev, VALUE pathv)
+{
+  struct rbga_chmod a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.mode = NUM2INT (modev);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "chmod", rbgf_chmod, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* chown */
+struct rbga_chown {
+  int owner;
+  int group;
+  const char *path;
+  int r;
+};
+
+static void
+rbgf_chown (struct rbg_call *c)
+{
+  struct rbga_chown *a = c->data;
+  a->r = guestfs_chown (c->g, a->owner, a->group, a->path);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.chown(owner, group, path) -> nil
+ *
+ * change file owner and group
+ *
+ * Set the numeric owner and group of <tt>path</tt>, following a final
+ * symbolic link; -1 leaves one unchanged. vfat has no owners: EPERM unless
+ * both are 0 or -1.
+ */
+static VALUE
+rbg_chown (VALUE self, VALUE ownerv, VALUE groupv, VALUE pathv)
+{
+  struct rbga_chown a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.owner = NUM2INT (ownerv);
+  a.group = NUM2INT (groupv);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "chown", rbgf_chown, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* lchown */
+struct rbga_lchown {
+  int owner;
+  int group;
+  const char *path;
+  int r;
+};
+
+static void
+rbgf_lchown (struct rbg_call *c)
+{
+  struct rbga_lchown *a = c->data;
+  a->r = guestfs_lchown (c->g, a->owner, a->group, a->path);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.lchown(owner, group, path) -> nil
+ *
+ * change file owner and group, not following links
+ *
+ * Like <tt>chown</tt>, but a final symbolic link is changed itself.
+ */
+static VALUE
+rbg_lchown (VALUE self, VALUE ownerv, VALUE groupv, VALUE pathv)
+{
+  struct rbga_lchown a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.owner = NUM2INT (ownerv);
+  a.group = NUM2INT (groupv);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "lchown", rbgf_lchown, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* stat */
+struct rbga_stat {
+  const char *path;
+  struct guestfs_stat *r;
+};
+
+static void
+rbgf_stat (struct rbg_call *c)
+{
+  struct rbga_stat *a = c->data;
+  a->r = guestfs_stat (c->g, a->path);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.stat(path) -> Hash (struct stat)
+ *
+ * get file information
+ *
+ * Return the stat(2) fields of <tt>path</tt>, following a final symbolic
+ * link; times in whole seconds.
+ *
+ * Deprecated: use #statns instead.
+ */
+static VALUE
+rbg_stat (VALUE self, VALUE pathv)
+{
+  struct rbga_stat a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "stat", rbgf_stat, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      guestfs_free_stat (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbgs_stat_take (a.r);
+}
+
+/* lstat */
+struct rbga_lstat {
+  const char *path;
+  struct guestfs_stat *r;
+};
+
+static void
+rbgf_lstat (struct rbg_call *c)
+{
+  struct rbga_lstat *a = c->data;
+  a->r = guestfs_lstat (c->g, a->path);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.lstat(path) -> Hash (struct stat)
+ *
+ * get file information for a symbolic link
+ *
+ * Like <tt>stat</tt>, but a final symbolic link is described itself.
+ *
+ * Deprecated: use #lstatns instead.
+ */
+static VALUE
+rbg_lstat (VALUE self, VALUE pathv)
+{
+  struct rbga_lstat a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "lstat", rbgf_lstat, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      guestfs_free_stat (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbgs_stat_take (a.r);
+}
+
+/* statns */
+struct rbga_statns {
+  const char *path;
+  struct guestfs_statns *r;
+};
+
+static void
+rbgf_statns (struct rbg_call *c)
+{
+  struct rbga_statns *a = c->data;
+  a->r = guestfs_statns (c->g, a->path);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.statns(path) -> Hash (struct statns)
+ *
+ * get file information
+ *
+ * Return the stat(2) fields of <tt>path</tt>, following a final symbolic
+ * link, times with nanoseconds. <tt>st_dev</tt> numbers the mounted
+ * filesystem (the same for every file of one filesystem).
+ */
+static VALUE
+rbg_statns (VALUE self, VALUE pathv)
+{
+  struct rbga_statns a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "statns", rbgf_statns, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      guestfs_free_statns (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbgs_statns_take (a.r);
+}
+
+/* lstatns */
+struct rbga_lstatns {
+  const char *path;
+  struct guestfs_statns *r;
+};
+
+static void
+rbgf_lstatns (struct rbg_call *c)
+{
+  struct rbga_lstatns *a = c->data;
+  a->r = guestfs_lstatns (c->g, a->path);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.lstatns(path) -> Hash (struct statns)
+ *
+ * get file information for a symbolic link
+ *
+ * Like <tt>statns</tt>, but a final symbolic link is described itself.
+ */
+static VALUE
+rbg_lstatns (VALUE self, VALUE pathv)
+{
+  struct rbga_lstatns a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "lstatns", rbgf_lstatns, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      guestfs_free_statns (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbgs_statns_take (a.r);
+}
+
+/* lstatnslist */
+struct rbga_lstatnslist {
+  const char *path;
+  char **names;
+  struct guestfs_statns_list *r;
+};
+
+static void
+rbgf_lstatnslist (struct rbg_call *c)
+{
+  struct rbga_lstatnslist *a = c->data;
+  a->r = guestfs_lstatnslist (c->g, a->path, (char *const *) a->names);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.lstatnslist(path, names) -> Array of Hashes (struct statns)
+ *
+ * lstat on multiple files
+ *
+ * Return <tt>lstatns</tt> of each <tt>path/name</tt> of <tt>names</tt>, in
+ * order; a missing name gives a struct whose <tt>st_ino</tt> is -1, as
+ * libguestfs does. A name with a <tt>/</tt> gives EINVAL.
+ */
+static VALUE
+rbg_lstatnslist (VALUE self, VALUE pathv, VALUE namesv)
+{
+  struct rbga_lstatnslist a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+  a.names = rbg_strlist (namesv, keep);
+
+  rbg_call_init (&c, self, "lstatnslist", rbgf_lstatnslist, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      guestfs_free_statns_list (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbgs_statns_list_take (a.r);
+}
+
+/* exists */
+struct rbga_exists {
+  const char *path;
+  int r;
+};
+
+static void
+rbgf_exists (struct rbg_call *c)
+{
+  struct rbga_exists *a = c->data;
+  a->r = guestfs_exists (c->g, a->path);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.exists(path) -> Integer (1/0; true/false with ruby_bool: true)
+ *
+ * test if file or directory exists
+ *
+ * Return true if <tt>path</tt> names anything (a dangling symbolic link
+ * counts as existing only through <tt>is_symlink</tt>: this follows links,
+ * as libguestfs's <tt>exists</tt> does).
+ */
+static VALUE
+rbg_exists (VALUE self, VALUE pathv)
+{
+  struct rbga_exists a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "exists", rbgf_exists, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  if (rbg_handle_ruby_bool (c.h))
+    return a.r ? Qtrue : Qfalse;
+  return INT2NUM (a.r);
+}
+
+/* filesize */
+struct rbga_filesize {
+  const char *file;
+  int64_t r;
+};
+
+static void
+rbgf_filesize (struct rbg_call *c)
+{
+  struct rbga_filesize *a = c->data;
+  a->r = guestfs_filesize (c->g, a->file);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.filesize(file) -> Integer
+ *
+ * return the size of the file in bytes
+ *
+ * Return the size of <tt>file</tt> in bytes, following a final symbolic
+ * link.
+ */
+static VALUE
+rbg_filesize (VALUE self, VALUE filev)
+{
+  struct rbga_filesize a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.file = rbg_cstr (filev, keep);
+
+  rbg_call_init (&c, self, "filesize", rbgf_filesize, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return LL2NUM (a.r);
+}
+
+/* read_file */
+struct rbga_read_file {
+  const char *path;
+  char *r;
+  size_t size;
+};
+
+static void
+rbgf_read_file (struct rbg_call *c)
+{
+  struct rbga_read_file *a = c->data;
+  a->r = guestfs_read_file (c->g, a->path, &a->size);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.read_file(path) -> String (binary)
+ *
+ * read a file
+ *
+ * Return the whole contents of <tt>path</tt>, which may hold any bytes. A
+ * file larger than a message (8 MiB) gives EFBIG; read it with
+ * <tt>pread</tt>. A directory gives EISDIR.
+ */
+static VALUE
+rbg_read_file (VALUE self, VALUE pathv)
+{
+  struct rbga_read_file a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE v;
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "read_file", rbgf_read_file, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      free (a.r);
+    rbg_call_raise (&c);
+  }
+  v = rb_str_new (a.r, (long) a.size);
+  free (a.r);
+  return v;
+}
+
+/* cat */
+struct rbga_cat {
+  const char *path;
+  char *r;
+};
+
+static void
+rbgf_cat (struct rbg_call *c)
+{
+  struct rbga_cat *a = c->data;
+  a->r = guestfs_cat (c->g, a->path);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.cat(path) -> String
+ *
+ * list the contents of a file
+ *
+ * Return the contents of the text file <tt>path</tt>. A file containing a
+ * NUL byte gives EINVAL (use <tt>read_file</tt>); larger than 8 MiB,
+ * EFBIG.
+ */
+static VALUE
+rbg_cat (VALUE self, VALUE pathv)
+{
+  struct rbga_cat a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE v;
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "cat", rbgf_cat, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      free (a.r);
+    rbg_call_raise (&c);
+  }
+  v = rbg_str_new (a.r);
+  free (a.r);
+  return v;
+}
+
+/* read_lines */
+struct rbga_read_lines {
+  const char *path;
+  char **r;
+};
+
+static void
+rbgf_read_lines (struct rbg_call *c)
+{
+  struct rbga_read_lines *a = c->data;
+  a->r = guestfs_read_lines (c->g, a->path);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.read_lines(path) -> Array of Strings
+ *
+ * read file as lines
+ *
+ * Return the lines of the text file <tt>path</tt>, without their line
+ * endings (<tt>\n</tt>, or <tt>\r\n</tt>); a last line without an ending
+ * is included, a file ending in <tt>\n</tt> gives no empty last line.
+ */
+static VALUE
+rbg_read_lines (VALUE self, VALUE pathv)
+{
+  struct rbga_read_lines a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "read_lines", rbgf_read_lines, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      rbg_free_strlist (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbg_strlist_value (a.r);
+}
+
+/* head */
+struct rbga_head {
+  const char *path;
+  char **r;
+};
+
+static void
+rbgf_head (struct rbg_call *c)
+{
+  struct rbga_head *a = c->data;
+  a->r = guestfs_head (c->g, a->path);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.head(path) -> Array of Strings
+ *
+ * return first 10 lines of a file
+ *
+ * Return the first 10 lines of <tt>path</tt>.
+ */
+static VALUE
+rbg_head (VALUE self, VALUE pathv)
+{
+  struct rbga_head a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "head", rbgf_head, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      rbg_free_strlist (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbg_strlist_value (a.r);
+}
+
+/* head_n */
+struct rbga_head_n {
+  int nrlines;
+  const char *path;
+  char **r;
+};
+
+static void
+rbgf_head_n (struct rbg_call *c)
+{
+  struct rbga_head_n *a = c->data;
+  a->r = guestfs_head_n (c->g, a->nrlines, a->path);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.head_n(nrlines, path) -> Array of Strings
+ *
+ * return first N lines of a file
+ *
+ * Return the first <tt>nrlines</tt> lines of <tt>path</tt>; a negative
+ * <tt>nrlines</tt> returns all but the last <tt>-nrlines</tt> lines, and 0
+ * none, as <tt>head -n</tt> does.
+ */
+static VALUE
+rbg_head_n (VALUE self, VALUE nrlinesv, VALUE pathv)
+{
+  struct rbga_head_n a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.nrlines = NUM2INT (nrlinesv);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "head_n", rbgf_head_n, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      rbg_free_strlist (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbg_strlist_value (a.r);
+}
+
+/* tail */
+struct rbga_tail {
+  const char *path;
+  char **r;
+};
+
+static void
+rbgf_tail (struct rbg_call *c)
+{
+  struct rbga_tail *a = c->data;
+  a->r = guestfs_tail (c->g, a->path);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.tail(path) -> Array of Strings
+ *
+ * return last 10 lines of a file
+ *
+ * Return the last 10 lines of <tt>path</tt>.
+ */
+static VALUE
+rbg_tail (VALUE self, VALUE pathv)
+{
+  struct rbga_tail a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "tail", rbgf_tail, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      rbg_free_strlist (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbg_strlist_value (a.r);
+}
+
+/* tail_n */
+struct rbga_tail_n {
+  int nrlines;
+  const char *path;
+  char **r;
+};
+
+static void
+rbgf_tail_n (struct rbg_call *c)
+{
+  struct rbga_tail_n *a = c->data;
+  a->r = guestfs_tail_n (c->g, a->nrlines, a->path);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.tail_n(nrlines, path) -> Array of Strings
+ *
+ * return last N lines of a file
+ *
+ * Return the last <tt>nrlines</tt> lines of <tt>path</tt>; a negative
+ * <tt>nrlines</tt> returns lines from line <tt>-nrlines</tt> on, as
+ * <tt>tail -n +N</tt> does, and 0 none.
+ */
+static VALUE
+rbg_tail_n (VALUE self, VALUE nrlinesv, VALUE pathv)
+{
+  struct rbga_tail_n a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.nrlines = NUM2INT (nrlinesv);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "tail_n", rbgf_tail_n, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      rbg_free_strlist (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbg_strlist_value (a.r);
+}
+
+/* grep_opts */
+struct rbga_grep_opts {
+  const char *regex;
+  const char *path;
+  struct guestfs_grep_opts_argv optargs;
+  char **r;
+};
+
+static void
+rbgf_grep_opts (struct rbg_call *c)
+{
+  struct rbga_grep_opts *a = c->data;
+  a->r = guestfs_grep_opts_argv (c->g, a->regex, a->path, &a->optargs);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.grep_opts(regex, path) -> Array of Strings
+ *   g.grep_opts(regex, path, {extended: ..., fixed: ..., insensitive: ..., compressed: ...}) -> Array of Strings
+ *
+ * return lines matching a pattern, with options
+ *
+ * Return the lines of <tt>path</tt> that match <tt>regex</tt>, as
+ * <tt>grep</tt> does: a POSIX basic regular expression, or extended with
+ * <tt>extended</tt>, or a fixed string with <tt>fixed</tt> (both is
+ * EINVAL), ignoring case with <tt>insensitive</tt>; <tt>compressed</tt>
+ * reads a gzip, bzip2 or xz file as <tt>zgrep</tt> does (gzip here; the
+ * others give ENOTSUP). Back-references are not supported (EINVAL). No
+ * match is an empty list, not an error.
+ *
+ * Optional arguments (a Hash with Symbol or String keys; nil values are
+ * ignored): +extended+, +fixed+, +insensitive+, +compressed+.
+ */
+static VALUE
+rbg_grep_opts (int argc, VALUE *argv, VALUE self)
+{
+  struct rbga_grep_opts a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE regexv;
+  VALUE pathv;
+  VALUE optargsv = Qnil, v;
+  static const char *const optnames[] = {"extended", "fixed", "insensitive", "compressed"};
+
+  rb_check_arity (argc, 2, 3);
+  regexv = argv[0];
+  pathv = argv[1];
+  if (argc == 3)
+    optargsv = argv[2];
+  optargsv = rbg_optargs (optargsv, optnames, 4);
+
+  memset (&a, 0, sizeof a);
+  a.regex = rbg_cstr (regexv, keep);
+  a.path = rbg_cstr (pathv, keep);
+  v = rbg_optarg (optargsv, "extended");
+  if (!NIL_P (v)) {
+    a.optargs.extended = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_GREP_OPTS_EXTENDED_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "fixed");
+  if (!NIL_P (v)) {
+    a.optargs.fixed = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_GREP_OPTS_FIXED_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "insensitive");
+  if (!NIL_P (v)) {
+    a.optargs.insensitive = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_GREP_OPTS_INSENSITIVE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "compressed");
+  if (!NIL_P (v)) {
+    a.optargs.compressed = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_GREP_OPTS_COMPRESSED_BITMASK;
+  }
+
+  rbg_call_init (&c, self, "grep_opts", rbgf_grep_opts, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      rbg_free_strlist (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbg_strlist_value (a.r);
+}
+
+/* write */
+struct rbga_write {
+  const char *path;
+  const char *content;
+  size_t content_size;
+  int r;
+};
+
+static void
+rbgf_write (struct rbg_call *c)
+{
+  struct rbga_write *a = c->data;
+  a->r = guestfs_write (c->g, a->path, a->content, a->content_size);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.write(path, content) -> nil
+ *
+ * create a new file
+ *
+ * Make <tt>path</tt> hold exactly <tt>content</tt> (any bytes): a new file
+ * is created with mode 0644, an existing one is truncated first.
+ */
+static VALUE
+rbg_write (VALUE self, VALUE pathv, VALUE contentv)
+{
+  struct rbga_write a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+  a.content = rbg_buffer (contentv, keep, &a.content_size);
+
+  rbg_call_init (&c, self, "write", rbgf_write, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* write_append */
+struct rbga_write_append {
+  const char *path;
+  const char *content;
+  size_t content_size;
+  int r;
+};
+
+static void
+rbgf_write_append (struct rbg_call *c)
+{
+  struct rbga_write_append *a = c->data;
+  a->r = guestfs_write_append (c->g, a->path, a->content, a->content_size);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.write_append(path, content) -> nil
+ *
+ * append content to end of file
+ *
+ * Append <tt>content</tt> to <tt>path</tt>, creating it (mode 0644) when
+ * missing.
+ */
+static VALUE
+rbg_write_append (VALUE self, VALUE pathv, VALUE contentv)
+{
+  struct rbga_write_append a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+  a.content = rbg_buffer (contentv, keep, &a.content_size);
+
+  rbg_call_init (&c, self, "write_append", rbgf_write_append, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* pwrite */
+struct rbga_pwrite {
+  const char *path;
+  const char *content;
+  size_t content_size;
+  int64_t offset;
+  int r;
+};
+
+static void
+rbgf_pwrite (struct rbg_call *c)
+{
+  struct rbga_pwrite *a = c->data;
+  a->r = guestfs_pwrite (c->g, a->path, a->content, a->content_size, a->offset);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.pwrite(path, content, offset) -> Integer
+ *
+ * write to part of a file
+ *
+ * Write <tt>content</tt> at <tt>offset</tt> of the existing file
+ * <tt>path</tt> (a gap beyond its end reads as zeros) and return the
+ * number of bytes written, all of them. ENOENT when the file does not
+ * exist, EINVAL for a negative offset.
+ */
+static VALUE
+rbg_pwrite (VALUE self, VALUE pathv, VALUE contentv, VALUE offsetv)
+{
+  struct rbga_pwrite a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+  a.content = rbg_buffer (contentv, keep, &a.content_size);
+  a.offset = NUM2LL (offsetv);
+
+  rbg_call_init (&c, self, "pwrite", rbgf_pwrite, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return INT2NUM (a.r);
+}
+
+/* pread */
+struct rbga_pread {
+  const char *path;
+  int count;
+  int64_t offset;
+  char *r;
+  size_t size;
+};
+
+static void
+rbgf_pread (struct rbg_call *c)
+{
+  struct rbga_pread *a = c->data;
+  a->r = guestfs_pread (c->g, a->path, a->count, a->offset, &a->size);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.pread(path, count, offset) -> String (binary)
+ *
+ * read part of a file
+ *
+ * Return up to <tt>count</tt> bytes of <tt>path</tt> from <tt>offset</tt>:
+ * fewer at the end of the file, none past it. EINVAL for a negative count
+ * or offset; a <tt>count</tt> larger than a message (8 MiB) gives EINVAL.
+ */
+static VALUE
+rbg_pread (VALUE self, VALUE pathv, VALUE countv, VALUE offsetv)
+{
+  struct rbga_pread a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE v;
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+  a.count = NUM2INT (countv);
+  a.offset = NUM2LL (offsetv);
+
+  rbg_call_init (&c, self, "pread", rbgf_pread, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      free (a.r);
+    rbg_call_raise (&c);
+  }
+  v = rb_str_new (a.r, (long) a.size);
+  free (a.r);
+  return v;
+}
+
+/* truncate */
+struct rbga_truncate {
+  const char *path;
+  int r;
+};
+
+static void
+rbgf_truncate (struct rbg_call *c)
+{
+  struct rbga_truncate *a = c->data;
+  a->r = guestfs_truncate (c->g, a->path);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.truncate(path) -> nil
+ *
+ * truncate a file to zero size
+ *
+ * Truncate the existing file <tt>path</tt> to zero bytes.
+ */
+static VALUE
+rbg_truncate (VALUE self, VALUE pathv)
+{
+  struct rbga_truncate a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "truncate", rbgf_truncate, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* truncate_size */
+struct rbga_truncate_size {
+  const char *path;
+  int64_t size;
+  int r;
+};
+
+static void
+rbgf_truncate_size (struct rbg_call *c)
+{
+  struct rbga_truncate_size *a = c->data;
+  a->r = guestfs_truncate_size (c->g, a->path, a->size);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.truncate_size(path, size) -> nil
+ *
+ * truncate a file to a particular size
+ *
+ * Set the size of the existing file <tt>path</tt> to <tt>size</tt> bytes;
+ * growing it leaves a hole where the filesystem has them. EINVAL for a
+ * negative size; vfat files larger than 4 GiB - 1 give EFBIG.
+ */
+static VALUE
+rbg_truncate_size (VALUE self, VALUE pathv, VALUE sizev)
+{
+  struct rbga_truncate_size a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+  a.size = NUM2LL (sizev);
+
+  rbg_call_init (&c, self, "truncate_size", rbgf_truncate_size, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* allocate */
+struct rbga_allocate {
+  const char *path;
+  int64_t len;
+  int r;
+};
+
+static void
+rbgf_allocate (struct rbg_call *c)
+{
+  struct rbga_allocate *a = c->data;
+  a->r = guestfs_allocate (c->g, a->path, a->len);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.allocate(path, len) -> nil
+ *
+ * allocate and zero a file
+ *
+ * Make <tt>path</tt> (created when missing, mode 0644) a file of
+ * <tt>len</tt> zero bytes, with its blocks allocated, replacing any
+ * contents. EINVAL for a negative <tt>len</tt>; ENOSPC when the space is
+ * not there.
+ */
+static VALUE
+rbg_allocate (VALUE self, VALUE pathv, VALUE lenv)
+{
+  struct rbga_allocate a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+  a.len = NUM2LL (lenv);
+
+  rbg_call_init (&c, self, "allocate", rbgf_allocate, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* utimens */
+struct rbga_utimens {
+  const char *path;
+  int64_t atsecs;
+  int64_t atnsecs;
+  int64_t mtsecs;
+  int64_t mtnsecs;
+  int r;
+};
+
+static void
+rbgf_utimens (struct rbg_call *c)
+{
+  struct rbga_utimens *a = c->data;
+  a->r = guestfs_utimens (c->g, a->path, a->atsecs, a->atnsecs, a->mtsecs, a->mtnsecs);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.utimens(path, atsecs, atnsecs, mtsecs, mtnsecs) -> nil
+ *
+ * set timestamp of a file with nanosecond precision
+ *
+ * Set the access and modification times of <tt>path</tt> (following a
+ * final symbolic link). A nanoseconds value of -1 means now and -2 leaves
+ * that time alone, as UTIME_NOW and UTIME_OMIT; other values outside
+ * 0..999999999 give EINVAL. vfat keeps 2-second modification and day
+ * access times.
+ */
+static VALUE
+rbg_utimens (VALUE self, VALUE pathv, VALUE atsecsv, VALUE atnsecsv, VALUE mtsecsv, VALUE mtnsecsv)
+{
+  struct rbga_utimens a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+  a.atsecs = NUM2LL (atsecsv);
+  a.atnsecs = NUM2LL (atnsecsv);
+  a.mtsecs = NUM2LL (mtsecsv);
+  a.mtnsecs = NUM2LL (mtnsecsv);
+
+  rbg_call_init (&c, self, "utimens", rbgf_utimens, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* checksum */
+struct rbga_checksum {
+  const char *csumtype;
+  const char *path;
+  char *r;
+};
+
+static void
+rbgf_checksum (struct rbg_call *c)
+{
+  struct rbga_checksum *a = c->data;
+  a->r = guestfs_checksum (c->g, a->csumtype, a->path);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.checksum(csumtype, path) -> String
+ *
+ * compute MD5, SHAx or CRC checksum of file
+ *
+ * Return the checksum of the contents of <tt>path</tt> in lower-case hex,
+ * as <tt>md5sum</tt>, <tt>sha1sum</tt>, <tt>sha224sum</tt>,
+ * <tt>sha256sum</tt>, <tt>sha384sum</tt> and <tt>sha512sum</tt> print it,
+ * or for <tt>crc</tt> the decimal POSIX <tt>cksum</tt>. Another
+ * <tt>csumtype</tt> gives EINVAL.
+ */
+static VALUE
+rbg_checksum (VALUE self, VALUE csumtypev, VALUE pathv)
+{
+  struct rbga_checksum a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE v;
+
+  memset (&a, 0, sizeof a);
+  a.csumtype = rbg_cstr (csumtypev, keep);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "checksum", rbgf_checksum, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      free (a.r);
+    rbg_call_raise (&c);
+  }
+  v = rbg_str_new (a.r);
+  free (a.r);
+  return v;
+}
+
+/* glob_expand_opts */
+struct rbga_glob_expand_opts {
+  const char *pattern;
+  struct guestfs_glob_expand_opts_argv optargs;
+  char **r;
+};
+
+static void
+rbgf_glob_expand_opts (struct rbg_call *c)
+{
+  struct rbga_glob_expand_opts *a = c->data;
+  a->r = guestfs_glob_expand_opts_argv (c->g, a->pattern, &a->optargs);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.glob_expand_opts(pattern) -> Array of Strings
+ *   g.glob_expand_opts(pattern, {directoryslash: ...}) -> Array of Strings
+ *
+ * expand a wildcard path, with options
+ *
+ * Return the paths matching <tt>pattern</tt> (<tt>*</tt>, <tt>?</tt>,
+ * <tt>[...]</tt> in any component, as glob(3) without GLOB_BRACE; names
+ * starting with <tt>.</tt> only match a pattern starting with <tt>.</tt>),
+ * sorted; no match is an empty list. Directories end in <tt>/</tt> unless
+ * <tt>directoryslash</tt> is false.
+ *
+ * Optional arguments (a Hash with Symbol or String keys; nil values are
+ * ignored): +directoryslash+.
+ */
+static VALUE
+rbg_glob_expand_opts (int argc, VALUE *argv, VALUE self)
+{
+  struct rbga_glob_expand_opts a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE patternv;
+  VALUE optargsv = Qnil, v;
+  static const char *const optnames[] = {"directoryslash"};
+
+  rb_check_arity (argc, 1, 2);
+  patternv = argv[0];
+  if (argc == 2)
+    optargsv = argv[1];
+  optargsv = rbg_optargs (optargsv, optnames, 1);
+
+  memset (&a, 0, sizeof a);
+  a.pattern = rbg_cstr (patternv, keep);
+  v = rbg_optarg (optargsv, "directoryslash");
+  if (!NIL_P (v)) {
+    a.optargs.directoryslash = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_GLOB_EXPAND_OPTS_DIRECTORYSLASH_BITMASK;
+  }
+
+  rbg_call_init (&c, self, "glob_expand_opts", rbgf_glob_expand_opts, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      rbg_free_strlist (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbg_strlist_value (a.r);
+}
+
+/* du */
+struct rbga_du {
+  const char *path;
+  int64_t r;
+};
+
+static void
+rbgf_du (struct rbg_call *c)
+{
+  struct rbga_du *a = c->data;
+  a->r = guestfs_du (c->g, a->path);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.du(path) -> Integer
+ *
+ * estimate file space usage
+ *
+ * Return the space <tt>path</tt> and, for a directory, everything beneath
+ * it (on the same filesystem, each hard-linked file once) occupy, in KiB,
+ * as <tt>du -s</tt> does.
+ */
+static VALUE
+rbg_du (VALUE self, VALUE pathv)
+{
+  struct rbga_du a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "du", rbgf_du, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return LL2NUM (a.r);
+}
+
+/* file */
+struct rbga_file {
+  const char *path;
+  char *r;
+};
+
+static void
+rbgf_file (struct rbg_call *c)
+{
+  struct rbga_file *a = c->data;
+  a->r = guestfs_file (c->g, a->path);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.file(path) -> String
+ *
+ * determine file type
+ *
+ * Describe <tt>path</tt> as file(1) would: <tt>directory</tt>,
+ * <tt>symbolic link to TARGET</tt>, <tt>block special</tt>, <tt>character
+ * special</tt>, <tt>fifo (named pipe)</tt>, <tt>socket</tt>,
+ * <tt>empty</tt>, and for regular files a description of their contents
+ * from their first bytes (ELF, scripts, text, archives and compressed
+ * data, images, ... or <tt>data</tt>). Less detailed than libmagic's for
+ * rare formats.
+ */
+static VALUE
+rbg_file (VALUE self, VALUE pathv)
+{
+  struct rbga_file a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE v;
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "file", rbgf_file, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      free (a.r);
+    rbg_call_raise (&c);
+  }
+  v = rbg_str_new (a.r);
+  free (a.r);
+  return v;
+}
+
+/* case_sensitive_path */
+struct rbga_case_sensitive_path {
+  const char *path;
+  char *r;
+};
+
+static void
+rbgf_case_sensitive_path (struct rbg_call *c)
+{
+  struct rbga_case_sensitive_path *a = c->data;
+  a->r = guestfs_case_sensitive_path (c->g, a->path);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.case_sensitive_path(path) -> String
+ *
+ * return true path on case-insensitive filesystem
+ *
+ * Return <tt>path</tt> with each existing component replaced by the name
+ * in the directory that matches it ignoring case (the first in directory
+ * order, as libguestfs's). A last component that does not exist is kept as
+ * given; a missing intermediate one gives ENOENT.
+ */
+static VALUE
+rbg_case_sensitive_path (VALUE self, VALUE pathv)
+{
+  struct rbga_case_sensitive_path a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE v;
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "case_sensitive_path", rbgf_case_sensitive_path, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      free (a.r);
+    rbg_call_raise (&c);
+  }
+  v = rbg_str_new (a.r);
+  free (a.r);
+  return v;
+}
+
+/* getxattrs */
+struct rbga_getxattrs {
+  const char *path;
+  struct guestfs_xattr_list *r;
+};
+
+static void
+rbgf_getxattrs (struct rbg_call *c)
+{
+  struct rbga_getxattrs *a = c->data;
+  a->r = guestfs_getxattrs (c->g, a->path);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.getxattrs(path) -> Array of Hashes (struct xattr)
+ *
+ * list extended attributes of a file or directory
+ *
+ * Return every extended attribute of <tt>path</tt> (following a final
+ * symbolic link), names with their namespace (<tt>user.</tt>,
+ * <tt>trusted.</tt>, <tt>security.</tt>, <tt>system.</tt>) and values as
+ * bytes. A filesystem without extended attributes gives ENOTSUP.
+ */
+static VALUE
+rbg_getxattrs (VALUE self, VALUE pathv)
+{
+  struct rbga_getxattrs a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "getxattrs", rbgf_getxattrs, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      guestfs_free_xattr_list (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbgs_xattr_list_take (a.r);
+}
+
+/* lgetxattrs */
+struct rbga_lgetxattrs {
+  const char *path;
+  struct guestfs_xattr_list *r;
+};
+
+static void
+rbgf_lgetxattrs (struct rbg_call *c)
+{
+  struct rbga_lgetxattrs *a = c->data;
+  a->r = guestfs_lgetxattrs (c->g, a->path);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.lgetxattrs(path) -> Array of Hashes (struct xattr)
+ *
+ * list extended attributes of a file or directory
+ *
+ * Like <tt>getxattrs</tt>, but a final symbolic link is described itself.
+ */
+static VALUE
+rbg_lgetxattrs (VALUE self, VALUE pathv)
+{
+  struct rbga_lgetxattrs a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "lgetxattrs", rbgf_lgetxattrs, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      guestfs_free_xattr_list (a.r);
+    rbg_call_raise (&c);
+  }
+  return rbgs_xattr_list_take (a.r);
+}
+
+/* getxattr */
+struct rbga_getxattr {
+  const char *path;
+  const char *name;
+  char *r;
+  size_t size;
+};
+
+static void
+rbgf_getxattr (struct rbg_call *c)
+{
+  struct rbga_getxattr *a = c->data;
+  a->r = guestfs_getxattr (c->g, a->path, a->name, &a->size);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.getxattr(path, name) -> String (binary)
+ *
+ * get a single extended attribute
+ *
+ * Return the value of extended attribute <tt>name</tt> of <tt>path</tt>.
+ * ENODATA when it has none of that name.
+ */
+static VALUE
+rbg_getxattr (VALUE self, VALUE pathv, VALUE namev)
+{
+  struct rbga_getxattr a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE v;
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+  a.name = rbg_cstr (namev, keep);
+
+  rbg_call_init (&c, self, "getxattr", rbgf_getxattr, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      free (a.r);
+    rbg_call_raise (&c);
+  }
+  v = rb_str_new (a.r, (long) a.size);
+  free (a.r);
+  return v;
+}
+
+/* lgetxattr */
+struct rbga_lgetxattr {
+  const char *path;
+  const char *name;
+  char *r;
+  size_t size;
+};
+
+static void
+rbgf_lgetxattr (struct rbg_call *c)
+{
+  struct rbga_lgetxattr *a = c->data;
+  a->r = guestfs_lgetxattr (c->g, a->path, a->name, &a->size);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.lgetxattr(path, name) -> String (binary)
+ *
+ * get a single extended attribute
+ *
+ * Like <tt>getxattr</tt>, but of a final symbolic link itself.
+ */
+static VALUE
+rbg_lgetxattr (VALUE self, VALUE pathv, VALUE namev)
+{
+  struct rbga_lgetxattr a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE v;
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+  a.name = rbg_cstr (namev, keep);
+
+  rbg_call_init (&c, self, "lgetxattr", rbgf_lgetxattr, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      free (a.r);
+    rbg_call_raise (&c);
+  }
+  v = rb_str_new (a.r, (long) a.size);
+  free (a.r);
+  return v;
+}
+
+/* setxattr */
+struct rbga_setxattr {
+  const char *xattr;
+  const char *val;
+  int vallen;
+  const char *path;
+  int r;
+};
+
+static void
+rbgf_setxattr (struct rbg_call *c)
+{
+  struct rbga_setxattr *a = c->data;
+  a->r = guestfs_setxattr (c->g, a->xattr, a->val, a->vallen, a->path);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.setxattr(xattr, val, vallen, path) -> nil
+ *
+ * set extended attribute of a file or directory
+ *
+ * Set extended attribute <tt>xattr</tt> of <tt>path</tt> to the first
+ * <tt>vallen</tt> bytes of <tt>val</tt>. A name without a known namespace
+ * prefix gives ENOTSUP, as Linux does; <tt>vallen</tt> larger than
+ * <tt>val</tt> gives EINVAL.
+ */
+static VALUE
+rbg_setxattr (VALUE self, VALUE xattrv, VALUE valv, VALUE vallenv, VALUE pathv)
+{
+  struct rbga_setxattr a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.xattr = rbg_cstr (xattrv, keep);
+  a.val = rbg_cstr (valv, keep);
+  a.vallen = NUM2INT (vallenv);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "setxattr", rbgf_setxattr, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* lsetxattr */
+struct rbga_lsetxattr {
+  const char *xattr;
+  const char *val;
+  int vallen;
+  const char *path;
+  int r;
+};
+
+static void
+rbgf_lsetxattr (struct rbg_call *c)
+{
+  struct rbga_lsetxattr *a = c->data;
+  a->r = guestfs_lsetxattr (c->g, a->xattr, a->val, a->vallen, a->path);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.lsetxattr(xattr, val, vallen, path) -> nil
+ *
+ * set extended attribute of a file or directory
+ *
+ * Like <tt>setxattr</tt>, but of a final symbolic link itself.
+ */
+static VALUE
+rbg_lsetxattr (VALUE self, VALUE xattrv, VALUE valv, VALUE vallenv, VALUE pathv)
+{
+  struct rbga_lsetxattr a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.xattr = rbg_cstr (xattrv, keep);
+  a.val = rbg_cstr (valv, keep);
+  a.vallen = NUM2INT (vallenv);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "lsetxattr", rbgf_lsetxattr, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* removexattr */
+struct rbga_removexattr {
+  const char *xattr;
+  const char *path;
+  int r;
+};
+
+static void
+rbgf_removexattr (struct rbg_call *c)
+{
+  struct rbga_removexattr *a = c->data;
+  a->r = guestfs_removexattr (c->g, a->xattr, a->path);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.removexattr(xattr, path) -> nil
+ *
+ * remove extended attribute of a file or directory
+ *
+ * Remove extended attribute <tt>xattr</tt> of <tt>path</tt>. ENODATA when
+ * it has none of that name.
+ */
+static VALUE
+rbg_removexattr (VALUE self, VALUE xattrv, VALUE pathv)
+{
+  struct rbga_removexattr a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.xattr = rbg_cstr (xattrv, keep);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "removexattr", rbgf_removexattr, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* lremovexattr */
+struct rbga_lremovexattr {
+  const char *xattr;
+  const char *path;
+  int r;
+};
+
+static void
+rbgf_lremovexattr (struct rbg_call *c)
+{
+  struct rbga_lremovexattr *a = c->data;
+  a->r = guestfs_lremovexattr (c->g, a->xattr, a->path);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.lremovexattr(xattr, path) -> nil
+ *
+ * remove extended attribute of a file or directory
+ *
+ * Like <tt>removexattr</tt>, but of a final symbolic link itself.
+ */
+static VALUE
+rbg_lremovexattr (VALUE self, VALUE xattrv, VALUE pathv)
+{
+  struct rbga_lremovexattr a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.xattr = rbg_cstr (xattrv, keep);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "lremovexattr", rbgf_lremovexattr, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* mknod */
+struct rbga_mknod {
+  int mode;
+  int devmajor;
+  int devminor;
+  const char *path;
+  int r;
+};
+
+static void
+rbgf_mknod (struct rbg_call *c)
+{
+  struct rbga_mknod *a = c->data;
+  a->r = guestfs_mknod (c->g, a->mode, a->devmajor, a->devminor, a->path);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.mknod(mode, devmajor, devminor, path) -> nil
+ *
+ * make block, character or FIFO devices
+ *
+ * Make a special file <tt>path</tt>: <tt>mode</tt> holds its type (S_IFBLK
+ * 060000, S_IFCHR 020000, S_IFIFO 010000, S_IFSOCK 0140000) and permission
+ * bits; the umask 022 applies. A regular-file or directory type, or none,
+ * gives EINVAL. vfat has no special files: EPERM.
+ */
+static VALUE
+rbg_mknod (VALUE self, VALUE modev, VALUE devmajorv, VALUE devminorv, VALUE pathv)
+{
+  struct rbga_mknod a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.mode = NUM2INT (modev);
+  a.devmajor = NUM2INT (devmajorv);
+  a.devminor = NUM2INT (devminorv);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "mknod", rbgf_mknod, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* mkfifo */
+struct rbga_mkfifo {
+  int mode;
+  const char *path;
+  int r;
+};
+
+static void
+rbgf_mkfifo (struct rbg_call *c)
+{
+  struct rbga_mkfifo *a = c->data;
+  a->r = guestfs_mkfifo (c->g, a->mode, a->path);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.mkfifo(mode, path) -> nil
+ *
+ * make FIFO (named pipe)
+ *
+ * <tt>mknod</tt> of a FIFO with permission bits <tt>mode</tt> (type bits
+ * in <tt>mode</tt> give EINVAL).
+ */
+static VALUE
+rbg_mkfifo (VALUE self, VALUE modev, VALUE pathv)
+{
+  struct rbga_mkfifo a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.mode = NUM2INT (modev);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "mkfifo", rbgf_mkfifo, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* mknod_b */
+struct rbga_mknod_b {
+  int mode;
+  int devmajor;
+  int devminor;
+  const char *path;
+  int r;
+};
+
+static void
+rbgf_mknod_b (struct rbg_call *c)
+{
+  struct rbga_mknod_b *a = c->data;
+  a->r = guestfs_mknod_b (c->g, a->mode, a->devmajor, a->devminor, a->path);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.mknod_b(mode, devmajor, devminor, path) -> nil
+ *
+ * make block device node
+ *
+ * <tt>mknod</tt> of a block device with permission bits <tt>mode</tt>.
+ */
+static VALUE
+rbg_mknod_b (VALUE self, VALUE modev, VALUE devmajorv, VALUE devminorv, VALUE pathv)
+{
+  struct rbga_mknod_b a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.mode = NUM2INT (modev);
+  a.devmajor = NUM2INT (devmajorv);
+  a.devminor = NUM2INT (devminorv);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "mknod_b", rbgf_mknod_b, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* mknod_c */
+struct rbga_mknod_c {
+  int mode;
+  int devmajor;
+  int devminor;
+  const char *path;
+  int r;
+};
+
+static void
+rbgf_mknod_c (struct rbg_call *c)
+{
+  struct rbga_mknod_c *a = c->data;
+  a->r = guestfs_mknod_c (c->g, a->mode, a->devmajor, a->devminor, a->path);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.mknod_c(mode, devmajor, devminor, path) -> nil
+ *
+ * make char device node
+ *
+ * <tt>mknod</tt> of a character device with permission bits <tt>mode</tt>.
+ */
+static VALUE
+rbg_mknod_c (VALUE self, VALUE modev, VALUE devmajorv, VALUE devminorv, VALUE pathv)
+{
+  struct rbga_mknod_c a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.mode = NUM2INT (modev);
+  a.devmajor = NUM2INT (devmajorv);
+  a.devminor = NUM2INT (devminorv);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "mknod_c", rbgf_mknod_c, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* is_symlink */
+struct rbga_is_symlink {
+  const char *path;
+  int r;
+};
+
+static void
+rbgf_is_symlink (struct rbg_call *c)
+{
+  struct rbga_is_symlink *a = c->data;
+  a->r = guestfs_is_symlink (c->g, a->path);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.is_symlink(path) -> Integer (1/0; true/false with ruby_bool: true)
+ *
+ * test if symbolic link
+ *
+ * Return true if <tt>path</tt> is a symbolic link (dangling or not). A
+ * missing path is false.
+ */
+static VALUE
+rbg_is_symlink (VALUE self, VALUE pathv)
+{
+  struct rbga_is_symlink a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "is_symlink", rbgf_is_symlink, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  if (rbg_handle_ruby_bool (c.h))
+    return a.r ? Qtrue : Qfalse;
+  return INT2NUM (a.r);
+}
+
+/* is_file_opts */
+struct rbga_is_file_opts {
+  const char *path;
+  struct guestfs_is_file_opts_argv optargs;
+  int r;
+};
+
+static void
+rbgf_is_file_opts (struct rbg_call *c)
+{
+  struct rbga_is_file_opts *a = c->data;
+  a->r = guestfs_is_file_opts_argv (c->g, a->path, &a->optargs);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.is_file_opts(path) -> Integer (1/0; true/false with ruby_bool: true)
+ *   g.is_file_opts(path, {followsymlinks: ...}) -> Integer (1/0; true/false with ruby_bool: true)
+ *
+ * test if a regular file, with options
+ *
+ * Return true if <tt>path</tt> exists and is a regular file. A final
+ * symbolic link is not followed unless <tt>followsymlinks</tt> is true. A
+ * missing path, or one whose parent is not a directory, is false, not an
+ * error.
+ *
+ * Optional arguments (a Hash with Symbol or String keys; nil values are
+ * ignored): +followsymlinks+.
+ */
+static VALUE
+rbg_is_file_opts (int argc, VALUE *argv, VALUE self)
+{
+  struct rbga_is_file_opts a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE pathv;
+  VALUE optargsv = Qnil, v;
+  static const char *const optnames[] = {"followsymlinks"};
+
+  rb_check_arity (argc, 1, 2);
+  pathv = argv[0];
+  if (argc == 2)
+    optargsv = argv[1];
+  optargsv = rbg_optargs (optargsv, optnames, 1);
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+  v = rbg_optarg (optargsv, "followsymlinks");
+  if (!NIL_P (v)) {
+    a.optargs.followsymlinks = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS_BITMASK;
+  }
+
+  rbg_call_init (&c, self, "is_file_opts", rbgf_is_file_opts, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  if (rbg_handle_ruby_bool (c.h))
+    return a.r ? Qtrue : Qfalse;
+  return INT2NUM (a.r);
+}
+
+/* is_dir_opts */
+struct rbga_is_dir_opts {
+  const char *path;
+  struct guestfs_is_dir_opts_argv optargs;
+  int r;
+};
+
+static void
+rbgf_is_dir_opts (struct rbg_call *c)
+{
+  struct rbga_is_dir_opts *a = c->data;
+  a->r = guestfs_is_dir_opts_argv (c->g, a->path, &a->optargs);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.is_dir_opts(path) -> Integer (1/0; true/false with ruby_bool: true)
+ *   g.is_dir_opts(path, {followsymlinks: ...}) -> Integer (1/0; true/false with ruby_bool: true)
+ *
+ * test if a directory, with options
+ *
+ * Return true if <tt>path</tt> exists and is a directory. A final symbolic
+ * link is not followed unless <tt>followsymlinks</tt> is true. A missing
+ * path, or one whose parent is not a directory, is false, not an error.
+ *
+ * Optional arguments (a Hash with Symbol or String keys; nil values are
+ * ignored): +followsymlinks+.
+ */
+static VALUE
+rbg_is_dir_opts (int argc, VALUE *argv, VALUE self)
+{
+  struct rbga_is_dir_opts a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE pathv;
+  VALUE optargsv = Qnil, v;
+  static const char *const optnames[] = {"followsymlinks"};
+
+  rb_check_arity (argc, 1, 2);
+  pathv = argv[0];
+  if (argc == 2)
+    optargsv = argv[1];
+  optargsv = rbg_optargs (optargsv, optnames, 1);
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+  v = rbg_optarg (optargsv, "followsymlinks");
+  if (!NIL_P (v)) {
+    a.optargs.followsymlinks = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_IS_DIR_OPTS_FOLLOWSYMLINKS_BITMASK;
+  }
+
+  rbg_call_init (&c, self, "is_dir_opts", rbgf_is_dir_opts, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  if (rbg_handle_ruby_bool (c.h))
+    return a.r ? Qtrue : Qfalse;
+  return INT2NUM (a.r);
+}
+
+/* is_blockdev_opts */
+struct rbga_is_blockdev_opts {
+  const char *path;
+  struct guestfs_is_blockdev_opts_argv optargs;
+  int r;
+};
+
+static void
+rbgf_is_blockdev_opts (struct rbg_call *c)
+{
+  struct rbga_is_blockdev_opts *a = c->data;
+  a->r = guestfs_is_blockdev_opts_argv (c->g, a->path, &a->optargs);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.is_blockdev_opts(path) -> Integer (1/0; true/false with ruby_bool: true)
+ *   g.is_blockdev_opts(path, {followsymlinks: ...}) -> Integer (1/0; true/false with ruby_bool: true)
+ *
+ * test if a block device, with options
+ *
+ * Return true if <tt>path</tt> exists and is a block device. A final
+ * symbolic link is not followed unless <tt>followsymlinks</tt> is true. A
+ * missing path, or one whose parent is not a directory, is false, not an
+ * error.
+ *
+ * Optional arguments (a Hash with Symbol or String keys; nil values are
+ * ignored): +followsymlinks+.
+ */
+static VALUE
+rbg_is_blockdev_opts (int argc, VALUE *argv, VALUE self)
+{
+  struct rbga_is_blockdev_opts a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE pathv;
+  VALUE optargsv = Qnil, v;
+  static const char *const optnames[] = {"followsymlinks"};
+
+  rb_check_arity (argc, 1, 2);
+  pathv = argv[0];
+  if (argc == 2)
+    optargsv = argv[1];
+  optargsv = rbg_optargs (optargsv, optnames, 1);
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+  v = rbg_optarg (optargsv, "followsymlinks");
+  if (!NIL_P (v)) {
+    a.optargs.followsymlinks = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_IS_BLOCKDEV_OPTS_FOLLOWSYMLINKS_BITMASK;
+  }
+
+  rbg_call_init (&c, self, "is_blockdev_opts", rbgf_is_blockdev_opts, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  if (rbg_handle_ruby_bool (c.h))
+    return a.r ? Qtrue : Qfalse;
+  return INT2NUM (a.r);
+}
+
+/* is_chardev_opts */
+struct rbga_is_chardev_opts {
+  const char *path;
+  struct guestfs_is_chardev_opts_argv optargs;
+  int r;
+};
+
+static void
+rbgf_is_chardev_opts (struct rbg_call *c)
+{
+  struct rbga_is_chardev_opts *a = c->data;
+  a->r = guestfs_is_chardev_opts_argv (c->g, a->path, &a->optargs);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.is_chardev_opts(path) -> Integer (1/0; true/false with ruby_bool: true)
+ *   g.is_chardev_opts(path, {followsymlinks: ...}) -> Integer (1/0; true/false with ruby_bool: true)
+ *
+ * test if a character device, with options
+ *
+ * Return true if <tt>path</tt> exists and is a character device. A final
+ * symbolic link is not followed unless <tt>followsymlinks</tt> is true. A
+ * missing path, or one whose parent is not a directory, is false, not an
+ * error.
+ *
+ * Optional arguments (a Hash with Symbol or String keys; nil values are
+ * ignored): +followsymlinks+.
+ */
+static VALUE
+rbg_is_chardev_opts (int argc, VALUE *argv, VALUE self)
+{
+  struct rbga_is_chardev_opts a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE pathv;
+  VALUE optargsv = Qnil, v;
+  static const char *const optnames[] = {"followsymlinks"};
+
+  rb_check_arity (argc, 1, 2);
+  pathv = argv[0];
+  if (argc == 2)
+    optargsv = argv[1];
+  optargsv = rbg_optargs (optargsv, optnames, 1);
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+  v = rbg_optarg (optargsv, "followsymlinks");
+  if (!NIL_P (v)) {
+    a.optargs.followsymlinks = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_IS_CHARDEV_OPTS_FOLLOWSYMLINKS_BITMASK;
+  }
+
+  rbg_call_init (&c, self, "is_chardev_opts", rbgf_is_chardev_opts, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  if (rbg_handle_ruby_bool (c.h))
+    return a.r ? Qtrue : Qfalse;
+  return INT2NUM (a.r);
+}
+
+/* is_fifo_opts */
+struct rbga_is_fifo_opts {
+  const char *path;
+  struct guestfs_is_fifo_opts_argv optargs;
+  int r;
+};
+
+static void
+rbgf_is_fifo_opts (struct rbg_call *c)
+{
+  struct rbga_is_fifo_opts *a = c->data;
+  a->r = guestfs_is_fifo_opts_argv (c->g, a->path, &a->optargs);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.is_fifo_opts(path) -> Integer (1/0; true/false with ruby_bool: true)
+ *   g.is_fifo_opts(path, {followsymlinks: ...}) -> Integer (1/0; true/false with ruby_bool: true)
+ *
+ * test if a FIFO (named pipe), with options
+ *
+ * Return true if <tt>path</tt> exists and is a FIFO (named pipe). A final
+ * symbolic link is not followed unless <tt>followsymlinks</tt> is true. A
+ * missing path, or one whose parent is not a directory, is false, not an
+ * error.
+ *
+ * Optional arguments (a Hash with Symbol or String keys; nil values are
+ * ignored): +followsymlinks+.
+ */
+static VALUE
+rbg_is_fifo_opts (int argc, VALUE *argv, VALUE self)
+{
+  struct rbga_is_fifo_opts a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE pathv;
+  VALUE optargsv = Qnil, v;
+  static const char *const optnames[] = {"followsymlinks"};
+
+  rb_check_arity (argc, 1, 2);
+  pathv = argv[0];
+  if (argc == 2)
+    optargsv = argv[1];
+  optargsv = rbg_optargs (optargsv, optnames, 1);
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+  v = rbg_optarg (optargsv, "followsymlinks");
+  if (!NIL_P (v)) {
+    a.optargs.followsymlinks = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_IS_FIFO_OPTS_FOLLOWSYMLINKS_BITMASK;
+  }
+
+  rbg_call_init (&c, self, "is_fifo_opts", rbgf_is_fifo_opts, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  if (rbg_handle_ruby_bool (c.h))
+    return a.r ? Qtrue : Qfalse;
+  return INT2NUM (a.r);
+}
+
+/* is_socket_opts */
+struct rbga_is_socket_opts {
+  const char *path;
+  struct guestfs_is_socket_opts_argv optargs;
+  int r;
+};
+
+static void
+rbgf_is_socket_opts (struct rbg_call *c)
+{
+  struct rbga_is_socket_opts *a = c->data;
+  a->r = guestfs_is_socket_opts_argv (c->g, a->path, &a->optargs);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.is_socket_opts(path) -> Integer (1/0; true/false with ruby_bool: true)
+ *   g.is_socket_opts(path, {followsymlinks: ...}) -> Integer (1/0; true/false with ruby_bool: true)
+ *
+ * test if a socket, with options
+ *
+ * Return true if <tt>path</tt> exists and is a socket. A final symbolic
+ * link is not followed unless <tt>followsymlinks</tt> is true. A missing
+ * path, or one whose parent is not a directory, is false, not an error.
+ *
+ * Optional arguments (a Hash with Symbol or String keys; nil values are
+ * ignored): +followsymlinks+.
+ */
+static VALUE
+rbg_is_socket_opts (int argc, VALUE *argv, VALUE self)
+{
+  struct rbga_is_socket_opts a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE pathv;
+  VALUE optargsv = Qnil, v;
+  static const char *const optnames[] = {"followsymlinks"};
+
+  rb_check_arity (argc, 1, 2);
+  pathv = argv[0];
+  if (argc == 2)
+    optargsv = argv[1];
+  optargsv = rbg_optargs (optargsv, optnames, 1);
+
+  memset (&a, 0, sizeof a);
+  a.path = rbg_cstr (pathv, keep);
+  v = rbg_optarg (optargsv, "followsymlinks");
+  if (!NIL_P (v)) {
+    a.optargs.followsymlinks = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_IS_SOCKET_OPTS_FOLLOWSYMLINKS_BITMASK;
+  }
+
+  rbg_call_init (&c, self, "is_socket_opts", rbgf_is_socket_opts, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  if (rbg_handle_ruby_bool (c.h))
+    return a.r ? Qtrue : Qfalse;
+  return INT2NUM (a.r);
+}
+
 /* Define the action methods and the event constants. */
 void
 rbg_init_actions (void)
@@ -6233,4 +11643,112 @@ rbg_init_actions (void)
   rb_define_method (c_guestfs, "available", rbg_available, 1);
   rb_define_method (c_guestfs, "feature_available", rbg_feature_available, 1);
   rb_define_method (c_guestfs, "available_all_groups", rbg_available_all_groups, 0);
+  rb_define_method (c_guestfs, "mkfs", rbg_mkfs_opts, -1);
+  rb_define_method (c_guestfs, "mkfs_opts", rbg_mkfs_opts, -1);
+  rb_define_method (c_guestfs, "mke2fs", rbg_mke2fs, -1);
+  rb_define_method (c_guestfs, "mount", rbg_mount, 2);
+  rb_define_method (c_guestfs, "mount_ro", rbg_mount_ro, 2);
+  rb_define_method (c_guestfs, "mount_options", rbg_mount_options, 3);
+  rb_define_method (c_guestfs, "mount_vfs", rbg_mount_vfs, 4);
+  rb_define_method (c_guestfs, "umount", rbg_umount_opts, -1);
+  rb_define_method (c_guestfs, "umount_opts", rbg_umount_opts, -1);
+  rb_define_method (c_guestfs, "umount_all", rbg_umount_all, 0);
+  rb_define_method (c_guestfs, "mounts", rbg_mounts, 0);
+  rb_define_method (c_guestfs, "mountpoints", rbg_mountpoints, 0);
+  rb_define_method (c_guestfs, "list_filesystems", rbg_list_filesystems, 0);
+  rb_define_method (c_guestfs, "vfs_type", rbg_vfs_type, 1);
+  rb_define_method (c_guestfs, "vfs_label", rbg_vfs_label, 1);
+  rb_define_method (c_guestfs, "vfs_uuid", rbg_vfs_uuid, 1);
+  rb_define_method (c_guestfs, "set_label", rbg_set_label, 2);
+  rb_define_method (c_guestfs, "set_uuid", rbg_set_uuid, 2);
+  rb_define_method (c_guestfs, "set_e2label", rbg_set_e2label, 2);
+  rb_define_method (c_guestfs, "get_e2label", rbg_get_e2label, 1);
+  rb_define_method (c_guestfs, "tune2fs_l", rbg_tune2fs_l, 1);
+  rb_define_method (c_guestfs, "statvfs", rbg_statvfs, 1);
+  rb_define_method (c_guestfs, "blkid", rbg_blkid, 1);
+  rb_define_method (c_guestfs, "fsck", rbg_fsck, 2);
+  rb_define_method (c_guestfs, "e2fsck", rbg_e2fsck, -1);
+  rb_define_method (c_guestfs, "zerofree", rbg_zerofree, 1);
+  rb_define_method (c_guestfs, "ls", rbg_ls, 1);
+  rb_define_method (c_guestfs, "ll", rbg_ll, 1);
+  rb_define_method (c_guestfs, "find", rbg_find, 1);
+  rb_define_method (c_guestfs, "readdir", rbg_readdir, 1);
+  rb_define_method (c_guestfs, "touch", rbg_touch, 1);
+  rb_define_method (c_guestfs, "mkdir", rbg_mkdir, 1);
+  rb_define_method (c_guestfs, "mkdir_p", rbg_mkdir_p, 1);
+  rb_define_method (c_guestfs, "mkdir_mode", rbg_mkdir_mode, 2);
+  rb_define_method (c_guestfs, "rm", rbg_rm, 1);
+  rb_define_method (c_guestfs, "rm_f", rbg_rm_f, 1);
+  rb_define_method (c_guestfs, "rm_rf", rbg_rm_rf, 1);
+  rb_define_method (c_guestfs, "rmdir", rbg_rmdir, 1);
+  rb_define_method (c_guestfs, "mv", rbg_mv, 2);
+  rb_define_method (c_guestfs, "rename", rbg_rename, 2);
+  rb_define_method (c_guestfs, "cp", rbg_cp, 2);
+  rb_define_method (c_guestfs, "cp_a", rbg_cp_a, 2);
+  rb_define_method (c_guestfs, "cp_r", rbg_cp_r, 2);
+  rb_define_method (c_guestfs, "ln", rbg_ln, 2);
+  rb_define_method (c_guestfs, "ln_f", rbg_ln_f, 2);
+  rb_define_method (c_guestfs, "ln_s", rbg_ln_s, 2);
+  rb_define_method (c_guestfs, "ln_sf", rbg_ln_sf, 2);
+  rb_define_method (c_guestfs, "readlink", rbg_readlink, 1);
+  rb_define_method (c_guestfs, "readlinklist", rbg_readlinklist, 2);
+  rb_define_method (c_guestfs, "realpath", rbg_realpath, 1);
+  rb_define_method (c_guestfs, "chmod", rbg_chmod, 2);
+  rb_define_method (c_guestfs, "chown", rbg_chown, 3);
+  rb_define_method (c_guestfs, "lchown", rbg_lchown, 3);
+  rb_define_method (c_guestfs, "stat", rbg_stat, 1);
+  rb_define_method (c_guestfs, "lstat", rbg_lstat, 1);
+  rb_define_method (c_guestfs, "statns", rbg_statns, 1);
+  rb_define_method (c_guestfs, "lstatns", rbg_lstatns, 1);
+  rb_define_method (c_guestfs, "lstatnslist", rbg_lstatnslist, 2);
+  rb_define_method (c_guestfs, "exists", rbg_exists, 1);
+  rb_define_method (c_guestfs, "filesize", rbg_filesize, 1);
+  rb_define_method (c_guestfs, "read_file", rbg_read_file, 1);
+  rb_define_method (c_guestfs, "cat", rbg_cat, 1);
+  rb_define_method (c_guestfs, "read_lines", rbg_read_lines, 1);
+  rb_define_method (c_guestfs, "head", rbg_head, 1);
+  rb_define_method (c_guestfs, "head_n", rbg_head_n, 2);
+  rb_define_method (c_guestfs, "tail", rbg_tail, 1);
+  rb_define_method (c_guestfs, "tail_n", rbg_tail_n, 2);
+  rb_define_method (c_guestfs, "grep", rbg_grep_opts, -1);
+  rb_define_method (c_guestfs, "grep_opts", rbg_grep_opts, -1);
+  rb_define_method (c_guestfs, "write", rbg_write, 2);
+  rb_define_method (c_guestfs, "write_append", rbg_write_append, 2);
+  rb_define_method (c_guestfs, "pwrite", rbg_pwrite, 3);
+  rb_define_method (c_guestfs, "pread", rbg_pread, 3);
+  rb_define_method (c_guestfs, "truncate", rbg_truncate, 1);
+  rb_define_method (c_guestfs, "truncate_size", rbg_truncate_size, 2);
+  rb_define_method (c_guestfs, "allocate", rbg_allocate, 2);
+  rb_define_method (c_guestfs, "utimens", rbg_utimens, 5);
+  rb_define_method (c_guestfs, "checksum", rbg_checksum, 2);
+  rb_define_method (c_guestfs, "glob_expand", rbg_glob_expand_opts, -1);
+  rb_define_method (c_guestfs, "glob_expand_opts", rbg_glob_expand_opts, -1);
+  rb_define_method (c_guestfs, "du", rbg_du, 1);
+  rb_define_method (c_guestfs, "file", rbg_file, 1);
+  rb_define_method (c_guestfs, "case_sensitive_path", rbg_case_sensitive_path, 1);
+  rb_define_method (c_guestfs, "getxattrs", rbg_getxattrs, 1);
+  rb_define_method (c_guestfs, "lgetxattrs", rbg_lgetxattrs, 1);
+  rb_define_method (c_guestfs, "getxattr", rbg_getxattr, 2);
+  rb_define_method (c_guestfs, "lgetxattr", rbg_lgetxattr, 2);
+  rb_define_method (c_guestfs, "setxattr", rbg_setxattr, 4);
+  rb_define_method (c_guestfs, "lsetxattr", rbg_lsetxattr, 4);
+  rb_define_method (c_guestfs, "removexattr", rbg_removexattr, 2);
+  rb_define_method (c_guestfs, "lremovexattr", rbg_lremovexattr, 2);
+  rb_define_method (c_guestfs, "mknod", rbg_mknod, 4);
+  rb_define_method (c_guestfs, "mkfifo", rbg_mkfifo, 2);
+  rb_define_method (c_guestfs, "mknod_b", rbg_mknod_b, 4);
+  rb_define_method (c_guestfs, "mknod_c", rbg_mknod_c, 4);
+  rb_define_method (c_guestfs, "is_symlink", rbg_is_symlink, 1);
+  rb_define_method (c_guestfs, "is_file", rbg_is_file_opts, -1);
+  rb_define_method (c_guestfs, "is_file_opts", rbg_is_file_opts, -1);
+  rb_define_method (c_guestfs, "is_dir", rbg_is_dir_opts, -1);
+  rb_define_method (c_guestfs, "is_dir_opts", rbg_is_dir_opts, -1);
+  rb_define_method (c_guestfs, "is_blockdev", rbg_is_blockdev_opts, -1);
+  rb_define_method (c_guestfs, "is_blockdev_opts", rbg_is_blockdev_opts, -1);
+  rb_define_method (c_guestfs, "is_chardev", rbg_is_chardev_opts, -1);
+  rb_define_method (c_guestfs, "is_chardev_opts", rbg_is_chardev_opts, -1);
+  rb_define_method (c_guestfs, "is_fifo", rbg_is_fifo_opts, -1);
+  rb_define_method (c_guestfs, "is_fifo_opts", rbg_is_fifo_opts, -1);
+  rb_define_method (c_guestfs, "is_socket", rbg_is_socket_opts, -1);
+  rb_define_method (c_guestfs, "is_socket_opts", rbg_is_socket_opts, -1);
 }
