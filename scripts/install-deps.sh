@@ -1,10 +1,12 @@
 #!/bin/sh
-# Install the Debian packages listed in scripts/packages.txt that are missing.
-# Idempotent and quick when everything is present (one dpkg-query call).
+# Install the Debian packages listed in scripts/packages.txt (or in the list
+# file given as the argument, e.g. scripts/packages-oracle.txt) that are
+# missing. Idempotent and quick when everything is present.
 # As root it runs apt-get; otherwise it lists what is missing and fails.
 set -eu
 here=$(dirname "$0")
-wanted=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/packages.txt")
+list=${1:-"$here/packages.txt"}
+wanted=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$list")
 missing=""
 for p in $wanted; do
 	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
