@@ -149,7 +149,12 @@ def main():
             f = "/sysroot%s/orphan-data" % base
             g.debug("sh", ["exec 3<%s; rm %s; setsid sleep 100000 <&3 >/dev/null 2>&1 & exit 0"
                            % (f, f)])
-        g.debug("sh", ["sleep 3"])
+            # Make sure the journal holds it all: fsync of the newest file
+            # commits its transaction and every earlier one (without writing
+            # anything home; sync(2) would).
+            f = "/sysroot%s/after-sync/committed" % base
+            g.debug("sh", ["touch %s && sync %s" % (f, f)])
+        g.debug("sh", ["sleep 2"])
         lst = content.listing_batched(g, [(D, "ext"), ("/", "ext")], workdir + "/sums")
         return {"listing": lst}
 

@@ -5,16 +5,20 @@ Run by `make test-oracle` as `./run python3 -m unittest -v tests/oracle/test_cro
 reached through ../shared/tools/oracle in a subprocess (oracle_side.py), whose
 appliance boots a real Linux kernel under TCG. One launch serves the file.
 
-  A  ours -> kernel: our library builds a GPT disk (vfat ESP, ext4 root, see
-     content.py); the kernel lists it; the listing must match what was
-     written, and what our library reads back; e2fsck -fn and fsck.fat -n
-     must pass; /big must be an htree (indexed) directory.
-  B  kernel -> ours: the kernel builds the same contents (tar_in, upload);
-     our library must list it as the kernel does.
-  C  crash: the kernel's ext4 left with a dirty journal (metadata changes
-     only in the journal) and an orphan inode; our library must see what the
-     kernel saw before the crash (journal replay), and a read-write mount by
-     our library must leave a filesystem that e2fsck -fn passes.
+  A  ours -> kernel: our library builds a GPT disk (vfat ESP, FAT32; ext4
+     root, 4 KiB blocks; contents in content.py); the kernel lists it; the
+     listing must match what was written, and what our library reads back;
+     e2fsck -fn and fsck.fat -n must pass; /big (3,005 entries) must be an
+     indexed (htree) directory, as the kernel would make it.
+  E  ours -> kernel: an MBR disk with ext2 and ext3, the same checks.
+  B  kernel -> ours: the kernel builds A's contents on its own GPT disk
+     (FAT16, ext4 with 1 KiB blocks; tar_in, upload); our library must list
+     it as the kernel does.
+  C, D  crash: two kernel ext4s (D with orphan_file) left with dirty
+     journals (the changes after a sync only in the journal) and an orphan
+     inode each, by killing qemu; our library must see what the kernel saw
+     before the crash (journal replay), and after a read-write mount by our
+     library e2fsck -fn must pass.
 
 The oracle's log (LIBGUESTFS_DEBUG=1) is build/tests/oracle/oracle.log; it is
 printed when the launch times out or the oracle fails.
@@ -39,7 +43,7 @@ import content  # noqa: E402
 ORACLE = os.environ.get("GOGUESTFS_ORACLE",
                         os.path.join(os.path.dirname(TOP), "shared", "tools", "oracle"))
 WORK = os.path.join(TOP, "build", "tests", "oracle")
-LAUNCH_TIMEOUT = 300     # seconds from start to a booted appliance
+LAUNCH_TIMEOUT = int(os.environ.get("CROSSCHECK_LAUNCH_TIMEOUT", 300))  # start to booted appliance
 ORACLE_TIMEOUT = 1800    # seconds for everything the oracle does after that
 
 ESP = content.ESP_MOUNT
@@ -83,11 +87,16 @@ def run_oracle(job_path, log_path):
             break
     else:
         reader.join(5)
+        proc.stdout.close()
         if proc.returncode == 0:
             return phases, None
         return phases, "the oracle exited with status %d" % proc.returncode
+    # libguestfs's recovery process kills qemu (its own process group) when
+    # its parent dies.
     os.killpg(proc.pid, 9)
     proc.wait()
+    reader.join(5)
+    proc.stdout.close()
     return phases, why
 
 
