@@ -8,9 +8,26 @@
 
 #define OPEN_FLAGS (EXT2_FLAG_64BITS | EXT2_FLAG_SKIP_MMP)
 
-/* process_orphans frees or truncates the inodes on the orphan list, as the
- * kernel does at mount after a crash: an inode without links is freed, one
- * with links loses its blocks past i_size. */
+/* orphan_one frees an orphan inode without links, or cuts one that has
+ * links to its i_size, as the kernel does at mount after a crash. */
+static errcode_t orphan_one(ext2_filsys fs, ext2_ino_t ino, struct ext2_inode_large *inode)
+{
+	errcode_t e;
+
+	if (inode->i_links_count == 0) {
+		if ((e = e2i_free_inode(fs, ino, inode)))
+			return e;
+	} else if (!(inode->i_flags & EXT4_INLINE_DATA_FL) &&
+		   ext2fs_inode_has_valid_blocks2(fs, (struct ext2_inode *)inode)) {
+		blk64_t from = (EXT2_I_SIZE(inode) + fs->blocksize - 1) / fs->blocksize;
+		if ((e = ext2fs_punch(fs, ino, (struct ext2_inode *)inode, NULL, from, ~0ULL)))
+			return e;
+	}
+	return e2i_write(fs, ino, inode);
+}
+
+/* process_orphans processes the orphan list of the superblock, chained
+ * through i_dtime. */
 static errcode_t process_orphans(ext2_filsys fs)
 {
 	ext2_ino_t ino = fs->super->s_last_orphan;
@@ -27,16 +44,7 @@ static errcode_t process_orphans(ext2_filsys fs)
 			return e;
 		next = inode.i_dtime;
 		inode.i_dtime = 0;
-		if (inode.i_links_count == 0) {
-			if ((e = e2i_free_inode(fs, ino, &inode)))
-				return e;
-		} else if (!(inode.i_flags & EXT4_INLINE_DATA_FL) &&
-			   ext2fs_inode_has_valid_blocks2(fs, (struct ext2_inode *)&inode)) {
-			blk64_t from = (EXT2_I_SIZE(&inode) + fs->blocksize - 1) / fs->blocksize;
-			if ((e = ext2fs_punch(fs, ino, (struct ext2_inode *)&inode, NULL, from, ~0ULL)))
-				return e;
-		}
-		if ((e = e2i_write(fs, ino, &inode)))
+		if ((e = orphan_one(fs, ino, &inode)))
 			return e;
 		ino = next;
 	}
@@ -45,6 +53,69 @@ static errcode_t process_orphans(ext2_filsys fs)
 		ext2fs_mark_super_dirty(fs);
 	}
 	return 0;
+}
+
+/* process_orphan_file processes the orphan file (feature orphan_file,
+ * with orphan_present set): each inode number in its blocks is an orphan;
+ * its slot is cleared and the block's checksum rewritten, and
+ * orphan_present is cleared at the end, as the kernel does. */
+static errcode_t process_orphan_file(ext2_filsys fs)
+{
+	ext2_ino_t oino = fs->super->s_orphan_file_inum;
+	struct ext2_inode_large oinode, inode;
+	blk64_t nblocks, b, pblk;
+	char *buf = NULL;
+	int per, i;
+	errcode_t e;
+
+	if (!ext2fs_has_feature_orphan_file(fs->super) || !ext2fs_has_feature_orphan_present(fs->super))
+		return 0;
+	if (oino < 1 || oino > fs->super->s_inodes_count)
+		return EXT2_ET_FILESYSTEM_CORRUPTED;
+	if ((e = e2i_read(fs, oino, &oinode)))
+		return e;
+	nblocks = EXT2_I_SIZE(&oinode) / fs->blocksize;
+	if (nblocks > ext2fs_blocks_count(fs->super))
+		return EXT2_ET_FILESYSTEM_CORRUPTED;
+	if ((e = ext2fs_get_mem(fs->blocksize, &buf)))
+		return e;
+	per = ext2fs_inodes_per_orphan_block(fs);
+	for (b = 0; b < nblocks; b++) {
+		int changed = 0;
+		pblk = 0;
+		if ((e = ext2fs_bmap2(fs, oino, (struct ext2_inode *)&oinode, NULL, 0, b, NULL, &pblk)))
+			goto out;
+		if (!pblk)
+			continue;
+		if ((e = io_channel_read_blk64(fs->io, pblk, 1, buf)))
+			goto out;
+		for (i = 0; i < per; i++) {
+			__u32 *slot = (__u32 *)buf + i;
+			ext2_ino_t ino = ext2fs_le32_to_cpu(*slot);
+			if (!ino)
+				continue;
+			if (ino < EXT2_FIRST_INODE(fs->super) || ino > fs->super->s_inodes_count) {
+				e = EXT2_ET_FILESYSTEM_CORRUPTED;
+				goto out;
+			}
+			if ((e = e2i_read(fs, ino, &inode)) || (e = orphan_one(fs, ino, &inode)))
+				goto out;
+			*slot = 0;
+			changed = 1;
+		}
+		if (changed) {
+			if (ext2fs_has_feature_metadata_csum(fs->super) &&
+			    (e = ext2fs_orphan_file_block_csum_set(fs, oino, pblk, buf)))
+				goto out;
+			if ((e = io_channel_write_blk64(fs->io, pblk, 1, buf)))
+				goto out;
+		}
+	}
+	ext2fs_clear_feature_orphan_present(fs->super);
+	ext2fs_mark_super_dirty(fs);
+out:
+	ext2fs_free_mem(&buf);
+	return e;
 }
 
 /* e2_open opens the filesystem; read-write loads the bitmaps, processes
@@ -62,7 +133,7 @@ errcode_t e2_open(const char *name, int rw, ext2_filsys *ret)
 	if (rw) {
 		if ((e = ext2fs_read_bitmaps(fs)))
 			goto fail;
-		if ((e = process_orphans(fs)))
+		if ((e = process_orphans(fs)) || (e = process_orphan_file(fs)))
 			goto fail;
 		fs->super->s_mnt_count++;
 		fs->super->s_mtime = time(NULL);

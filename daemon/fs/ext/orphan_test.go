@@ -5,6 +5,7 @@ import (
 	"os"
 	osexec "os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -40,4 +41,34 @@ func TestOrphans(t *testing.T) {
 	assert.Contains(t, im.debugfs("stats"), "Inode count:")
 	assert.NotContains(t, im.debugfs("stats"), "Last orphan")
 	assert.Contains(t, im.debugfs("stat /short"), "Blockcount: 2\n")
+}
+
+// TestOrphanFile: with the orphan_file feature the kernel records orphans
+// in the orphan file's blocks and sets orphan_present; a read-write open
+// processes them and clears both, and e2fsck finds the result clean.
+func TestOrphanFile(t *testing.T) {
+	im := mkfs(t, 8<<10, "-t", "ext4", "-b", "1024", "-O", "orphan_file")
+	src := filepath.Join(t.TempDir(), "src")
+	require.NoError(t, os.WriteFile(src, bytes.Repeat([]byte("o"), 5000), 0o600))
+	run(t, "debugfs", "-w", "-R", "write "+src+" gone", im.path)
+	ls := im.debugfs("ls -l /")
+	require.Contains(t, ls, " 13 ", "gone is inode 13 (12 is the orphan file)")
+	for _, req := range []string{"unlink /gone", "sif <13> links_count 0", "feature orphan_present"} {
+		run(t, "debugfs", "-w", "-R", req, im.path)
+	}
+	// The first slot of the orphan file's first block names inode 13.
+	var blk int64
+	_, err := fmtSscan(strings.Fields(im.debugfs("blocks <12>"))[0], &blk)
+	require.NoError(t, err)
+	img, err := os.OpenFile(im.path, os.O_RDWR, 0)
+	require.NoError(t, err)
+	_, err = img.WriteAt([]byte{13, 0, 0, 0}, blk*1024)
+	require.NoError(t, err)
+	require.NoError(t, img.Close())
+	_, err = osexec.Command("e2fsck", "-fn", im.path).CombinedOutput()
+	require.Error(t, err, "e2fsck finds the orphan before the open")
+	_, done := im.open(fs.OpenOptions{})
+	done()
+	im.fsck()
+	assert.NotContains(t, im.debugfs("features"), "orphan_present")
 }

@@ -21,6 +21,7 @@ const (
 const (
 	CompatHasJournal = 0x4
 	CompatExtAttr    = 0x8
+	CompatOrphanFile = 0x1000
 
 	IncompatCompression = 0x1
 	IncompatFiletype    = 0x2
@@ -198,9 +199,10 @@ var roFeatureNames = map[uint32]string{
 }
 
 // WriteBlockers lists why the filesystem may only be opened read-only:
-// features libext2fs cannot write safely (orphan_present: an orphan file
-// to process), an error state or an external journal. Empty means
-// read-write is safe; an orphan list is processed by a read-write open.
+// features libext2fs cannot write safely, an error state or an external
+// journal. Empty means read-write is safe; the orphan list and the orphan
+// file (orphan_present with orphan_file) are processed by a read-write
+// open.
 func (s *Superblock) WriteBlockers() []string {
 	var r []string
 	for bit := uint32(1); bit != 0; bit <<= 1 {
@@ -209,6 +211,9 @@ func (s *Superblock) WriteBlockers() []string {
 		}
 	}
 	for bit := uint32(1); bit != 0; bit <<= 1 {
+		if bit == ROCompatOrphanPresent && s.Compat&CompatOrphanFile != 0 {
+			continue // a read-write open processes the orphan file
+		}
 		if s.ROCompat&bit != 0 && rwROCompat&bit == 0 {
 			r = append(r, name(roFeatureNames, bit, "ro_compat"))
 		}
