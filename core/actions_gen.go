@@ -3176,15 +3176,18 @@ func (h *Handle) mke2fs(device string, opts *Mke2fsOpts) (err error) {
 // Mount: mount a filesystem.
 //
 // Mount the filesystem on `mountable` at `mountpoint` in the daemon's
-// namespace, read-write. `/` must be mounted first; any other mountpoint must
-// be an existing directory of a mounted filesystem (after following symbolic
-// links), not already a mountpoint. The driver is found by probing (ext4,
-// ext3, ext2, vfat, iso9660, squashfs); an unknown filesystem gives EINVAL and
-// a damaged one the driver's reason. A journal that needs recovery is replayed
-// first. Filesystems with features the ext driver cannot write safely
-// (casefold, encrypt, verity, quota, ...) are mounted read-only with a
-// message; iso9660 and squashfs are read-only (writes give EROFS). A device
-// that is mounted already gives EBUSY.
+// namespace, read-write (read-only, with a message, when the device is set
+// read-only). `/` must be mounted first; any other mountpoint must be an
+// existing directory of a mounted filesystem (after following symbolic links),
+// not already a mountpoint. The driver is found by probing (ext4, ext3, ext2,
+// vfat, iso9660, squashfs); an unknown filesystem gives EINVAL and a damaged
+// one the driver's reason. A journal that needs recovery is replayed first.
+// Filesystems with features the ext driver cannot write safely (casefold,
+// encrypt, verity, quota, ...) are mounted read-only with a message in the
+// verbose log; iso9660 and squashfs are read-only (writes give EROFS). A
+// device that is mounted already, or whose disk or one of whose partitions is,
+// gives EBUSY, and so does a mountpoint with another filesystem mounted
+// beneath it; nothing is written to the device when the mount fails.
 func (h *Handle) Mount(mountable string, mountpoint string) (err error) {
 	traceFn := func(t *tracer) {
 		t.str(mountable)
@@ -3285,7 +3288,9 @@ func (h *Handle) mountOptions(options string, mountable string, mountpoint strin
 //
 // Like `mount_options`, with the filesystem type given (`ext4`, `vfat`, ...)
 // instead of probed. A type this library has no driver for gives EINVAL; a
-// device that does not hold that type gives the driver's reason.
+// device that does not hold that type gives the driver's reason. As the
+// kernel, `ext4` mounts ext2 and ext3 too, but `ext2` refuses an ext3 or ext4
+// filesystem and `ext3` an ext2 or ext4 one (EINVAL).
 func (h *Handle) MountVfs(options string, vfstype string, mountable string, mountpoint string) (err error) {
 	traceFn := func(t *tracer) {
 		t.str(options)
@@ -3517,7 +3522,8 @@ func (h *Handle) vfsType(mountable string) (r string, err error) {
 
 // VfsLabel: get the filesystem label.
 //
-// Return the label of the filesystem on `mountable`, empty if it has none.
+// Return the label of the filesystem on `mountable`, empty if it has none or
+// no driver recognises the device.
 func (h *Handle) VfsLabel(mountable string) (r string, err error) {
 	traceFn := func(t *tracer) {
 		t.str(mountable)
@@ -3546,7 +3552,7 @@ func (h *Handle) vfsLabel(mountable string) (r string, err error) {
 //
 // Return the UUID of the filesystem on `mountable` as blkid prints it (ext:
 // `8-4-4-4-12` lower-case hex; vfat: the volume serial, `XXXX-XXXX`), empty if
-// it has none.
+// it has none or no driver recognises the device.
 func (h *Handle) VfsUUID(mountable string) (r string, err error) {
 	traceFn := func(t *tracer) {
 		t.str(mountable)
@@ -4195,7 +4201,8 @@ func (h *Handle) rmF(path string) (err error) {
 //
 // Remove `path` and, for a directory, everything beneath it; a missing path is
 // not an error. A mountpoint beneath it, or `path` being one, gives EBUSY and
-// nothing below that mount is removed.
+// nothing is removed; a `path` whose last component is `.` or `..`, or that is
+// `/`, gives EINVAL, as `rm -rf` refuses them.
 func (h *Handle) RmRf(path string) (err error) {
 	traceFn := func(t *tracer) {
 		t.str(path)
@@ -4222,8 +4229,9 @@ func (h *Handle) rmRf(path string) (err error) {
 
 // Rmdir: remove a directory.
 //
-// Remove the empty directory `path`. ENOTEMPTY when it is not empty, ENOTDIR
-// when it is not a directory, EBUSY when it is a mountpoint.
+// Remove the empty directory `path`. ENOTEMPTY when it is not empty (or the
+// last component is `..`), ENOTDIR when it is not a directory, EBUSY when it
+// is a mountpoint, EINVAL when the last component is `.`, as rmdir(2).
 func (h *Handle) Rmdir(path string) (err error) {
 	traceFn := func(t *tracer) {
 		t.str(path)
@@ -4283,8 +4291,10 @@ func (h *Handle) mv(src string, dest string) (err error) {
 // Rename: rename a file on the same filesystem.
 //
 // Rename `oldpath` to `newpath`, as rename(2): an existing file `newpath` is
-// replaced atomically, an empty directory may be replaced by a directory, and
-// across mounts gives EXDEV.
+// replaced atomically (its directory entry is rewritten in place, so a full
+// filesystem cannot lose it), an empty directory may be replaced by a
+// directory, across mounts gives EXDEV, and a mountpoint, a directory with a
+// mount beneath it, or a last component `.` or `..` gives EBUSY.
 func (h *Handle) Rename(oldpath string, newpath string) (err error) {
 	traceFn := func(t *tracer) {
 		t.str(oldpath)
@@ -4410,9 +4420,10 @@ func (h *Handle) cpR(src string, dest string) (err error) {
 
 // Ln: create a hard link.
 //
-// Make `linkname` a hard link to `target` (an absolute path). A directory
-// `target` gives EPERM, a `target` on another mount EXDEV, an existing
-// `linkname` EEXIST.
+// Make `linkname` a hard link to `target` (an absolute path; a final symbolic
+// link is linked itself), as link(2): a directory `target` gives EPERM, a
+// `target` on another mount EXDEV, an existing `linkname` (a directory too)
+// EEXIST.
 func (h *Handle) Ln(target string, linkname string) (err error) {
 	traceFn := func(t *tracer) {
 		t.str(target)
@@ -4442,7 +4453,8 @@ func (h *Handle) ln(target string, linkname string) (err error) {
 
 // LnF: create a hard link, replacing an existing name.
 //
-// Like `ln`, but an existing `linkname` (not a directory) is removed first.
+// Like `ln`, but an existing `linkname` that is not a directory is removed
+// first, as libguestfs's unlink(2) then link(2).
 func (h *Handle) LnF(target string, linkname string) (err error) {
 	traceFn := func(t *tracer) {
 		t.str(target)
@@ -4473,7 +4485,9 @@ func (h *Handle) lnF(target string, linkname string) (err error) {
 // LnS: create a symbolic link.
 //
 // Make `linkname` a symbolic link whose target is the string `target` (which
-// need not exist). vfat has no symbolic links: EPERM.
+// need not exist); when `linkname` is a directory the link is made in it,
+// named after the target's last component, as `ln -s` does. vfat has no
+// symbolic links: EPERM.
 func (h *Handle) LnS(target string, linkname string) (err error) {
 	traceFn := func(t *tracer) {
 		t.str(target)
@@ -5663,7 +5677,9 @@ func (h *Handle) caseSensitivePath(path string) (r string, err error) {
 //
 // Return every extended attribute of `path` (following a final symbolic link),
 // names with their namespace (`user.`, `trusted.`, `security.`, `system.`) and
-// values as bytes. A filesystem without extended attributes gives ENOTSUP.
+// values as bytes. A filesystem without extended attributes (vfat, iso9660)
+// has none: an empty list, as listxattr(2) there; `getxattr`, `setxattr` and
+// `removexattr` give ENOTSUP on it.
 func (h *Handle) Getxattrs(path string) (r []Xattr, err error) {
 	traceFn := func(t *tracer) {
 		t.str(path)
@@ -5915,8 +5931,9 @@ func (h *Handle) lremovexattr(xattr string, path string) (err error) {
 //
 // Make a special file `path`: `mode` holds its type (S_IFBLK 060000, S_IFCHR
 // 020000, S_IFIFO 010000, S_IFSOCK 0140000) and permission bits; the umask 022
-// applies. A regular-file or directory type, or none, gives EINVAL. vfat has
-// no special files: EPERM.
+// applies. A regular-file or directory type, or none, gives EINVAL, and so
+// does a major number above 4095 or a minor above 1048575 (what `st_rdev` can
+// hold). vfat has no special files: EPERM.
 func (h *Handle) Mknod(mode int, devmajor int, devminor int, path string) (err error) {
 	traceFn := func(t *tracer) {
 		t.integer(int64(mode))

@@ -109,37 +109,52 @@ func errNotMounted(p string) error {
 // relative mountpoint, ENOENT/ENOTDIR when the directory is missing. The
 // caller closes fsys when Add fails.
 func (ns *NS) Add(mountpoint, device, typ string, fsys fs.FS, readOnly bool) (*Mount, error) {
-	if !strings.HasPrefix(mountpoint, "/") {
-		return nil, errno.New(syscall.EINVAL, "%s: mountpoint must be an absolute path", errno.Cut(mountpoint))
-	}
 	if ns.ByDevice(device) != nil {
 		return nil, errno.New(syscall.EBUSY, "%s: already mounted", device)
 	}
-	point := "/"
-	if path.Clean(mountpoint) != "/" {
-		if len(ns.mounts) == 0 {
-			return nil, errno.New(syscall.ENOENT, "%s: mount / first", errno.Cut(mountpoint))
-		}
-		loc, err := ns.Resolve(mountpoint, true)
-		if err != nil {
-			return nil, err
-		}
-		fi, err := loc.Mount.FS.Stat(loc.Path)
-		if err != nil {
-			return nil, err
-		}
-		if !fi.Mode.IsDir() {
-			return nil, errno.New(syscall.ENOTDIR, "%s: not a directory", errno.Cut(mountpoint))
-		}
-		point = loc.Guest
-	}
-	if ns.ByPoint(point) != nil {
-		return nil, errno.New(syscall.EBUSY, "%s: a filesystem is mounted there already", point)
+	point, err := ns.Check(mountpoint)
+	if err != nil {
+		return nil, err
 	}
 	ns.nextDev++
 	m := &Mount{Point: point, Device: device, Type: typ, FS: fsys, ReadOnly: readOnly, Dev: ns.nextDev}
 	ns.mounts = append(ns.mounts, m)
 	return m, nil
+}
+
+// Check resolves mountpoint as Add does and returns the canonical point,
+// or why nothing can be mounted there, without changing the namespace:
+// the caller checks before it opens a filesystem, so that a mount that
+// fails writes nothing to the device.
+func (ns *NS) Check(mountpoint string) (string, error) {
+	if !strings.HasPrefix(mountpoint, "/") {
+		return "", errno.New(syscall.EINVAL, "%s: mountpoint must be an absolute path", errno.Cut(mountpoint))
+	}
+	point := "/"
+	if path.Clean(mountpoint) != "/" {
+		if len(ns.mounts) == 0 {
+			return "", errno.New(syscall.ENOENT, "%s: mount / first", errno.Cut(mountpoint))
+		}
+		loc, err := ns.Resolve(mountpoint, true)
+		if err != nil {
+			return "", err
+		}
+		fi, err := loc.Mount.FS.Stat(loc.Path)
+		if err != nil {
+			return "", relabel(err, mountpoint)
+		}
+		if !fi.Mode.IsDir() {
+			return "", errno.New(syscall.ENOTDIR, "%s: not a directory", errno.Cut(mountpoint))
+		}
+		point = loc.Guest
+	}
+	if ns.ByPoint(point) != nil {
+		return "", errno.New(syscall.EBUSY, "%s: a filesystem is mounted there already", point)
+	}
+	if b := ns.Beneath(point); len(b) > 0 {
+		return "", errno.New(syscall.EBUSY, "%s: %s is mounted beneath it", point, b[0].Point)
+	}
+	return point, nil
 }
 
 // Find returns the mount named by what, a mounted device or a mountpoint
@@ -204,6 +219,9 @@ type Loc struct {
 	// Mount holds the path and Path is it relative to Mount's root.
 	Mount *Mount
 	Path  string
+	// Slash is set when the path ended in "/" and names nothing yet: only
+	// a directory may be made there (EISDIR for anything else).
+	Slash bool
 }
 
 // IsMountpoint reports whether the location is the root of its mount.
@@ -220,12 +238,14 @@ func (ns *NS) Resolve(p string, follow bool) (Loc, error) {
 	if !strings.HasPrefix(p, "/") {
 		return Loc{}, errno.New(syscall.EINVAL, "%s: path must start with a / character", errno.Cut(p))
 	}
-	if strings.HasSuffix(p, "/") {
+	slash := strings.HasSuffix(p, "/") && len(split(p)) > 0
+	if slash {
 		follow = true // "link/" names the link's target, as in POSIX
 	}
 	cur := "/"
 	todo := split(p)
 	links := 0
+	exists := true
 	for len(todo) > 0 {
 		c := todo[0]
 		todo = todo[1:]
@@ -242,7 +262,7 @@ func (ns *NS) Resolve(p string, follow bool) (Loc, error) {
 		fi, err := m.FS.Stat(rel(m, next))
 		if err != nil {
 			if errno.Of(err) == syscall.ENOENT && last {
-				cur = next
+				cur, exists = next, false
 				break
 			}
 			return Loc{}, relabel(err, p)
@@ -268,7 +288,7 @@ func (ns *NS) Resolve(p string, follow bool) (Loc, error) {
 				cur = "/"
 			}
 			todo = append(split(target), todo...)
-		case !last && !fi.Mode.IsDir():
+		case (!last || slash) && !fi.Mode.IsDir():
 			return Loc{}, errno.New(syscall.ENOTDIR, "%s: not a directory", errno.Cut(next))
 		default:
 			if fi.Name != "" && fi.Name != c && strings.EqualFold(fi.Name, c) {
@@ -281,7 +301,7 @@ func (ns *NS) Resolve(p string, follow bool) (Loc, error) {
 		}
 	}
 	m := ns.holder(cur)
-	return Loc{Guest: cur, Mount: m, Path: rel(m, cur)}, nil
+	return Loc{Guest: cur, Mount: m, Path: rel(m, cur), Slash: slash && !exists}, nil
 }
 
 // split returns the non-empty components of p.

@@ -975,7 +975,7 @@ class GuestFS(object):
     def mount(self, mountable, mountpoint):
         """mount a filesystem.
 
-        Mount the filesystem on `mountable` at `mountpoint` in the daemon's namespace, read-write. `/` must be mounted first; any other mountpoint must be an existing directory of a mounted filesystem (after following symbolic links), not already a mountpoint. The driver is found by probing (ext4, ext3, ext2, vfat, iso9660, squashfs); an unknown filesystem gives EINVAL and a damaged one the driver's reason. A journal that needs recovery is replayed first. Filesystems with features the ext driver cannot write safely (casefold, encrypt, verity, quota, ...) are mounted read-only with a message; iso9660 and squashfs are read-only (writes give EROFS). A device that is mounted already gives EBUSY.
+        Mount the filesystem on `mountable` at `mountpoint` in the daemon's namespace, read-write (read-only, with a message, when the device is set read-only). `/` must be mounted first; any other mountpoint must be an existing directory of a mounted filesystem (after following symbolic links), not already a mountpoint. The driver is found by probing (ext4, ext3, ext2, vfat, iso9660, squashfs); an unknown filesystem gives EINVAL and a damaged one the driver's reason. A journal that needs recovery is replayed first. Filesystems with features the ext driver cannot write safely (casefold, encrypt, verity, quota, ...) are mounted read-only with a message in the verbose log; iso9660 and squashfs are read-only (writes give EROFS). A device that is mounted already, or whose disk or one of whose partitions is, gives EBUSY, and so does a mountpoint with another filesystem mounted beneath it; nothing is written to the device when the mount fails.
         """
         return libguestfsmod.mount(self._o, mountable, mountpoint)
 
@@ -996,7 +996,7 @@ class GuestFS(object):
     def mount_vfs(self, options, vfstype, mountable, mountpoint):
         """mount a filesystem with options and type.
 
-        Like `mount_options`, with the filesystem type given (`ext4`, `vfat`, ...) instead of probed. A type this library has no driver for gives EINVAL; a device that does not hold that type gives the driver's reason.
+        Like `mount_options`, with the filesystem type given (`ext4`, `vfat`, ...) instead of probed. A type this library has no driver for gives EINVAL; a device that does not hold that type gives the driver's reason. As the kernel, `ext4` mounts ext2 and ext3 too, but `ext2` refuses an ext3 or ext4 filesystem and `ext3` an ext2 or ext4 one (EINVAL).
         """
         return libguestfsmod.mount_vfs(self._o, options, vfstype, mountable, mountpoint)
 
@@ -1056,14 +1056,14 @@ class GuestFS(object):
     def vfs_label(self, mountable):
         """get the filesystem label.
 
-        Return the label of the filesystem on `mountable`, empty if it has none.
+        Return the label of the filesystem on `mountable`, empty if it has none or no driver recognises the device.
         """
         return libguestfsmod.vfs_label(self._o, mountable)
 
     def vfs_uuid(self, mountable):
         """get the filesystem UUID.
 
-        Return the UUID of the filesystem on `mountable` as blkid prints it (ext: `8-4-4-4-12` lower-case hex; vfat: the volume serial, `XXXX-XXXX`), empty if it has none.
+        Return the UUID of the filesystem on `mountable` as blkid prints it (ext: `8-4-4-4-12` lower-case hex; vfat: the volume serial, `XXXX-XXXX`), empty if it has none or no driver recognises the device.
         """
         return libguestfsmod.vfs_uuid(self._o, mountable)
 
@@ -1218,14 +1218,14 @@ class GuestFS(object):
     def rm_rf(self, path):
         """remove a file or directory recursively.
 
-        Remove `path` and, for a directory, everything beneath it; a missing path is not an error. A mountpoint beneath it, or `path` being one, gives EBUSY and nothing below that mount is removed.
+        Remove `path` and, for a directory, everything beneath it; a missing path is not an error. A mountpoint beneath it, or `path` being one, gives EBUSY and nothing is removed; a `path` whose last component is `.` or `..`, or that is `/`, gives EINVAL, as `rm -rf` refuses them.
         """
         return libguestfsmod.rm_rf(self._o, path)
 
     def rmdir(self, path):
         """remove a directory.
 
-        Remove the empty directory `path`. ENOTEMPTY when it is not empty, ENOTDIR when it is not a directory, EBUSY when it is a mountpoint.
+        Remove the empty directory `path`. ENOTEMPTY when it is not empty (or the last component is `..`), ENOTDIR when it is not a directory, EBUSY when it is a mountpoint, EINVAL when the last component is `.`, as rmdir(2).
         """
         return libguestfsmod.rmdir(self._o, path)
 
@@ -1239,7 +1239,7 @@ class GuestFS(object):
     def rename(self, oldpath, newpath):
         """rename a file on the same filesystem.
 
-        Rename `oldpath` to `newpath`, as rename(2): an existing file `newpath` is replaced atomically, an empty directory may be replaced by a directory, and across mounts gives EXDEV.
+        Rename `oldpath` to `newpath`, as rename(2): an existing file `newpath` is replaced atomically (its directory entry is rewritten in place, so a full filesystem cannot lose it), an empty directory may be replaced by a directory, across mounts gives EXDEV, and a mountpoint, a directory with a mount beneath it, or a last component `.` or `..` gives EBUSY.
         """
         return libguestfsmod.rename(self._o, oldpath, newpath)
 
@@ -1267,21 +1267,21 @@ class GuestFS(object):
     def ln(self, target, linkname):
         """create a hard link.
 
-        Make `linkname` a hard link to `target` (an absolute path). A directory `target` gives EPERM, a `target` on another mount EXDEV, an existing `linkname` EEXIST.
+        Make `linkname` a hard link to `target` (an absolute path; a final symbolic link is linked itself), as link(2): a directory `target` gives EPERM, a `target` on another mount EXDEV, an existing `linkname` (a directory too) EEXIST.
         """
         return libguestfsmod.ln(self._o, target, linkname)
 
     def ln_f(self, target, linkname):
         """create a hard link, replacing an existing name.
 
-        Like `ln`, but an existing `linkname` (not a directory) is removed first.
+        Like `ln`, but an existing `linkname` that is not a directory is removed first, as libguestfs's unlink(2) then link(2).
         """
         return libguestfsmod.ln_f(self._o, target, linkname)
 
     def ln_s(self, target, linkname):
         """create a symbolic link.
 
-        Make `linkname` a symbolic link whose target is the string `target` (which need not exist). vfat has no symbolic links: EPERM.
+        Make `linkname` a symbolic link whose target is the string `target` (which need not exist); when `linkname` is a directory the link is made in it, named after the target's last component, as `ln -s` does. vfat has no symbolic links: EPERM.
         """
         return libguestfsmod.ln_s(self._o, target, linkname)
 
@@ -1551,7 +1551,7 @@ class GuestFS(object):
     def getxattrs(self, path):
         """list extended attributes of a file or directory.
 
-        Return every extended attribute of `path` (following a final symbolic link), names with their namespace (`user.`, `trusted.`, `security.`, `system.`) and values as bytes. A filesystem without extended attributes gives ENOTSUP.
+        Return every extended attribute of `path` (following a final symbolic link), names with their namespace (`user.`, `trusted.`, `security.`, `system.`) and values as bytes. A filesystem without extended attributes (vfat, iso9660) has none: an empty list, as listxattr(2) there; `getxattr`, `setxattr` and `removexattr` give ENOTSUP on it.
         """
         return libguestfsmod.getxattrs(self._o, path)
 
@@ -1607,7 +1607,7 @@ class GuestFS(object):
     def mknod(self, mode, devmajor, devminor, path):
         """make block, character or FIFO devices.
 
-        Make a special file `path`: `mode` holds its type (S_IFBLK 060000, S_IFCHR 020000, S_IFIFO 010000, S_IFSOCK 0140000) and permission bits; the umask 022 applies. A regular-file or directory type, or none, gives EINVAL. vfat has no special files: EPERM.
+        Make a special file `path`: `mode` holds its type (S_IFBLK 060000, S_IFCHR 020000, S_IFIFO 010000, S_IFSOCK 0140000) and permission bits; the umask 022 applies. A regular-file or directory type, or none, gives EINVAL, and so does a major number above 4095 or a minor above 1048575 (what `st_rdev` can hold). vfat has no special files: EPERM.
         """
         return libguestfsmod.mknod(self._o, mode, devmajor, devminor, path)
 

@@ -660,23 +660,6 @@ func (a *Actions) Checksum(c *server.Call, csumtype string, p string) (string, e
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// posixClass is a character class of the C locale, as the bracket
-// expressions of glob_expand (walk.go) test it.
-type posixClass struct{ grep.Class }
-
-// has reports whether b is in the class.
-func (c posixClass) has(b byte) bool { return c.Has(b) }
-
-// posixClasses are the character classes of the C locale by name, grep's,
-// for glob_expand's [:name:].
-var posixClasses = func() map[string]posixClass {
-	m := map[string]posixClass{}
-	for name, c := range grep.Classes() {
-		m[name] = posixClass{c}
-	}
-	return m
-}()
-
 // File describes a file as file(1) -b does: its type, or for a regular
 // file what its contents look like (see magic.Describe).
 func (a *Actions) File(c *server.Call, p string) (string, error) {

@@ -128,6 +128,9 @@ func (n node) openFile(flag int, perm iofs.FileMode) (vfs.File, error) {
 			return nil, err
 		}
 	}
+	if n.Slash {
+		return nil, n.fail(syscall.EISDIR) // "new/": only a directory may be made
+	}
 	f, err := n.fs().OpenFile(n.Path, flag, perm)
 	if err != nil {
 		return nil, n.wrap(err)

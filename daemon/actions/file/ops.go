@@ -108,6 +108,9 @@ func (a *Actions) Touch(c *server.Call, p string) error {
 	if n, err = a.resolve(p, true); err != nil {
 		return err
 	}
+	if n.Slash {
+		return n.fail(syscall.EISDIR)
+	}
 	f, err := n.openFile(os.O_WRONLY|os.O_CREATE, 0o666&^umask)
 	if err != nil {
 		return err
@@ -116,11 +119,15 @@ func (a *Actions) Touch(c *server.Call, p string) error {
 }
 
 // newNode resolves p, whose last component must not exist (EEXIST), for
-// making something there.
-func (a *Actions) newNode(p string) (node, vfs.Writer, error) {
+// making something there: a directory when dir is set (only a directory
+// may be made at a path ending in "/": EISDIR).
+func (a *Actions) newNode(p string, dir bool) (node, vfs.Writer, error) {
 	n, err := a.resolve(p, false)
 	if err != nil {
 		return node{}, nil, err
+	}
+	if n.Slash && !dir {
+		return node{}, nil, n.fail(syscall.EISDIR)
 	}
 	if n.IsMountpoint() {
 		return node{}, nil, n.fail(syscall.EEXIST)
@@ -136,7 +143,7 @@ func (a *Actions) newNode(p string) (node, vfs.Writer, error) {
 
 // mkdir makes the directory p with perm.
 func (a *Actions) mkdir(p string, perm iofs.FileMode) error {
-	n, w, err := a.newNode(p)
+	n, w, err := a.newNode(p, true)
 	if err != nil {
 		return err
 	}
@@ -155,11 +162,12 @@ func (a *Actions) MkdirMode(c *server.Call, p string, mode int) error {
 	return a.mkdir(p, perm&^umask)
 }
 
-// MkdirP makes a directory and its missing parents.
+// MkdirP makes a directory and its missing parents. Each prefix is
+// resolved as given, so ".." after a symbolic link climbs from its target.
 func (a *Actions) MkdirP(c *server.Call, p string) error {
-	cur := "/"
+	cur := ""
 	for _, comp := range splitPath(p) {
-		cur = path.Join(cur, comp)
+		cur += "/" + comp
 		n, fi, err := a.stat(cur, true)
 		switch {
 		case err == nil && fi.Mode.IsDir():
@@ -218,8 +226,24 @@ func (a *Actions) Rm(c *server.Call, p string) error { return a.removeFile(p, fa
 // RmF removes a file; a missing one is not an error.
 func (a *Actions) RmF(c *server.Call, p string) error { return a.removeFile(p, true) }
 
+// lastDot returns the last component of p as given ("." or ".." matter:
+// the kernel refuses to remove or rename through them).
+func lastDot(p string) string {
+	comps := splitPath(p)
+	if len(comps) == 0 {
+		return ""
+	}
+	if c := comps[len(comps)-1]; c == "." || c == ".." {
+		return c
+	}
+	return ""
+}
+
 // RmRf removes a file or a directory tree; a missing path is not an error.
 func (a *Actions) RmRf(c *server.Call, p string) error {
+	if lastDot(p) != "" {
+		return errno.New(syscall.EINVAL, "%s: refusing to remove '.' or '..'", errno.Cut(p))
+	}
 	n, err := a.resolve(p, false)
 	if err != nil {
 		if errno.Of(err) == syscall.ENOENT {
@@ -269,6 +293,12 @@ func removeTree(fsys vfs.FS, w vfs.Writer, p string, dir bool) error {
 
 // Rmdir removes an empty directory.
 func (a *Actions) Rmdir(c *server.Call, p string) error {
+	switch lastDot(p) {
+	case ".":
+		return errno.New(syscall.EINVAL, "%s: cannot remove '.'", errno.Cut(p))
+	case "..":
+		return errno.New(syscall.ENOTEMPTY, "%s: cannot remove '..'", errno.Cut(p))
+	}
 	n, fi, err := a.stat(p, false)
 	if err != nil {
 		return err
@@ -296,6 +326,11 @@ func sameMount(from, to node) error {
 
 // Rename renames within one filesystem.
 func (a *Actions) Rename(c *server.Call, oldpath, newpath string) error {
+	for _, p := range []string{oldpath, newpath} {
+		if lastDot(p) != "" {
+			return errno.New(syscall.EBUSY, "%s: cannot rename '.' or '..'", errno.Cut(p))
+		}
+	}
 	from, _, err := a.stat(oldpath, false)
 	if err != nil {
 		return err
@@ -356,20 +391,22 @@ func (a *Actions) hardLink(target, linkname string, force bool) error {
 	if !path.IsAbs(target) {
 		return errno.New(syscall.EINVAL, "%s: target must be an absolute path", errno.Cut(target))
 	}
-	t, fi, err := a.stat(path.Clean(target), false)
+	t, fi, err := a.stat(target, false)
 	if err != nil {
 		return err
 	}
 	if fi.Mode.IsDir() {
 		return t.fail(syscall.EPERM)
 	}
-	linkname = a.linkName(target, linkname)
 	if force {
-		if err := a.replace(linkname); err != nil {
-			return err
+		// As libguestfs's ln_f: unlink(2), whatever it says, then link(2).
+		if n, fi, err := a.stat(linkname, false); err == nil && !fi.Mode.IsDir() {
+			if w, err := n.writer(); err == nil {
+				w.Remove(n.Path)
+			}
 		}
 	}
-	l, w, err := a.newNode(linkname)
+	l, w, err := a.newNode(linkname, false)
 	if err != nil {
 		return err
 	}
@@ -400,7 +437,7 @@ func (a *Actions) symlink(target, linkname string, force bool) error {
 			return err
 		}
 	}
-	l, w, err := a.newNode(linkname)
+	l, w, err := a.newNode(linkname, false)
 	if err != nil {
 		return err
 	}
@@ -809,30 +846,21 @@ func (a *Actions) Utimens(c *server.Call, p string, atsecs, atnsecs, mtsecs, mtn
 	return n.wrap(w.Chtimes(n.Path, at, mt))
 }
 
-// xattrer returns the Xattrer of n's filesystem.
-func xattrer(n node) (vfs.Xattrer, error) {
-	x, ok := n.fs().(vfs.Xattrer)
-	if !ok {
-		return nil, n.fail(syscall.ENOTSUP)
-	}
-	return x, nil
-}
-
-// linkXattrer returns the LinkXattrer of n's filesystem.
-func linkXattrer(n node) (vfs.LinkXattrer, error) {
-	x, ok := n.fs().(vfs.LinkXattrer)
-	if !ok {
-		return nil, n.fail(syscall.ENOTSUP)
-	}
-	return x, nil
-}
-
 // xattrOps are the four attribute operations on one node.
 type xattrOps struct {
 	list   func(string) ([]string, error)
 	get    func(string, string) ([]byte, error)
 	set    func(string, string, []byte) error
 	remove func(string, string) error
+}
+
+// noXattrs are the attribute operations of a filesystem without extended
+// attributes, as Linux's vfat: listing finds none, the rest is ENOTSUP.
+var noXattrs = xattrOps{
+	list:   func(string) ([]string, error) { return nil, nil },
+	get:    func(p, _ string) ([]byte, error) { return nil, errno.New(syscall.ENOTSUP, "%s: %s", errno.Cut(p), syscall.ENOTSUP) },
+	set:    func(p, _ string, _ []byte) error { return errno.New(syscall.ENOTSUP, "%s: %s", errno.Cut(p), syscall.ENOTSUP) },
+	remove: func(p, _ string) error { return errno.New(syscall.ENOTSUP, "%s: %s", errno.Cut(p), syscall.ENOTSUP) },
 }
 
 // xattrNode resolves p and returns the operations that reach its
@@ -843,17 +871,15 @@ func (a *Actions) xattrNode(p string, follow bool) (node, xattrOps, error) {
 		return node{}, xattrOps{}, err
 	}
 	if fi.Mode&iofs.ModeSymlink != 0 {
-		x, err := linkXattrer(n)
-		if err != nil {
-			return node{}, xattrOps{}, err
+		if x, ok := n.fs().(vfs.LinkXattrer); ok {
+			return n, xattrOps{x.LListXattrs, x.LGetXattr, x.LSetXattr, x.LRemoveXattr}, nil
 		}
-		return n, xattrOps{x.LListXattrs, x.LGetXattr, x.LSetXattr, x.LRemoveXattr}, nil
+		return n, noXattrs, nil
 	}
-	x, err := xattrer(n)
-	if err != nil {
-		return node{}, xattrOps{}, err
+	if x, ok := n.fs().(vfs.Xattrer); ok {
+		return n, xattrOps{x.ListXattrs, x.GetXattr, x.SetXattr, x.RemoveXattr}, nil
 	}
-	return n, xattrOps{x.ListXattrs, x.GetXattr, x.SetXattr, x.RemoveXattr}, nil
+	return n, noXattrs, nil
 }
 
 func (a *Actions) getxattrs(p string, follow bool) ([]server.Xattr, error) {
@@ -952,8 +978,8 @@ func (a *Actions) Lremovexattr(c *server.Call, xattr, p string) error {
 
 // mknod makes a special file of Unix mode (type and permission bits).
 func (a *Actions) mknod(mode, major, minor int, p string) error {
-	if mode < 0 || major < 0 || minor < 0 {
-		return errno.New(syscall.EINVAL, "%s: negative mode or device number", errno.Cut(p))
+	if mode < 0 || major < 0 || minor < 0 || major > 0xfff || minor > 0xfffff {
+		return errno.New(syscall.EINVAL, "%s: device number %d:%d out of range (major 0-4095, minor 0-1048575)", errno.Cut(p), major, minor)
 	}
 	var typ iofs.FileMode
 	switch uint32(mode) & syscall.S_IFMT {
@@ -968,7 +994,7 @@ func (a *Actions) mknod(mode, major, minor int, p string) error {
 	default:
 		return errno.New(syscall.EINVAL, "%s: mode %#o is not a special file type", errno.Cut(p), mode)
 	}
-	n, _, err := a.newNode(p)
+	n, _, err := a.newNode(p, false)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,10 @@
 package file_test
 
 import (
+	"bytes"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -331,4 +334,91 @@ func TestVfatCapabilities(t *testing.T) {
 	out, err := exec.Command("mdir", "-b", "-i", img, "::/").CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	assert.Contains(t, string(out), "Long File Name.txt")
+}
+
+// TestFullFilesystem fills ext4 and vfat through write: the call that does
+// not fit fails with ENOSPC, what was written before stays, and the
+// checkers find nothing.
+func TestFullFilesystem(t *testing.T) {
+	for _, c := range []struct {
+		tool  string
+		args  []string
+		check []string
+	}{
+		{"mkfs.ext4", []string{"-q", "-F"}, []string{"e2fsck", "-fn"}},
+		{"mkfs.fat", nil, []string{"fsck.fat", "-n"}},
+	} {
+		t.Run(c.tool, func(t *testing.T) {
+			img := image(t, 8<<20, c.tool, c.args...)
+			d := daemontest.Start(t, img)
+			require.NoError(t, d.Call("mount", nil, "/dev/sda", "/"))
+			require.NoError(t, d.Call("write", nil, "/keep", []byte("kept")))
+			chunk := make([]byte, 512<<10)
+			var err error
+			n := 0
+			for ; n < 64; n++ {
+				if err = d.Call("write", nil, "/fill"+strings.Repeat("x", n%3)+string(rune('a'+n%26))+string(rune('a'+n/26)), chunk); err != nil {
+					break
+				}
+			}
+			require.Error(t, err, "an 8 MiB filesystem took 32 MiB")
+			assert.Equal(t, syscall.ENOSPC, errnoOf(t, err))
+			var content []byte
+			require.NoError(t, d.Call("read_file", &content, "/keep"))
+			assert.Equal(t, "kept", string(content))
+			assert.Equal(t, syscall.ENOSPC, errnoOf(t, d.Call("allocate", nil, "/big", int64(64<<20))))
+			checked(t, d, img, c.check[0], c.check[1:]...)
+		})
+	}
+}
+
+// TestDamagedFilesystems: a corrupted superblock fails mount with the
+// driver's reason, a FAT cluster chain that loops gives EIO when read, and
+// the handle goes on working.
+func TestDamagedFilesystems(t *testing.T) {
+	ext := image(t, 8<<20, "mkfs.ext4", "-q", "-F")
+	f, err := os.OpenFile(ext, os.O_RDWR, 0)
+	require.NoError(t, err)
+	_, err = f.WriteAt([]byte{0xff, 0xff, 0xff, 0x7f}, 1024+4) // s_blocks_count_lo
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+
+	fat := image(t, 8<<20, "mkfs.fat", "-F", "16", "-s", "1")
+	src := filepath.Join(t.TempDir(), "loop")
+	require.NoError(t, os.WriteFile(src, bytes.Repeat([]byte("0123456789"), 2000), 0o644))
+	out, err := exec.Command("mcopy", "-i", fat, src, "::/loop").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	d := daemontest.Start(t, ext, fat)
+	err = d.Call("mount", nil, "/dev/sda", "/")
+	require.Error(t, err)
+	assert.Equal(t, syscall.EINVAL, errnoOf(t, err))
+	assert.Contains(t, err.Error(), "blocks")
+	require.NoError(t, d.Call("mount_ro", nil, "/dev/sdb", "/"))
+	var st server.Statns
+	require.NoError(t, d.Call("statns", &st, "/loop"))
+	require.NoError(t, d.Call("umount_all", nil))
+
+	// Point the file's second cluster back at its first: a loop. FAT16:
+	// two bytes per cluster, the FAT right after the reserved sectors.
+	raw, err := os.ReadFile(fat)
+	require.NoError(t, err)
+	fatStart := (int64(raw[14]) | int64(raw[15])<<8) * 512
+	entry := func(c int64) int64 { return int64(raw[fatStart+2*c]) | int64(raw[fatStart+2*c+1])<<8 }
+	first := int64(2)
+	for entry(first) == 0 {
+		first++
+	}
+	next := entry(first)
+	require.Less(t, next, int64(0xfff8), "the file has a second cluster")
+	raw[fatStart+2*next] = byte(first)
+	raw[fatStart+2*next+1] = byte(first >> 8)
+	require.NoError(t, os.WriteFile(fat, raw, 0o600))
+	require.NoError(t, d.Call("mount_ro", nil, "/dev/sdb", "/"))
+	var content []byte
+	err = d.Call("read_file", &content, "/loop")
+	require.Error(t, err)
+	assert.Equal(t, syscall.EIO, errnoOf(t, err))
+	var names []string
+	require.NoError(t, d.Call("ls", &names, "/"), "the handle goes on working")
+	assert.Equal(t, []string{"loop"}, names)
 }

@@ -14,6 +14,7 @@ import (
 
 	"goguestfs/daemon/errno"
 	vfs "goguestfs/daemon/fs"
+	"goguestfs/daemon/grep"
 	"goguestfs/daemon/mountns"
 	"goguestfs/daemon/server"
 )
@@ -375,7 +376,7 @@ func matchBracket(p string, b byte) (ok bool, width int, valid bool) {
 		}
 		if c == '[' && i+1 < len(p) && p[i+1] == ':' {
 			if end := strings.Index(p[i+2:], ":]"); end >= 0 {
-				if s, known := posixClasses[p[i+2:i+2+end]]; known && s.has(b) {
+				if s, known := posixClasses[p[i+2:i+2+end]]; known && s.Has(b) {
 					matched = true
 				}
 				i += 2 + end + 2
@@ -540,3 +541,7 @@ func asciiEqualFold(a, b string) bool {
 	}
 	return true
 }
+
+// posixClasses are the C locale's character classes by name, grep's, for
+// glob_expand's [:name:].
+var posixClasses = grep.Classes()

@@ -45,11 +45,17 @@ func (a *Actions) Flush() error {
 	return errors.Join(errs...)
 }
 
-// busy refuses a device that is mounted, for the actions that rewrite or
-// check a whole filesystem.
+// busy refuses a device that is mounted, or whose disk or one of whose
+// partitions is, as the kernel does for mkfs, checkers and mount.
 func (a *Actions) busy(d *devices.Device) error {
-	if m := a.ns.ByDevice(d.Name); m != nil {
-		return errno.New(syscall.EBUSY, "%s: mounted on %s", d.Name, m.Point)
+	for _, m := range a.ns.Mounts() {
+		n, err := devices.Parse(m.Device)
+		if err != nil || n.Index != d.Index {
+			continue
+		}
+		if n.Part == d.Partnum || n.Part == 0 || d.Partnum == 0 {
+			return errno.New(syscall.EBUSY, "%s: %s is mounted on %s", d.Name, m.Device, m.Point)
+		}
 	}
 	return nil
 }
@@ -75,20 +81,27 @@ func splitOptions(options string, ro bool) (string, bool) {
 // mount mounts d at point with the driver named vfstype, or the one that
 // recognises d when vfstype is empty.
 func (a *Actions) mount(c *server.Call, d *devices.Device, point, vfstype, options string, ro bool) error {
-	if m := a.ns.ByDevice(d.Name); m != nil {
-		return errno.New(syscall.EBUSY, "%s: already mounted on %s", d.Name, m.Point)
+	if err := a.busy(d); err != nil {
+		return err
 	}
-	var drv vfs.Driver
+	if _, err := a.ns.Check(point); err != nil {
+		return err
+	}
+	drv, err := vfs.Probe(d)
 	if vfstype != "" {
-		var ok bool
-		if drv, ok = vfs.Lookup(vfstype); !ok {
+		want, ok := vfs.Lookup(vfstype)
+		switch {
+		case !ok:
 			return errno.New(syscall.EINVAL, "%s: unknown filesystem type %q", d.Name, errno.Cut(vfstype))
+		case err == nil && drv.Name() != vfstype && !(vfstype == "ext4" && strings.HasPrefix(drv.Name(), "ext")):
+			// As the kernel: ext4 mounts ext2 and ext3, but ext2 needs no
+			// ext3/ext4 features and ext3 needs a journal.
+			return errno.New(syscall.EINVAL, "%s: a %s filesystem cannot be mounted as %s", d.Name, drv.Name(), vfstype)
 		}
-	} else {
-		var err error
-		if drv, err = vfs.Probe(d); err != nil {
-			return errno.Wrap(d.Name, err)
-		}
+		drv, err = want, nil
+	}
+	if err != nil {
+		return errno.Wrap(d.Name, err)
 	}
 	rest, ro := splitOptions(options, ro)
 	if d.ReadOnly() && !ro {
@@ -273,9 +286,12 @@ func labeler(d *devices.Device, fsys vfs.FS) (vfs.Labeler, error) {
 	return l, nil
 }
 
-// VfsLabel returns the label; a device without a filesystem that has one
-// gives "".
+// VfsLabel returns the label; a device without a filesystem, or with one
+// that has none, gives "".
 func (a *Actions) VfsLabel(c *server.Call, d *devices.Device) (string, error) {
+	if a.typeOr(d, "") == "" {
+		return "", nil
+	}
 	var label string
 	err := a.withFS(d, false, func(fsys vfs.FS) error {
 		l, ok := fsys.(vfs.Labeler)
@@ -291,6 +307,9 @@ func (a *Actions) VfsLabel(c *server.Call, d *devices.Device) (string, error) {
 
 // VfsUUID returns the UUID, "" when the filesystem has none.
 func (a *Actions) VfsUUID(c *server.Call, d *devices.Device) (string, error) {
+	if a.typeOr(d, "") == "" {
+		return "", nil
+	}
 	var uuid string
 	err := a.withFS(d, false, func(fsys vfs.FS) error {
 		l, ok := fsys.(vfs.Labeler)

@@ -6782,16 +6782,19 @@ rbgf_mount (struct rbg_call *c)
  * mount a filesystem
  *
  * Mount the filesystem on <tt>mountable</tt> at <tt>mountpoint</tt> in the
- * daemon's namespace, read-write. <tt>/</tt> must be mounted first; any
- * other mountpoint must be an existing directory of a mounted filesystem
- * (after following symbolic links), not already a mountpoint. The driver
- * is found by probing (ext4, ext3, ext2, vfat, iso9660, squashfs); an
- * unknown filesystem gives EINVAL and a damaged one the driver's reason. A
- * journal that needs recovery is replayed first. Filesystems with features
- * the ext driver cannot write safely (casefold, encrypt, verity, quota,
- * ...) are mounted read-only with a message; iso9660 and squashfs are
- * read-only (writes give EROFS). A device that is mounted already gives
- * EBUSY.
+ * daemon's namespace, read-write (read-only, with a message, when the
+ * device is set read-only). <tt>/</tt> must be mounted first; any other
+ * mountpoint must be an existing directory of a mounted filesystem (after
+ * following symbolic links), not already a mountpoint. The driver is found
+ * by probing (ext4, ext3, ext2, vfat, iso9660, squashfs); an unknown
+ * filesystem gives EINVAL and a damaged one the driver's reason. A journal
+ * that needs recovery is replayed first. Filesystems with features the ext
+ * driver cannot write safely (casefold, encrypt, verity, quota, ...) are
+ * mounted read-only with a message in the verbose log; iso9660 and
+ * squashfs are read-only (writes give EROFS). A device that is mounted
+ * already, or whose disk or one of whose partitions is, gives EBUSY, and
+ * so does a mountpoint with another filesystem mounted beneath it; nothing
+ * is written to the device when the mount fails.
  */
 static VALUE
 rbg_mount (VALUE self, VALUE mountablev, VALUE mountpointv)
@@ -6937,7 +6940,9 @@ rbgf_mount_vfs (struct rbg_call *c)
  * Like <tt>mount_options</tt>, with the filesystem type given
  * (<tt>ext4</tt>, <tt>vfat</tt>, ...) instead of probed. A type this
  * library has no driver for gives EINVAL; a device that does not hold that
- * type gives the driver's reason.
+ * type gives the driver's reason. As the kernel, <tt>ext4</tt> mounts ext2
+ * and ext3 too, but <tt>ext2</tt> refuses an ext3 or ext4 filesystem and
+ * <tt>ext3</tt> an ext2 or ext4 one (EINVAL).
  */
 static VALUE
 rbg_mount_vfs (VALUE self, VALUE optionsv, VALUE vfstypev, VALUE mountablev, VALUE mountpointv)
@@ -7275,7 +7280,7 @@ rbgf_vfs_label (struct rbg_call *c)
  * get the filesystem label
  *
  * Return the label of the filesystem on <tt>mountable</tt>, empty if it
- * has none.
+ * has none or no driver recognises the device.
  */
 static VALUE
 rbg_vfs_label (VALUE self, VALUE mountablev)
@@ -7324,7 +7329,8 @@ rbgf_vfs_uuid (struct rbg_call *c)
  *
  * Return the UUID of the filesystem on <tt>mountable</tt> as blkid prints
  * it (ext: <tt>8-4-4-4-12</tt> lower-case hex; vfat: the volume serial,
- * <tt>XXXX-XXXX</tt>), empty if it has none.
+ * <tt>XXXX-XXXX</tt>), empty if it has none or no driver recognises the
+ * device.
  */
 static VALUE
 rbg_vfs_uuid (VALUE self, VALUE mountablev)
@@ -8330,7 +8336,9 @@ rbgf_rm_rf (struct rbg_call *c)
  *
  * Remove <tt>path</tt> and, for a directory, everything beneath it; a
  * missing path is not an error. A mountpoint beneath it, or <tt>path</tt>
- * being one, gives EBUSY and nothing below that mount is removed.
+ * being one, gives EBUSY and nothing is removed; a <tt>path</tt> whose
+ * last component is <tt>.</tt> or <tt>..</tt>, or that is <tt>/</tt>,
+ * gives EINVAL, as <tt>rm -rf</tt> refuses them.
  */
 static VALUE
 rbg_rm_rf (VALUE self, VALUE pathv)
@@ -8372,9 +8380,10 @@ rbgf_rmdir (struct rbg_call *c)
  *
  * remove a directory
  *
- * Remove the empty directory <tt>path</tt>. ENOTEMPTY when it is not
- * empty, ENOTDIR when it is not a directory, EBUSY when it is a
- * mountpoint.
+ * Remove the empty directory <tt>path</tt>. ENOTEMPTY when it is not empty
+ * (or the last component is <tt>..</tt>), ENOTDIR when it is not a
+ * directory, EBUSY when it is a mountpoint, EINVAL when the last component
+ * is <tt>.</tt>, as rmdir(2).
  */
 static VALUE
 rbg_rmdir (VALUE self, VALUE pathv)
@@ -8465,8 +8474,11 @@ rbgf_rename (struct rbg_call *c)
  * rename a file on the same filesystem
  *
  * Rename <tt>oldpath</tt> to <tt>newpath</tt>, as rename(2): an existing
- * file <tt>newpath</tt> is replaced atomically, an empty directory may be
- * replaced by a directory, and across mounts gives EXDEV.
+ * file <tt>newpath</tt> is replaced atomically (its directory entry is
+ * rewritten in place, so a full filesystem cannot lose it), an empty
+ * directory may be replaced by a directory, across mounts gives EXDEV, and
+ * a mountpoint, a directory with a mount beneath it, or a last component
+ * <tt>.</tt> or <tt>..</tt> gives EBUSY.
  */
 static VALUE
 rbg_rename (VALUE self, VALUE oldpathv, VALUE newpathv)
@@ -8650,9 +8662,10 @@ rbgf_ln (struct rbg_call *c)
  *
  * create a hard link
  *
- * Make <tt>linkname</tt> a hard link to <tt>target</tt> (an absolute
- * path). A directory <tt>target</tt> gives EPERM, a <tt>target</tt> on
- * another mount EXDEV, an existing <tt>linkname</tt> EEXIST.
+ * Make <tt>linkname</tt> a hard link to <tt>target</tt> (an absolute path;
+ * a final symbolic link is linked itself), as link(2): a directory
+ * <tt>target</tt> gives EPERM, a <tt>target</tt> on another mount EXDEV,
+ * an existing <tt>linkname</tt> (a directory too) EEXIST.
  */
 static VALUE
 rbg_ln (VALUE self, VALUE targetv, VALUE linknamev)
@@ -8696,8 +8709,8 @@ rbgf_ln_f (struct rbg_call *c)
  *
  * create a hard link, replacing an existing name
  *
- * Like <tt>ln</tt>, but an existing <tt>linkname</tt> (not a directory) is
- * removed first.
+ * Like <tt>ln</tt>, but an existing <tt>linkname</tt> that is not a
+ * directory is removed first, as libguestfs's unlink(2) then link(2).
  */
 static VALUE
 rbg_ln_f (VALUE self, VALUE targetv, VALUE linknamev)
@@ -8742,8 +8755,9 @@ rbgf_ln_s (struct rbg_call *c)
  * create a symbolic link
  *
  * Make <tt>linkname</tt> a symbolic link whose target is the string
- * <tt>target</tt> (which need not exist). vfat has no symbolic links:
- * EPERM.
+ * <tt>target</tt> (which need not exist); when <tt>linkname</tt> is a
+ * directory the link is made in it, named after the target's last
+ * component, as <tt>ln -s</tt> does. vfat has no symbolic links: EPERM.
  */
 static VALUE
 rbg_ln_s (VALUE self, VALUE targetv, VALUE linknamev)
@@ -10508,7 +10522,9 @@ rbgf_getxattrs (struct rbg_call *c)
  * Return every extended attribute of <tt>path</tt> (following a final
  * symbolic link), names with their namespace (<tt>user.</tt>,
  * <tt>trusted.</tt>, <tt>security.</tt>, <tt>system.</tt>) and values as
- * bytes. A filesystem without extended attributes gives ENOTSUP.
+ * bytes. A filesystem without extended attributes (vfat, iso9660) has
+ * none: an empty list, as listxattr(2) there; <tt>getxattr</tt>,
+ * <tt>setxattr</tt> and <tt>removexattr</tt> give ENOTSUP on it.
  */
 static VALUE
 rbg_getxattrs (VALUE self, VALUE pathv)
@@ -10891,7 +10907,9 @@ rbgf_mknod (struct rbg_call *c)
  * Make a special file <tt>path</tt>: <tt>mode</tt> holds its type (S_IFBLK
  * 060000, S_IFCHR 020000, S_IFIFO 010000, S_IFSOCK 0140000) and permission
  * bits; the umask 022 applies. A regular-file or directory type, or none,
- * gives EINVAL. vfat has no special files: EPERM.
+ * gives EINVAL, and so does a major number above 4095 or a minor above
+ * 1048575 (what <tt>st_rdev</tt> can hold). vfat has no special files:
+ * EPERM.
  */
 static VALUE
 rbg_mknod (VALUE self, VALUE modev, VALUE devmajorv, VALUE devminorv, VALUE pathv)
