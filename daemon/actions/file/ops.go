@@ -857,9 +857,13 @@ type xattrOps struct {
 // noXattrs are the attribute operations of a filesystem without extended
 // attributes, as Linux's vfat: listing finds none, the rest is ENOTSUP.
 var noXattrs = xattrOps{
-	list:   func(string) ([]string, error) { return nil, nil },
-	get:    func(p, _ string) ([]byte, error) { return nil, errno.New(syscall.ENOTSUP, "%s: %s", errno.Cut(p), syscall.ENOTSUP) },
-	set:    func(p, _ string, _ []byte) error { return errno.New(syscall.ENOTSUP, "%s: %s", errno.Cut(p), syscall.ENOTSUP) },
+	list: func(string) ([]string, error) { return nil, nil },
+	get: func(p, _ string) ([]byte, error) {
+		return nil, errno.New(syscall.ENOTSUP, "%s: %s", errno.Cut(p), syscall.ENOTSUP)
+	},
+	set: func(p, _ string, _ []byte) error {
+		return errno.New(syscall.ENOTSUP, "%s: %s", errno.Cut(p), syscall.ENOTSUP)
+	},
 	remove: func(p, _ string) error { return errno.New(syscall.ENOTSUP, "%s: %s", errno.Cut(p), syscall.ENOTSUP) },
 }
 
