@@ -56,9 +56,10 @@ func (c *dirCache) forget(dir C.ext2_ino_t) {
 	delete(c.dirs, dir)
 }
 
-// load reads the directory dir into the cache and returns its names (the
-// first entry of a name a corrupt directory holds twice, as libext2fs's
-// lookup finds it), or false when it cannot be read.
+// loadDir reads the directory dir into the cache and returns its names
+// (the first entry of a name a corrupt directory holds twice, as
+// libext2fs's lookup finds it; none that cannot be a file name, badName),
+// or false when it cannot be read.
 func (f *FS) loadDir(dir C.ext2_ino_t) (map[string]C.ext2_ino_t, bool) {
 	if m, ok := f.dc.dirs[dir]; ok {
 		return m, true
@@ -77,7 +78,7 @@ func (f *FS) loadDir(dir C.ext2_ino_t) (map[string]C.ext2_ino_t, bool) {
 			break
 		}
 		name := string(raw[6 : 6+l])
-		if _, dup := m[name]; !dup {
+		if _, dup := m[name]; !dup && !badName(name) {
 			m[name] = C.ext2_ino_t(binary.NativeEndian.Uint32(raw))
 		}
 		raw = raw[6+l:]

@@ -127,10 +127,14 @@ func (f *FS) create(p, at string, perm iofs.FileMode) (C.ext2_ino_t, error) {
 	if err := f.canAllocate(p, 0); err != nil {
 		return 0, err
 	}
+	mode, gid, err := f.newOwner(p, dir, unixPerm(perm), false)
+	if err != nil {
+		return 0, err
+	}
 	cs := C.CString(name)
 	defer C.free(unsafe.Pointer(cs))
 	var ino C.ext2_ino_t
-	if e := C.e2_create(f.fs, dir, cs, C.int(unixPerm(perm)), &ino); e != 0 {
+	if e := C.e2_create(f.fs, dir, cs, C.int(mode), gid, &ino); e != 0 {
 		f.dc.reset()
 		return 0, libErr(p, e)
 	}

@@ -33,6 +33,9 @@ type FS struct {
 	open     map[C.ext2_ino_t]int // open files, by inode
 	closed   bool
 	dc       dirCache
+	// grpid: new inodes get their directory's group (mount option grpid);
+	// noUserXattr: no user.* attributes (nouser_xattr).
+	grpid, noUserXattr bool
 }
 
 var (
@@ -49,9 +52,10 @@ var (
 // Open mounts the ext2/3/4 filesystem on dev. A journal that needs
 // recovery is replayed first, also for a read-only open (the replay writes
 // the device: a read-only drive's overlay takes it), unless the option
-// norecovery is given. A filesystem larger than dev is refused with
-// EINVAL; one with features libext2fs cannot write safely opens read-only
-// only (EROFS otherwise).
+// norecovery (or noload) is given. A filesystem larger than dev is
+// refused with EINVAL; one with features libext2fs cannot write safely
+// opens read-only only (EROFS otherwise). The mount options are ext4's
+// (parseOptions, checkOptions).
 func Open(dev fs.Device, o fs.OpenOptions) (*FS, error) {
 	opts, err := parseOptions(o)
 	if err != nil {
@@ -69,7 +73,12 @@ func Open(dev fs.Device, o fs.OpenOptions) (*FS, error) {
 		return nil, errno.New(syscall.EINVAL, "%s: claims %d blocks of %d bytes, but the device holds %d bytes",
 			obj, sb.BlocksCount, sb.BlockSize(), dev.Size())
 	}
-	f := &FS{dev: newCachedDev(dev, cacheBlocks), typ: sb.Type(), ro: opts.readOnly, open: map[C.ext2_ino_t]int{}}
+	grpid, err := opts.checkOptions(sb)
+	if err != nil {
+		return nil, errno.Wrap(obj, err)
+	}
+	f := &FS{dev: newCachedDev(dev, cacheBlocks), typ: sb.Type(), ro: opts.readOnly, open: map[C.ext2_ino_t]int{},
+		grpid: grpid, noUserXattr: opts.noUserXattr}
 	f.handle = cgo.NewHandle(f.dev)
 	f.cname = C.CString(fmt.Sprintf("goio:%d", uintptr(f.handle)))
 	if err := f.mount(sb, obj, opts); err != nil {

@@ -65,13 +65,32 @@ func (f *FS) UUID() (string, error) {
 	return uuidString(f.uuid()), nil
 }
 
+// parseUUID reads a UUID in the 8-4-4-4-12 form of hex digits (either
+// case, as uuid_parse takes it).
+func parseUUID(s string) ([]byte, bool) {
+	if len(s) != 36 {
+		return nil, false
+	}
+	for i := 0; i < len(s); i++ {
+		if dash := i == 8 || i == 13 || i == 18 || i == 23; dash != (s[i] == '-') {
+			return nil, false
+		}
+	}
+	b, err := hex.DecodeString(strings.ReplaceAll(s, "-", ""))
+	return b, err == nil && len(b) == 16
+}
+
 // SetUUID sets the filesystem UUID (EINVAL unless it is in the 8-4-4-4-12
-// form); with metadata_csum the checksum seed is kept, as tune2fs does.
+// form). The checksums that depend on it stay valid: on a metadata_csum
+// filesystem without metadata_csum_seed, the old seed is recorded in the
+// superblock and that feature set (tune2fs -O metadata_csum_seed -U; read
+// by Linux 4.4 and e2fsprogs 1.43 on), instead of rewriting every
+// checksum as tune2fs -U alone does; uninit_bg's group descriptor
+// checksums, computed from the UUID itself, are recomputed.
 func (f *FS) SetUUID(uuid string) error {
-	s := strings.ReplaceAll(uuid, "-", "")
-	b, err := hex.DecodeString(s)
-	if err != nil || len(b) != 16 || len(uuid) != 36 {
-		return errno.New(syscall.EINVAL, "%s: not a UUID", errno.Cut(uuid))
+	b, ok := parseUUID(uuid)
+	if !ok {
+		return errno.New(syscall.EINVAL, "%s: not a UUID (8-4-4-4-12 hex digits)", errno.Cut(uuid))
 	}
 	if err := f.lock("/"); err != nil {
 		return err

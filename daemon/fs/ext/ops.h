@@ -36,11 +36,14 @@ const char *e2_message(errcode_t e);
 errcode_t e2_lookup(ext2_filsys fs, ext2_ino_t dir, const char *name, int len, ext2_ino_t *ino);
 errcode_t e2_readdir(ext2_filsys fs, ext2_ino_t dir, char **buf, size_t *len);
 errcode_t e2_dir_empty(ext2_filsys fs, ext2_ino_t dir, int *empty);
-errcode_t e2_create(ext2_filsys fs, ext2_ino_t parent, const char *name, int mode, ext2_ino_t *ret);
+errcode_t e2_create(ext2_filsys fs, ext2_ino_t parent, const char *name, int mode,
+		    unsigned int gid, ext2_ino_t *ret);
 errcode_t e2_mknod(ext2_filsys fs, ext2_ino_t parent, const char *name, int mode,
-		   unsigned int major, unsigned int minor, ext2_ino_t *ret);
-errcode_t e2_mkdir(ext2_filsys fs, ext2_ino_t parent, const char *name, int mode, ext2_ino_t *ret);
-errcode_t e2_symlink(ext2_filsys fs, ext2_ino_t parent, const char *name, const char *target, ext2_ino_t *ret);
+		   unsigned int gid, unsigned int major, unsigned int minor, ext2_ino_t *ret);
+errcode_t e2_mkdir(ext2_filsys fs, ext2_ino_t parent, const char *name, int mode,
+		   unsigned int gid, ext2_ino_t *ret);
+errcode_t e2_symlink(ext2_filsys fs, ext2_ino_t parent, const char *name, const char *target,
+		     unsigned int gid, ext2_ino_t *ret);
 errcode_t e2_link(ext2_filsys fs, ext2_ino_t ino, ext2_ino_t parent, const char *name);
 errcode_t e2_unlink(ext2_filsys fs, ext2_ino_t parent, const char *name, ext2_ino_t ino, int keep);
 errcode_t e2_rmdir(ext2_filsys fs, ext2_ino_t parent, const char *name, ext2_ino_t ino);

@@ -61,7 +61,40 @@ errcode_t e2_chmod(ext2_filsys fs, ext2_ino_t ino, int mode)
 	return e2i_write(fs, ino, &i);
 }
 
-/* e2_chown sets the owner; a negative uid or gid is left unchanged. */
+static errcode_t xopen(ext2_filsys fs, ext2_ino_t ino, struct ext2_xattr_handle **h);
+
+/* kill_caps removes the file capabilities (security.capability) of ino. */
+static errcode_t kill_caps(ext2_filsys fs, ext2_ino_t ino)
+{
+	static const char key[] = "security.capability";
+	struct ext2_xattr_handle *h;
+	void *v = NULL;
+	size_t n;
+	errcode_t e, e2;
+
+	if (!ext2fs_has_feature_xattr(fs->super))
+		return 0;
+	if ((e = xopen(fs, ino, &h)))
+		return e;
+	e = ext2fs_xattr_get(h, key, &v, &n);
+	if (e == EXT2_ET_EA_KEY_NOT_FOUND) {
+		ext2fs_xattrs_close(&h);
+		return 0;
+	}
+	if (!e) {
+		ext2fs_free_mem(&v);
+		e = ext2fs_xattr_remove(h, key);
+	}
+	e2 = ext2fs_xattrs_close(&h);
+	return e ? e : e2;
+}
+
+/* e2_chown sets the owner; a negative uid or gid is left unchanged. As
+ * chown(2) does on Linux, for root too and even when both are negative
+ * (chown_common's ATTR_KILL_SUID, ATTR_KILL_SGID, ATTR_KILL_PRIV), a
+ * non-directory loses its file capabilities, its set-user-ID bit and,
+ * when group-executable, its set-group-ID bit (without group execute it
+ * means mandatory locking and stays). */
 errcode_t e2_chown(ext2_filsys fs, ext2_ino_t ino, long long uid, long long gid)
 {
 	struct ext2_inode_large i;
@@ -69,6 +102,15 @@ errcode_t e2_chown(ext2_filsys fs, ext2_ino_t ino, long long uid, long long gid)
 
 	if ((e = e2i_read(fs, ino, &i)))
 		return e;
+	if (!LINUX_S_ISDIR(i.i_mode)) {
+		if ((e = kill_caps(fs, ino)))
+			return e;
+		if ((e = e2i_read(fs, ino, &i)))
+			return e;
+		i.i_mode &= ~LINUX_S_ISUID;
+		if (i.i_mode & LINUX_S_IXGRP)
+			i.i_mode &= ~LINUX_S_ISGID;
+	}
 	e2i_set_owner(&i, uid < 0 ? inode_uid(i) : (unsigned)uid,
 		      gid < 0 ? inode_gid(i) : (unsigned)gid);
 	e2i_touch(&i, 0);

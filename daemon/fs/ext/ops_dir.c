@@ -26,9 +26,23 @@ static errcode_t link_expand(ext2_filsys fs, ext2_ino_t dir, const char *name,
 	return e;
 }
 
-struct rd_buf { char *p; size_t len, cap; errcode_t err; };
+/* is_dot is whether a directory entry is named "." or "..". */
+static int is_dot(struct ext2_dir_entry *d)
+{
+	int n = ext2fs_dirent_name_len(d);
 
-/* readdir_proc appends (u32 ino, u8 type, u8 namelen, name) records. */
+	return (n == 1 && d->name[0] == '.') || (n == 2 && d->name[0] == '.' && d->name[1] == '.');
+}
+
+/* rd_buf is the records e2_readdir collects; idx counts the live entries
+ * seen so far. */
+struct rd_buf { char *p; size_t len, cap; errcode_t err; int idx; };
+
+/* readdir_proc appends (u32 ino, u8 type, u8 namelen, name) records. The
+ * "." and ".." of the first two entries are left out; a "." or ".." past
+ * them (a corrupt or hostile directory) is kept, for the caller to refuse
+ * with the names holding "/" or NUL. The position is counted here because
+ * the entry argument restarts for each part of an inline-data directory. */
 static int readdir_proc(ext2_ino_t dir, int entry, struct ext2_dir_entry *d, int off,
 			int bs, char *buf, void *priv)
 {
@@ -38,7 +52,7 @@ static int readdir_proc(ext2_ino_t dir, int entry, struct ext2_dir_entry *d, int
 
 	if (d->inode == 0)
 		return 0;
-	if ((n == 1 && d->name[0] == '.') || (n == 2 && d->name[0] == '.' && d->name[1] == '.'))
+	if (r->idx++ < 2 && is_dot(d))
 		return 0;
 	if (r->len + 6 + n > r->cap) {
 		size_t c = r->cap ? r->cap * 2 : 4096;
@@ -58,11 +72,11 @@ static int readdir_proc(ext2_ino_t dir, int entry, struct ext2_dir_entry *d, int
 	return 0;
 }
 
-/* e2_readdir returns the entries of dir but "." and "..", in a malloc'd
- * buffer of records the caller frees with e2_free_mem. */
+/* e2_readdir returns the entries of dir but the leading "." and "..", in a
+ * malloc'd buffer of records the caller frees with e2_free_mem. */
 errcode_t e2_readdir(ext2_filsys fs, ext2_ino_t dir, char **buf, size_t *len)
 {
-	struct rd_buf r = {NULL, 0, 0, 0};
+	struct rd_buf r = {NULL, 0, 0, 0, 0};
 	errcode_t e = ext2fs_dir_iterate2(fs, dir, 0, NULL, readdir_proc, &r);
 
 	if (!e)
@@ -76,18 +90,19 @@ errcode_t e2_readdir(ext2_filsys fs, ext2_ino_t dir, char **buf, size_t *len)
 	return 0;
 }
 
-struct empty_state { int empty; };
+struct empty_state { int empty, idx; };
 
+/* empty_proc: past the leading "." and "..", any live entry (a stray "."
+ * or ".." too, as the kernel's empty_dir counts it) makes dir not empty. */
 static int empty_proc(ext2_ino_t dir, int entry, struct ext2_dir_entry *d, int off,
 		      int bs, char *buf, void *priv)
 {
 	struct empty_state *s = priv;
-	int n = ext2fs_dirent_name_len(d);
 	(void)dir; (void)entry; (void)off; (void)bs; (void)buf;
 
 	if (d->inode == 0)
 		return 0;
-	if ((n == 1 && d->name[0] == '.') || (n == 2 && d->name[0] == '.' && d->name[1] == '.'))
+	if (s->idx++ < 2 && is_dot(d))
 		return 0;
 	s->empty = 0;
 	return DIRENT_ABORT;
@@ -95,16 +110,17 @@ static int empty_proc(ext2_ino_t dir, int entry, struct ext2_dir_entry *d, int o
 
 errcode_t e2_dir_empty(ext2_filsys fs, ext2_ino_t dir, int *empty)
 {
-	struct empty_state s = {1};
+	struct empty_state s = {1, 0};
 	errcode_t e = ext2fs_dir_iterate2(fs, dir, 0, NULL, empty_proc, &s);
 
 	*empty = s.empty;
 	return e;
 }
 
-/* e2_create makes a regular file, owned by root, with an empty extent tree
- * when the filesystem has extents (fuse2fs op_create). */
-errcode_t e2_create(ext2_filsys fs, ext2_ino_t parent, const char *name, int mode, ext2_ino_t *ret)
+/* e2_create makes a regular file, owned by root and group gid, with an
+ * empty extent tree when the filesystem has extents (fuse2fs op_create). */
+errcode_t e2_create(ext2_filsys fs, ext2_ino_t parent, const char *name, int mode,
+		    unsigned int gid, ext2_ino_t *ret)
 {
 	struct ext2_inode_large inode;
 	struct timespec ts;
@@ -120,6 +136,7 @@ errcode_t e2_create(ext2_filsys fs, ext2_ino_t parent, const char *name, int mod
 		return e;
 	memset(&inode, 0, sizeof(inode));
 	inode.i_mode = mode;
+	e2i_set_owner(&inode, 0, gid);
 	inode.i_links_count = 1;
 	inode.i_extra_isize = sizeof(struct ext2_inode_large) - EXT2_GOOD_OLD_INODE_SIZE;
 	if (ext2fs_has_feature_extents(fs->super)) {
@@ -143,10 +160,10 @@ errcode_t e2_create(ext2_filsys fs, ext2_ino_t parent, const char *name, int mod
 }
 
 /* e2_mknod makes a block or character device, FIFO or socket (mode holds
- * the type), owned by root, with the device number in i_block as the
- * kernel encodes it (fuse2fs op_mknod). */
+ * the type), owned by root and group gid, with the device number in
+ * i_block as the kernel encodes it (fuse2fs op_mknod). */
 errcode_t e2_mknod(ext2_filsys fs, ext2_ino_t parent, const char *name, int mode,
-		   unsigned int major, unsigned int minor, ext2_ino_t *ret)
+		   unsigned int gid, unsigned int major, unsigned int minor, ext2_ino_t *ret)
 {
 	struct ext2_inode_large inode;
 	struct timespec ts;
@@ -169,6 +186,7 @@ errcode_t e2_mknod(ext2_filsys fs, ext2_ino_t parent, const char *name, int mode
 		return e;
 	memset(&inode, 0, sizeof(inode));
 	inode.i_mode = mode;
+	e2i_set_owner(&inode, 0, gid);
 	inode.i_links_count = 1;
 	inode.i_extra_isize = sizeof(struct ext2_inode_large) - EXT2_GOOD_OLD_INODE_SIZE;
 	if (major < 256 && minor < 256) {
@@ -192,18 +210,18 @@ errcode_t e2_mknod(ext2_filsys fs, ext2_ino_t parent, const char *name, int mode
 	return 0;
 }
 
-/* e2_mkdir makes a directory with mode (the caller's umask applied) and the
- * parent's set-group-ID bit; ext2fs_mkdir bumps the parent's link count. */
-errcode_t e2_mkdir(ext2_filsys fs, ext2_ino_t parent, const char *name, int mode, ext2_ino_t *ret)
+/* e2_mkdir makes a directory with the permission bits mode, as the caller
+ * decided them (umask, the parent's set-group-ID bit), owned by root and
+ * group gid; ext2fs_mkdir bumps the parent's link count. */
+errcode_t e2_mkdir(ext2_filsys fs, ext2_ino_t parent, const char *name, int mode,
+		   unsigned int gid, ext2_ino_t *ret)
 {
 	struct ext2_inode_large inode;
 	ext2_ino_t child;
-	int sgid;
 	errcode_t e;
 
 	if ((e = e2i_read(fs, parent, &inode)))
 		return e;
-	sgid = inode.i_mode & LINUX_S_ISGID;
 	if (inode.i_links_count >= EXT2_LINK_MAX && !ext2fs_has_feature_dir_nlink(fs->super))
 		return EXT2_ET_TOO_MANY_REFS;
 	e = ext2fs_mkdir(fs, parent, 0, name);
@@ -220,15 +238,19 @@ errcode_t e2_mkdir(ext2_filsys fs, ext2_ino_t parent, const char *name, int mode
 		return e;
 	if ((e = e2i_read(fs, child, &inode)))
 		return e;
-	inode.i_mode = LINUX_S_IFDIR | (mode & 07777 & ~LINUX_S_ISUID) | sgid;
+	inode.i_mode = LINUX_S_IFDIR | (mode & 07777);
+	e2i_set_owner(&inode, 0, gid);
 	if ((e = e2i_write(fs, child, &inode)))
 		return e;
 	*ret = child;
 	return 0;
 }
 
-errcode_t e2_symlink(ext2_filsys fs, ext2_ino_t parent, const char *name, const char *target, ext2_ino_t *ret)
+/* e2_symlink makes a symbolic link owned by root and group gid. */
+errcode_t e2_symlink(ext2_filsys fs, ext2_ino_t parent, const char *name, const char *target,
+		     unsigned int gid, ext2_ino_t *ret)
 {
+	struct ext2_inode_large inode;
 	errcode_t e = ext2fs_symlink(fs, parent, 0, name, target);
 
 	if (e == EXT2_ET_DIR_NO_SPACE) {
@@ -240,7 +262,14 @@ errcode_t e2_symlink(ext2_filsys fs, ext2_ino_t parent, const char *name, const 
 		return e;
 	if ((e = e2i_touch_ino(fs, parent, 1)))
 		return e;
-	return ext2fs_lookup(fs, parent, name, strlen(name), NULL, ret);
+	if ((e = ext2fs_lookup(fs, parent, name, strlen(name), NULL, ret)))
+		return e;
+	if (gid == 0)
+		return 0;
+	if ((e = e2i_read(fs, *ret, &inode)))
+		return e;
+	e2i_set_owner(&inode, inode_uid(inode), gid);
+	return e2i_write(fs, *ret, &inode);
 }
 
 /* e2_link adds a name for the non-directory ino. */
@@ -407,6 +436,8 @@ errcode_t e2_move(ext2_filsys fs, ext2_ino_t fdir, const char *fname, ext2_ino_t
 	return e2i_touch_ino(fs, fdir, 1);
 }
 
+/* retarget: ftype is -1 when the filesystem has no filetype feature (the
+ * byte is then the high byte of the name length). */
 struct retarget {
 	const char *name;
 	int len, ftype, done;
@@ -422,7 +453,8 @@ static int retarget_proc(ext2_ino_t dir, int entry, struct ext2_dir_entry *d, in
 	if (d->inode == r->old && ext2fs_dirent_name_len(d) == r->len &&
 	    memcmp(d->name, r->name, r->len) == 0) {
 		d->inode = r->ino;
-		ext2fs_dirent_set_file_type(d, r->ftype);
+		if (r->ftype >= 0)
+			ext2fs_dirent_set_file_type(d, r->ftype);
 		r->done = 1;
 		return DIRENT_CHANGED | DIRENT_ABORT;
 	}
@@ -448,7 +480,7 @@ errcode_t e2_replace(ext2_filsys fs, ext2_ino_t fdir, const char *fname, ext2_in
 		return e;
 	is_dir = LINUX_S_ISDIR(inode.i_mode);
 	moves_dir = is_dir && fdir != tdir;
-	rt.ftype = e2i_ftype(inode.i_mode);
+	rt.ftype = ext2fs_has_feature_filetype(fs->super) ? e2i_ftype(inode.i_mode) : -1;
 	if (moves_dir && (e = ext2fs_dir_iterate2(fs, ino, 0, NULL, dotdot_proc, &dd)))
 		return e;
 	e = ext2fs_dir_iterate2(fs, tdir, 0, NULL, retarget_proc, &rt);

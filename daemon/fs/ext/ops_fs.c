@@ -268,10 +268,13 @@ void e2_set_label(ext2_filsys fs, const char *label, size_t len)
 }
 
 /* e2_set_uuid changes the UUID; with metadata_csum the checksum seed is
- * kept in the superblock (metadata_csum_seed) so that no checksum changes,
- * as tune2fs -U does on a mounted filesystem. */
+ * kept in the superblock (metadata_csum_seed) so that no checksum changes
+ * (tune2fs -O metadata_csum_seed -U), and the group descriptor checksums
+ * are set again, as tune2fs -U does: uninit_bg's crc16 covers the UUID. */
 void e2_set_uuid(ext2_filsys fs, const unsigned char *uuid)
 {
+	dgrp_t g;
+
 	if (ext2fs_has_feature_metadata_csum(fs->super) &&
 	    !ext2fs_has_feature_csum_seed(fs->super)) {
 		fs->super->s_checksum_seed = fs->csum_seed;
@@ -279,6 +282,11 @@ void e2_set_uuid(ext2_filsys fs, const unsigned char *uuid)
 	}
 	memcpy(fs->super->s_uuid, uuid, 16);
 	ext2fs_init_csum_seed(fs);
+	if (ext2fs_has_group_desc_csum(fs)) {
+		for (g = 0; g < fs->group_desc_count; g++)
+			ext2fs_group_desc_csum_set(fs, g);
+		fs->flags &= ~EXT2_FLAG_SUPER_ONLY;
+	}
 	ext2fs_mark_super_dirty(fs);
 }
 

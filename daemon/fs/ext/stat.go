@@ -7,12 +7,14 @@ import (
 	"encoding/binary"
 	iofs "io/fs"
 	"path"
+	"strings"
 	"syscall"
 	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 
+	"goguestfs/daemon/errno"
 	"goguestfs/daemon/fs"
 )
 
@@ -101,8 +103,17 @@ var direntTypes = map[byte]uint32{
 	1: sIFREG, 2: sIFDIR, 3: sIFCHR, 4: sIFBLK, 5: sIFIFO, 6: sIFSOCK, 7: sIFLNK,
 }
 
+// badName reports whether a name read from a directory cannot be a file
+// name: empty, "." or ".." past the first two entries (e2_readdir leaves
+// those out), or holding "/" or NUL. Only a corrupt or hostile image has
+// one; handed on, "../../etc" would be joined to its directory's path.
+func badName(name string) bool {
+	return name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00")
+}
+
 // ReadDir lists the directory p (following symbolic links), without "."
-// and "..", in the directory's order.
+// and "..", in the directory's order. An entry whose name cannot be a
+// file name (badName) fails it with EIO.
 func (f *FS) ReadDir(p string) ([]fs.DirEntry, error) {
 	if err := f.lock(p); err != nil {
 		return nil, err
@@ -135,6 +146,9 @@ func (f *FS) ReadDir(p string) ([]fs.DirEntry, error) {
 		e := fs.DirEntry{
 			Name: string(raw[6 : 6+l]),
 			Ino:  uint64(binary.NativeEndian.Uint32(raw)),
+		}
+		if badName(e.Name) {
+			return nil, errno.New(syscall.EIO, "%s: corrupt directory entry %q (inode %d)", errno.Cut(p), errno.Cut(e.Name), e.Ino)
 		}
 		t, ok := direntTypes[raw[4]]
 		if !ok {

@@ -39,7 +39,31 @@ func (f *FS) newName(p string, blocks int64) (C.ext2_ino_t, *C.char, error) {
 	return dir, C.CString(name), nil
 }
 
-// Mkdir makes the directory p with perm (the caller applies its umask).
+// newOwner returns the permission bits and group of a new inode in dir,
+// as Linux's inode_init_owner gives them: root's group, unless dir is
+// set-group-ID, then dir's group, and a new directory there is
+// set-group-ID too; with the mount option grpid, dir's group always and
+// no set-group-ID bit from dir (ext4_new_inode). The owner is root.
+func (f *FS) newOwner(obj string, dir C.ext2_ino_t, perm int, isDir bool) (int, C.uint, error) {
+	var st C.struct_e2_stat
+	if e := C.e2_stat(f.fs, dir, &st); e != 0 {
+		return 0, 0, libErr(obj, e)
+	}
+	switch {
+	case f.grpid:
+		return perm, st.gid, nil
+	case st.mode&0o2000 != 0:
+		if isDir {
+			perm |= 0o2000
+		}
+		return perm, st.gid, nil
+	}
+	return perm, 0, nil
+}
+
+// Mkdir makes the directory p with perm (the caller applies its umask):
+// as mkdir(2), only the permission bits and the sticky bit of perm count,
+// the set-group-ID bit coming from the parent (newOwner).
 func (f *FS) Mkdir(p string, perm iofs.FileMode) error {
 	if err := f.lock(p); err != nil {
 		return err
@@ -50,8 +74,12 @@ func (f *FS) Mkdir(p string, perm iofs.FileMode) error {
 		return err
 	}
 	defer C.free(unsafe.Pointer(cs))
+	mode, gid, err := f.newOwner(p, dir, unixPerm(perm)&0o1777, true)
+	if err != nil {
+		return err
+	}
 	var ino C.ext2_ino_t
-	if e := C.e2_mkdir(f.fs, dir, cs, C.int(unixPerm(perm)), &ino); e != 0 {
+	if e := C.e2_mkdir(f.fs, dir, cs, C.int(mode), gid, &ino); e != 0 {
 		f.dc.reset()
 		return libErr(p, e)
 	}
@@ -85,8 +113,12 @@ func (f *FS) Mknod(p string, mode iofs.FileMode, rdev uint64) error {
 		return err
 	}
 	defer C.free(unsafe.Pointer(cs))
+	perm, gid, err := f.newOwner(p, dir, unixPerm(mode), false)
+	if err != nil {
+		return err
+	}
 	var ino C.ext2_ino_t
-	if e := C.e2_mknod(f.fs, dir, cs, C.int(int(typ)|unixPerm(mode)), C.uint(unix.Major(rdev)), C.uint(unix.Minor(rdev)), &ino); e != 0 {
+	if e := C.e2_mknod(f.fs, dir, cs, C.int(int(typ)|perm), gid, C.uint(unix.Major(rdev)), C.uint(unix.Minor(rdev)), &ino); e != 0 {
 		f.dc.reset()
 		return libErr(p, e)
 	}
@@ -118,8 +150,12 @@ func (f *FS) Symlink(target, p string) error {
 	defer C.free(unsafe.Pointer(cs))
 	ct := C.CString(target)
 	defer C.free(unsafe.Pointer(ct))
+	_, gid, err := f.newOwner(p, dir, 0o777, false)
+	if err != nil {
+		return err
+	}
 	var ino C.ext2_ino_t
-	if e := C.e2_symlink(f.fs, dir, cs, ct, &ino); e != 0 {
+	if e := C.e2_symlink(f.fs, dir, cs, ct, gid, &ino); e != 0 {
 		f.dc.reset()
 		return libErr(p, e)
 	}

@@ -32,6 +32,30 @@ func checkXattrName(p, name string) error {
 	return errno.New(syscall.EOPNOTSUPP, "%s: extended attribute %q: namespace not supported", errno.Cut(p), errno.Cut(name))
 }
 
+// userXattr applies to user.* attributes what Linux does: only regular
+// files and directories have them (xattr_permission: EPERM to set or
+// remove one on another kind of file, ENODATA to read one), and a mount
+// with nouser_xattr has none (EOPNOTSUPP).
+func (f *FS) userXattr(p string, ino C.ext2_ino_t, name string, write bool) error {
+	if !strings.HasPrefix(name, "user.") {
+		return nil
+	}
+	m, err := f.mode(p, ino)
+	if err != nil {
+		return err
+	}
+	if t := m & sIFMT; t != sIFREG && t != sIFDIR {
+		if write {
+			return errno.New(syscall.EPERM, "%s: user.* extended attributes are for regular files and directories only", errno.Cut(p))
+		}
+		return errno.New(syscall.ENODATA, "%s: extended attribute %q: no data available", errno.Cut(p), errno.Cut(name))
+	}
+	if f.noUserXattr {
+		return errno.New(syscall.EOPNOTSUPP, "%s: user.* extended attributes: mounted with nouser_xattr", errno.Cut(p))
+	}
+	return nil
+}
+
 func visibleXattr(name string) bool {
 	if name == "system.posix_acl_access" || name == "system.posix_acl_default" {
 		return true
@@ -67,7 +91,7 @@ func (f *FS) listXattrs(p string, follow bool) ([]string, error) {
 	defer C.e2_free_mem(unsafe.Pointer(buf))
 	r := []string{}
 	for _, name := range strings.Split(C.GoStringN(buf, C.int(n)), "\x00") {
-		if visibleXattr(name) {
+		if visibleXattr(name) && !(f.noUserXattr && strings.HasPrefix(name, "user.")) {
 			r = append(r, name)
 		}
 	}
@@ -92,6 +116,9 @@ func (f *FS) getXattr(p, name string, follow bool) ([]byte, error) {
 	defer f.mu.Unlock()
 	ino, err := f.walk(p, follow)
 	if err != nil {
+		return nil, err
+	}
+	if err := f.userXattr(p, ino, name, false); err != nil {
 		return nil, err
 	}
 	cs := C.CString(name)
@@ -149,6 +176,9 @@ func (f *FS) xattrChange(p, name string, follow bool, op func(C.ext2_ino_t, *C.c
 	defer f.mu.Unlock()
 	ino, err := f.walk(p, follow)
 	if err != nil {
+		return err
+	}
+	if err := f.userXattr(p, ino, name, true); err != nil {
 		return err
 	}
 	if err := f.change(p); err != nil {

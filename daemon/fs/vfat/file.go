@@ -4,6 +4,7 @@ import (
 	"io"
 	iofs "io/fs"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -71,7 +72,17 @@ func (f *FS) Stat(path string) (fs.FileInfo, error) {
 	return f.info(n), nil
 }
 
-// ReadDir lists a directory in its own order.
+// badName reports whether an entry's name cannot be a file name: empty,
+// "." or "..", or holding "/" or NUL. A long name is UTF-16 and can
+// encode any of them (U+002F is "/"), a short name holds raw bytes; only
+// a corrupt or hostile image has one, and handed on, "../../etc" would be
+// joined to its directory's path.
+func badName(name string) bool {
+	return name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00")
+}
+
+// ReadDir lists a directory in its own order. An entry whose name cannot
+// be a file name (badName) fails it with EIO.
 func (f *FS) ReadDir(path string) ([]fs.DirEntry, error) {
 	if err := f.check(false); err != nil {
 		return nil, err
@@ -89,6 +100,9 @@ func (f *FS) ReadDir(path string) ([]fs.DirEntry, error) {
 	}
 	var out []fs.DirEntry
 	for _, e := range f.entries(d) {
+		if badName(e.name) {
+			return nil, errno.New(syscall.EIO, "%s: corrupt directory entry %q", errno.Cut(path), errno.Cut(e.name))
+		}
 		de := fs.DirEntry{Name: e.name, Ino: uint64(e.pos/32) + 2}
 		if e.de.Attr&layout.AttrDir != 0 {
 			de.Type = iofs.ModeDir

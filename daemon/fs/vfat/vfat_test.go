@@ -628,3 +628,50 @@ func TestRegisteredAndProbe(t *testing.T) {
 	isErrno(t, syscall.EROFS, x.(fs.Writer).Mkdir("/x", 0o755))
 	require.NoError(t, x.Close())
 }
+
+// TestReadDirCorruptNames: a long name can encode "/" (U+002F) or be "."
+// or "..", a short name can hold "/" or NUL bytes; such an entry fails
+// ReadDir with EIO naming the directory, whose other names still resolve.
+func TestReadDirCorruptNames(t *testing.T) {
+	utf16le := func(s string) []byte {
+		var b []byte
+		for _, r := range s {
+			b = append(b, byte(r), 0)
+		}
+		return b
+	}
+	for _, c := range []struct {
+		name     string
+		old, new []byte
+	}{
+		{"Mixed Name.t", utf16le("Mixed"), utf16le("Mi/ed")},
+		{"Mixed Name.t", utf16le("Mix"), append(utf16le(".."), 0, 0)},
+		{"Mixed Name.t", utf16le("Mi"), append(utf16le("."), 0, 0)},
+		{"ABCQZX.TXT", []byte("ABCQZX  TXT"), []byte("AB/QZX  TXT")},
+		{"ABCQZX.TXT", []byte("ABCQZX  TXT"), []byte("AB\x00QZX  TXT")},
+	} {
+		img := mkfsImage(t, 4<<20)
+		x := mount(t, img, false)
+		require.NoError(t, x.Mkdir("/victim", 0o755))
+		write(t, x, "/victim/keep", []byte("k"))
+		write(t, x, "/victim/"+c.name, []byte("x"))
+		require.NoError(t, x.Close())
+		raw, err := os.ReadFile(img)
+		require.NoError(t, err)
+		require.Equal(t, 1, bytes.Count(raw, c.old), "%q", c.old)
+		require.NoError(t, os.WriteFile(img, bytes.Replace(raw, c.old, c.new, 1), 0o644))
+
+		x = mount(t, img, false)
+		_, err = x.ReadDir("/victim")
+		if assert.Error(t, err, "%q", c.new) {
+			isErrno(t, syscall.EIO, err)
+			assert.Contains(t, err.Error(), "/victim: corrupt directory entry")
+		}
+		_, err = x.ReadDir("/")
+		assert.NoError(t, err)
+		assert.Equal(t, []byte("k"), read(t, x, "/victim/keep"))
+		require.NoError(t, x.Remove("/victim/keep"))
+		isErrno(t, syscall.ENOTEMPTY, x.Remove("/victim"))
+		require.NoError(t, x.Close())
+	}
+}

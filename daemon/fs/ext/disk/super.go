@@ -80,6 +80,8 @@ type Superblock struct {
 	JournalUUID                         [16]byte
 	JournalInum, JournalDev, LastOrphan uint32
 	ErrorCount                          uint32
+	// DefaultMountOpts is s_default_mount_opts (EXT4_DEFM_*).
+	DefaultMountOpts uint32
 }
 
 // BlockSize is the filesystem block size in bytes.
@@ -109,21 +111,22 @@ func Parse(b []byte) (*Superblock, error) {
 		return nil, fmt.Errorf("no ext superblock magic: %w", syscall.EINVAL)
 	}
 	s := &Superblock{
-		InodesCount:    le.Uint32(b[0x00:]),
-		BlocksCount:    uint64(le.Uint32(b[0x04:])),
-		RBlocksCount:   uint64(le.Uint32(b[0x08:])),
-		FirstDataBlock: le.Uint32(b[0x14:]),
-		LogBlockSize:   le.Uint32(b[0x18:]),
-		LogClusterSize: le.Uint32(b[0x1C:]),
-		BlocksPerGroup: le.Uint32(b[0x20:]),
-		InodesPerGroup: le.Uint32(b[0x28:]),
-		State:          le.Uint16(b[0x3A:]),
-		RevLevel:       le.Uint32(b[0x4C:]),
-		InodeSize:      128,
-		JournalInum:    le.Uint32(b[0xE0:]),
-		JournalDev:     le.Uint32(b[0xE4:]),
-		LastOrphan:     le.Uint32(b[0xE8:]),
-		ErrorCount:     le.Uint32(b[0x194:]),
+		InodesCount:      le.Uint32(b[0x00:]),
+		BlocksCount:      uint64(le.Uint32(b[0x04:])),
+		RBlocksCount:     uint64(le.Uint32(b[0x08:])),
+		FirstDataBlock:   le.Uint32(b[0x14:]),
+		LogBlockSize:     le.Uint32(b[0x18:]),
+		LogClusterSize:   le.Uint32(b[0x1C:]),
+		BlocksPerGroup:   le.Uint32(b[0x20:]),
+		InodesPerGroup:   le.Uint32(b[0x28:]),
+		State:            le.Uint16(b[0x3A:]),
+		RevLevel:         le.Uint32(b[0x4C:]),
+		InodeSize:        128,
+		JournalInum:      le.Uint32(b[0xE0:]),
+		JournalDev:       le.Uint32(b[0xE4:]),
+		LastOrphan:       le.Uint32(b[0xE8:]),
+		ErrorCount:       le.Uint32(b[0x194:]),
+		DefaultMountOpts: le.Uint32(b[0x100:]),
 	}
 	if s.RevLevel >= 1 {
 		s.InodeSize = le.Uint16(b[0x58:])
