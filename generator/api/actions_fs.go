@@ -35,7 +35,9 @@ var fsActions = []Action{
 		Longdesc:  "Like `mount`, but every change to the filesystem fails with EROFS. A journal that needs recovery is still replayed, as the kernel does; on a read-only drive the replay lands in its overlay."},
 	{Name: "mount_options", Ret: Ret{Kind: RErr}, Args: []Arg{{String, "options"}, {Device, "mountable"}, {String, "mountpoint"}}, Daemon: true, Group: "fs", ProcNr: 43,
 		Shortdesc: "mount a filesystem with options",
-		Longdesc:  "Like `mount`, with a comma-separated list of mount options. `ro` and `rw` are understood by every driver, and the options each driver documents (ext: `noload` is refused, `errors=`, `journal_checksum`, `noatime`, `relatime`, `nodev`, ... are accepted); an option a driver does not understand gives EINVAL."},
+		Longdesc: "Like `mount`, with a comma-separated list of mount options. `ro` and `rw` are understood by every driver. " +
+			"ext: `user_xattr`/`nouser_xattr`, `grpid`/`bsdgroups`, `nogrpid`/`sysvgroups` and `delalloc` take effect; `defaults`, `async`, `sync`, the atime options, `lazytime`, `dev`/`nodev`, `exec`/`noexec`, `suid`/`nosuid`, `acl`/`noacl`, `barrier`, `discard`, `nodelalloc`, `init_itable`, `max_batch_time=`, `min_batch_time=`, `stripe=`, `resuid=`, `resgid=`, `noquota` and `errors=` are accepted with nothing to do; `journal_checksum`, `journal_async_commit`, `data=` and `commit=` need a journal; `noload`/`norecovery` (skip the journal) only read-only; the quota options give EINVAL, since quota files would not be kept. " +
+			"vfat: `utf8`, `iocharset=utf8`, `shortname=winnt`/`mixed`, `tz=UTC` and the atime options. Anything a driver does not understand gives EINVAL."},
 	{Name: "mount_vfs", Ret: Ret{Kind: RErr}, Args: []Arg{{String, "options"}, {String, "vfstype"}, {Device, "mountable"}, {String, "mountpoint"}}, Daemon: true, Group: "fs", ProcNr: 44,
 		Shortdesc: "mount a filesystem with options and type",
 		Longdesc:  "Like `mount_options`, with the filesystem type given (`ext4`, `vfat`, ...) instead of probed. A type this library has no driver for gives EINVAL; a device that does not hold that type gives the driver's reason. As the kernel, `ext4` mounts ext2 and ext3 too, but `ext2` refuses an ext3 or ext4 filesystem and `ext3` an ext2 or ext4 one (EINVAL)."},
@@ -73,7 +75,7 @@ var fsActions = []Action{
 		Longdesc:  "Set the label of the filesystem on `mountable` (mounted or not). ext labels are at most 16 bytes and vfat labels at most 11 characters FAT can hold; longer ones give EINVAL (ERANGE in libguestfs for some types)."},
 	{Name: "set_uuid", Ret: Ret{Kind: RErr}, Args: []Arg{{Device, "device"}, {String, "uuid"}}, Daemon: true, Group: "fs", ProcNr: 54,
 		Shortdesc: "set the filesystem UUID",
-		Longdesc:  "Set the UUID of the ext filesystem on `device` (`8-4-4-4-12` hex). On a filesystem with metadata checksums every checksum is rewritten, as `tune2fs -U` does. Other types give ENOTSUP."},
+		Longdesc:  "Set the UUID of the filesystem on `device`. ext: `8-4-4-4-12` hex (EINVAL otherwise; `random`, `clear` and `time` are not taken); on a filesystem with metadata checksums and no `metadata_csum_seed`, the old seed is kept in the superblock with that feature set, so no checksum needs rewriting (what `tune2fs -O metadata_csum_seed -U` does; Linux 4.4 and e2fsprogs 1.43 on read it). vfat: the volume serial, `XXXX-XXXX` hex. Other types give ENOTSUP."},
 	{Name: "set_e2label", Ret: Ret{Kind: RErr}, Args: []Arg{{Device, "device"}, {String, "label"}}, Daemon: true, Group: "fs", ProcNr: 55, DeprecatedBy: "set_label",
 		Shortdesc: "set the ext2/3/4 filesystem label",
 		Longdesc:  "Set the label of the ext filesystem on `device`; `set_label` for an ext filesystem."},

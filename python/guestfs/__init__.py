@@ -989,7 +989,7 @@ class GuestFS(object):
     def mount_options(self, options, mountable, mountpoint):
         """mount a filesystem with options.
 
-        Like `mount`, with a comma-separated list of mount options. `ro` and `rw` are understood by every driver, and the options each driver documents (ext: `noload` is refused, `errors=`, `journal_checksum`, `noatime`, `relatime`, `nodev`, ... are accepted); an option a driver does not understand gives EINVAL.
+        Like `mount`, with a comma-separated list of mount options. `ro` and `rw` are understood by every driver. ext: `user_xattr`/`nouser_xattr`, `grpid`/`bsdgroups`, `nogrpid`/`sysvgroups` and `delalloc` take effect; `defaults`, `async`, `sync`, the atime options, `lazytime`, `dev`/`nodev`, `exec`/`noexec`, `suid`/`nosuid`, `acl`/`noacl`, `barrier`, `discard`, `nodelalloc`, `init_itable`, `max_batch_time=`, `min_batch_time=`, `stripe=`, `resuid=`, `resgid=`, `noquota` and `errors=` are accepted with nothing to do; `journal_checksum`, `journal_async_commit`, `data=` and `commit=` need a journal; `noload`/`norecovery` (skip the journal) only read-only; the quota options give EINVAL, since quota files would not be kept. vfat: `utf8`, `iocharset=utf8`, `shortname=winnt`/`mixed`, `tz=UTC` and the atime options. Anything a driver does not understand gives EINVAL.
         """
         return libguestfsmod.mount_options(self._o, options, mountable, mountpoint)
 
@@ -1077,7 +1077,7 @@ class GuestFS(object):
     def set_uuid(self, device, uuid):
         """set the filesystem UUID.
 
-        Set the UUID of the ext filesystem on `device` (`8-4-4-4-12` hex). On a filesystem with metadata checksums every checksum is rewritten, as `tune2fs -U` does. Other types give ENOTSUP.
+        Set the UUID of the filesystem on `device`. ext: `8-4-4-4-12` hex (EINVAL otherwise; `random`, `clear` and `time` are not taken); on a filesystem with metadata checksums and no `metadata_csum_seed`, the old seed is kept in the superblock with that feature set, so no checksum needs rewriting (what `tune2fs -O metadata_csum_seed -U` does; Linux 4.4 and e2fsprogs 1.43 on read it). vfat: the volume serial, `XXXX-XXXX` hex. Other types give ENOTSUP.
         """
         return libguestfsmod.set_uuid(self._o, device, uuid)
 

@@ -230,7 +230,7 @@ func (cp *copier) dir(s node, t node) error {
 			return t.wrap(err)
 		}
 	}
-	ents, err := s.fs().ReadDir(s.Path)
+	ents, err := readDir(s.fs(), s.Path)
 	if err != nil {
 		return s.wrap(err)
 	}

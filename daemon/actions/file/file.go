@@ -192,3 +192,21 @@ func modeToUnix(fm iofs.FileMode) uint32 {
 	}
 	return m
 }
+
+// readDir lists the directory p of fsys, refusing (EIO) a listing with a
+// name no directory can hold ("", ".", "..", or one with "/" or NUL): a
+// hostile image must not make a walk or a copy reach outside the tree.
+// Every listing of the file group goes through it, whatever the driver.
+func readDir(fsys vfs.FS, p string) ([]vfs.DirEntry, error) {
+	ents, err := fsys.ReadDir(p)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range ents {
+		if e.Name == "" || e.Name == "." || e.Name == ".." || strings.ContainsAny(e.Name, "/\x00") {
+			return nil, errno.New(syscall.EIO, "%s: corrupt directory entry %q", errno.Cut(p), errno.Cut(e.Name))
+		}
+	}
+	return ents, nil
+}
+

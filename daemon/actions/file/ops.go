@@ -22,7 +22,7 @@ func (a *Actions) Ls(c *server.Call, directory string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	ents, err := n.fs().ReadDir(n.Path)
+	ents, err := readDir(n.fs(), n.Path)
 	if err != nil {
 		return nil, n.wrap(err)
 	}
@@ -64,7 +64,7 @@ func (a *Actions) Readdir(c *server.Call, dir string) ([]server.Dirent, error) {
 	if !fi.Mode.IsDir() {
 		return nil, n.fail(syscall.ENOTDIR)
 	}
-	ents, err := n.fs().ReadDir(n.Path)
+	ents, err := readDir(n.fs(), n.Path)
 	if err != nil {
 		return nil, n.wrap(err)
 	}
@@ -278,7 +278,7 @@ func (a *Actions) RmRf(c *server.Call, p string) error {
 // directory.
 func removeTree(fsys vfs.FS, w vfs.Writer, p string, dir bool) error {
 	if dir {
-		ents, err := fsys.ReadDir(p)
+		ents, err := readDir(fsys, p)
 		if err != nil {
 			return err
 		}

@@ -211,7 +211,7 @@ func TestFileOps(t *testing.T) {
 	require.NoError(t, d.Call("chmod", nil, 0o4711, "/f"))
 	require.NoError(t, d.Call("chown", nil, 1000, 100, "/f"))
 	require.NoError(t, d.Call("statns", &st, "/f"))
-	assert.Equal(t, int64(0o104711), st.StMode)
+	assert.Equal(t, int64(0o100711), st.StMode, "chown clears set-user-ID, as Linux")
 	assert.Equal(t, []int64{1000, 100}, []int64{st.StUid, st.StGid})
 	require.NoError(t, d.Call("chown", nil, -1, 7, "/f"))
 	require.NoError(t, d.Call("statns", &st, "/f"))

@@ -67,7 +67,7 @@ func (a *Actions) Find(c *server.Call, directory string) ([]string, error) {
 		}
 		d := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		ents, err := d.n.fs().ReadDir(d.n.Path)
+		ents, err := readDir(d.n.fs(), d.n.Path)
 		if err != nil {
 			return nil, d.n.wrap(err)
 		}
@@ -159,7 +159,7 @@ func (a *Actions) Ll(c *server.Call, directory string) (string, error) {
 			return "", err
 		}
 		lines = append(lines, line{".", d, fi}, line{"..", up, upfi})
-		ents, err := d.fs().ReadDir(d.Path)
+		ents, err := readDir(d.fs(), d.Path)
 		if err != nil {
 			return "", d.wrap(err)
 		}
@@ -244,7 +244,7 @@ func (a *Actions) Du(c *server.Call, p string) (int64, error) {
 		}
 		d := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		ents, err := d.fs().ReadDir(d.Path)
+		ents, err := readDir(d.fs(), d.Path)
 		if err != nil {
 			return 0, d.wrap(err)
 		}
@@ -439,7 +439,7 @@ func (a *Actions) GlobExpandOpts(c *server.Call, pattern string, opts *server.Gl
 				if err != nil {
 					continue
 				}
-				ents, err := d.fs().ReadDir(d.Path)
+				ents, err := readDir(d.fs(), d.Path)
 				if err != nil {
 					continue
 				}
@@ -495,7 +495,7 @@ func (a *Actions) CaseSensitivePath(c *server.Call, p string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		ents, err := d.fs().ReadDir(d.Path)
+		ents, err := readDir(d.fs(), d.Path)
 		if err != nil {
 			return "", d.wrap(err)
 		}

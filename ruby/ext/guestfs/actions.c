@@ -6886,11 +6886,24 @@ rbgf_mount_options (struct rbg_call *c)
  * mount a filesystem with options
  *
  * Like <tt>mount</tt>, with a comma-separated list of mount options.
- * <tt>ro</tt> and <tt>rw</tt> are understood by every driver, and the
- * options each driver documents (ext: <tt>noload</tt> is refused,
- * <tt>errors=</tt>, <tt>journal_checksum</tt>, <tt>noatime</tt>,
- * <tt>relatime</tt>, <tt>nodev</tt>, ... are accepted); an option a driver
- * does not understand gives EINVAL.
+ * <tt>ro</tt> and <tt>rw</tt> are understood by every driver. ext:
+ * <tt>user_xattr</tt>/<tt>nouser_xattr</tt>,
+ * <tt>grpid</tt>/<tt>bsdgroups</tt>, <tt>nogrpid</tt>/<tt>sysvgroups</tt>
+ * and <tt>delalloc</tt> take effect; <tt>defaults</tt>, <tt>async</tt>,
+ * <tt>sync</tt>, the atime options, <tt>lazytime</tt>,
+ * <tt>dev</tt>/<tt>nodev</tt>, <tt>exec</tt>/<tt>noexec</tt>,
+ * <tt>suid</tt>/<tt>nosuid</tt>, <tt>acl</tt>/<tt>noacl</tt>,
+ * <tt>barrier</tt>, <tt>discard</tt>, <tt>nodelalloc</tt>,
+ * <tt>init_itable</tt>, <tt>max_batch_time=</tt>,
+ * <tt>min_batch_time=</tt>, <tt>stripe=</tt>, <tt>resuid=</tt>,
+ * <tt>resgid=</tt>, <tt>noquota</tt> and <tt>errors=</tt> are accepted
+ * with nothing to do; <tt>journal_checksum</tt>,
+ * <tt>journal_async_commit</tt>, <tt>data=</tt> and <tt>commit=</tt> need
+ * a journal; <tt>noload</tt>/<tt>norecovery</tt> (skip the journal) only
+ * read-only; the quota options give EINVAL, since quota files would not be
+ * kept. vfat: <tt>utf8</tt>, <tt>iocharset=utf8</tt>,
+ * <tt>shortname=winnt</tt>/<tt>mixed</tt>, <tt>tz=UTC</tt> and the atime
+ * options. Anything a driver does not understand gives EINVAL.
  */
 static VALUE
 rbg_mount_options (VALUE self, VALUE optionsv, VALUE mountablev, VALUE mountpointv)
@@ -7425,10 +7438,14 @@ rbgf_set_uuid (struct rbg_call *c)
  *
  * set the filesystem UUID
  *
- * Set the UUID of the ext filesystem on <tt>device</tt>
- * (<tt>8-4-4-4-12</tt> hex). On a filesystem with metadata checksums every
- * checksum is rewritten, as <tt>tune2fs -U</tt> does. Other types give
- * ENOTSUP.
+ * Set the UUID of the filesystem on <tt>device</tt>. ext:
+ * <tt>8-4-4-4-12</tt> hex (EINVAL otherwise; <tt>random</tt>,
+ * <tt>clear</tt> and <tt>time</tt> are not taken); on a filesystem with
+ * metadata checksums and no <tt>metadata_csum_seed</tt>, the old seed is
+ * kept in the superblock with that feature set, so no checksum needs
+ * rewriting (what <tt>tune2fs -O metadata_csum_seed -U</tt> does; Linux
+ * 4.4 and e2fsprogs 1.43 on read it). vfat: the volume serial,
+ * <tt>XXXX-XXXX</tt> hex. Other types give ENOTSUP.
  */
 static VALUE
 rbg_set_uuid (VALUE self, VALUE devicev, VALUE uuidv)
