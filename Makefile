@@ -21,7 +21,7 @@ export CGO_ENABLED := 1
 
 # Fragments add their targets to these lists.
 ALL_TARGETS     := lib daemon
-TEST_TARGETS    := check-generated check-default-goal test-go test-c test-c-valgrind
+TEST_TARGETS    := check-generated check-default-goal test-go test-c test-c-valgrind test-oracle
 INSTALL_TARGETS := install-lib install-daemon
 
 -include python/python.mk
