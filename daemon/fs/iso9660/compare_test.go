@@ -16,19 +16,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
 
-// makeTree builds testdata/mktree.sh's tree once per test.
-func makeTree(t *testing.T) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("the comparison tree needs root (owners, device nodes)")
-	}
-	d := filepath.Join(t.TempDir(), "tree")
-	out, err := exec.Command("sh", "testdata/mktree.sh", d).CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	return d
-}
+	"goguestfs/daemon/fs/fstest"
+)
 
 func makeISO(t *testing.T, tree, tool string, args ...string) string {
 	t.Helper()
@@ -147,29 +137,11 @@ func isoinfo(t *testing.T, iso string, flag ...string) map[string]ref {
 	return m
 }
 
-// sameKeys fails the test now unless want and got list the same paths.
-func sameKeys[V, W any](t *testing.T, want map[string]V, got map[string]W) {
-	t.Helper()
-	var missing, extra []string
-	for k := range want {
-		if _, ok := got[k]; !ok {
-			missing = append(missing, k)
-		}
-	}
-	for k := range got {
-		if _, ok := want[k]; !ok {
-			extra = append(extra, k)
-		}
-	}
-	require.Empty(t, missing, "paths the driver does not show")
-	require.Empty(t, extra, "paths the driver shows and the tool does not")
-}
-
 // TestRockRidgeAgainstTools compares, file by file, what the driver shows
 // of Rock Ridge images made by xorriso and genisoimage with what xorriso's
 // osirrox extracts and what isoinfo -R -l lists.
 func TestRockRidgeAgainstTools(t *testing.T) {
-	tree := makeTree(t)
+	tree := fstest.MakeTree(t, false, "owners, device nodes")
 	for _, c := range []struct {
 		name, tool string
 		args       []string
@@ -182,7 +154,7 @@ func TestRockRidgeAgainstTools(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			iso := makeISO(t, tree, c.tool, c.args...)
 			x := mount(t, iso, "")
-			got := walk(t, x)
+			got := fstest.Walk(t, x)
 			want := extract(t, iso, "any")
 			info := isoinfo(t, iso, "-R")
 			if c.tool == "genisoimage" {
@@ -194,7 +166,7 @@ func TestRockRidgeAgainstTools(t *testing.T) {
 				// genisoimage writes the 403-byte link's SL entry with a
 				// length byte of 318-256: the record is corrupt and the
 				// file unusable, as Linux's isofs sees it.
-				assert.Equal(t, "EIO", got["/long-link"].sum)
+				assert.Equal(t, "EIO", got["/long-link"].Sum)
 				_, err = x.Readlink("/long-link")
 				assert.Equal(t, syscall.EIO, errnoOf(err))
 				delete(got, "/long-link")
@@ -203,13 +175,13 @@ func TestRockRidgeAgainstTools(t *testing.T) {
 			for p, i := range info {
 				if _, ok := want[p]; !ok && i.mode&(os.ModeDevice|os.ModeSocket) != 0 {
 					// osirrox does not extract devices and sockets
-					assert.Equal(t, i.mode, got[p].fi.Mode.Type(), "%s: type (isoinfo -R)", p)
+					assert.Equal(t, i.mode, got[p].FI.Mode.Type(), "%s: type (isoinfo -R)", p)
 					delete(got, p)
 				}
 			}
-			sameKeys(t, want, got)
+			fstest.SameKeys(t, want, got)
 			for p, w := range want {
-				g := got[p].fi
+				g := got[p].FI
 				assert.Equal(t, w.mode, g.Mode, "%s: mode", p)
 				assert.Equal(t, w.uid, g.Uid, "%s: uid", p)
 				assert.Equal(t, w.gid, g.Gid, "%s: gid", p)
@@ -220,8 +192,8 @@ func TestRockRidgeAgainstTools(t *testing.T) {
 				} else {
 					assert.Equal(t, w.mtime, g.Mtime.Unix(), "%s: mtime", p)
 				}
-				assert.Equal(t, w.target, got[p].target, "%s: target", p)
-				assert.Equal(t, w.sum, got[p].sum, "%s: content", p)
+				assert.Equal(t, w.target, got[p].Target, "%s: target", p)
+				assert.Equal(t, w.sum, got[p].Sum, "%s: content", p)
 				if w.mode.IsRegular() {
 					assert.Equal(t, w.size, g.Size, "%s: size", p)
 				}
@@ -238,7 +210,7 @@ func TestRockRidgeAgainstTools(t *testing.T) {
 				// genisoimage records 2038-01-19 03:14:08 with a zone
 				// offset of -96 quarter hours; Linux ignores an offset past
 				// 13 hours, osirrox applies it.
-				assert.Equal(t, int64(1<<31), got["/block"].fi.Mtime.Unix())
+				assert.Equal(t, int64(1<<31), got["/block"].FI.Mtime.Unix())
 				assert.Equal(t, int64(1<<31+86400), want["/block"].mtime)
 			}
 			fi, err := x.Stat("/chr")
@@ -261,7 +233,7 @@ func TestRockRidgeAgainstTools(t *testing.T) {
 // names, sizes, contents, times; files and directories are 0555, owned by
 // root, with one link.
 func TestPlainAndJolietAgainstTools(t *testing.T) {
-	tree := makeTree(t)
+	tree := fstest.MakeTree(t, false, "owners, device nodes")
 	for _, c := range []struct {
 		name, tool string
 		joliet     bool
@@ -275,7 +247,7 @@ func TestPlainAndJolietAgainstTools(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			iso := makeISO(t, tree, c.tool, c.args...)
 			x := mount(t, iso, "")
-			got := walk(t, x)
+			got := fstest.Walk(t, x)
 			readFS := "ecma119"
 			if c.joliet {
 				readFS = "norock"
@@ -289,15 +261,15 @@ func TestPlainAndJolietAgainstTools(t *testing.T) {
 				}
 				want[p] = r
 			}
-			sameKeys(t, want, got)
+			fstest.SameKeys(t, want, got)
 			for p, w := range want {
-				g := got[p].fi
+				g := got[p].FI
 				if w.mode.IsDir() {
 					assert.Equal(t, os.ModeDir|0o555, g.Mode, p)
 				} else {
 					assert.Equal(t, os.FileMode(0o555), g.Mode, p)
 					assert.Equal(t, w.size, g.Size, "%s: size", p)
-					assert.Equal(t, w.sum, got[p].sum, "%s: content", p)
+					assert.Equal(t, w.sum, got[p].Sum, "%s: content", p)
 				}
 				assert.Equal(t, uint64(1), g.Nlink, p)
 				assert.Zero(t, g.Uid, p)

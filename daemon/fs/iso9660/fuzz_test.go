@@ -1,12 +1,11 @@
 package iso9660
 
 import (
-	"os"
-	"path"
 	"testing"
 	"time"
 
 	"goguestfs/daemon/fs"
+	"goguestfs/daemon/fs/fstest"
 )
 
 // exercise walks everything x shows, reading at most limit bytes of each
@@ -14,45 +13,7 @@ import (
 func exercise(x *FS, limit int64) {
 	x.Label()
 	x.UUID()
-	x.StatFS()
-	budget := 5000
-	var walk func(p string, depth int)
-	walk = func(p string, depth int) {
-		ents, err := x.ReadDir(p)
-		if err != nil || depth > 12 {
-			return
-		}
-		for _, e := range ents {
-			if budget--; budget <= 0 {
-				return
-			}
-			c := path.Join(p, e.Name)
-			fi, err := x.Stat(c)
-			if err != nil {
-				continue
-			}
-			switch {
-			case fi.Mode.IsDir():
-				walk(c, depth+1)
-			case fi.Mode&os.ModeSymlink != 0:
-				x.Readlink(c)
-				x.Stat(c + "/x")
-			default:
-				if h, err := x.OpenFile(c, os.O_RDONLY, 0); err == nil {
-					b := make([]byte, 64<<10)
-					for off := int64(0); off < min(fi.Size, limit); off += int64(len(b)) {
-						if _, err := h.ReadAt(b, off); err != nil {
-							break
-						}
-					}
-					h.Stat()
-					h.Close()
-				}
-			}
-		}
-	}
-	walk("/", 0)
-	x.Close()
+	fstest.Exercise(x, limit, nil)
 }
 
 // FuzzOpenWalk mounts mutated copies of the committed images, walks them
@@ -64,7 +25,7 @@ func FuzzOpenWalk(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		watch := time.AfterFunc(5*time.Second, func() { panic("FuzzOpenWalk: an input took over 5 s") })
 		defer watch.Stop()
-		dev := &memDev{b: data}
+		dev := &fstest.ROMem{B: data}
 		Driver{}.Probe(dev)
 		for _, o := range []string{"", "norock"} {
 			x, err := Driver{}.Open(dev, fs.OpenOptions{ReadOnly: true, Options: o})

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"goguestfs/daemon/fs"
+	"goguestfs/daemon/fs/fstest"
 )
 
 // seed returns a committed image of testdata (made by make.sh).
@@ -31,7 +32,7 @@ func seed(t testing.TB, name string) []byte {
 
 func openMem(t testing.TB, b []byte, opts string) *FS {
 	t.Helper()
-	x, err := Driver{}.Open(&memDev{b: b}, fs.OpenOptions{Options: opts})
+	x, err := Driver{}.Open(&fstest.ROMem{B: b}, fs.OpenOptions{Options: opts})
 	require.NoError(t, err)
 	return x.(*FS)
 }
@@ -40,23 +41,23 @@ func TestRegistered(t *testing.T) {
 	d, ok := fs.Lookup("iso9660")
 	require.True(t, ok)
 	assert.Equal(t, Driver{}, d)
-	got, err := fs.Probe(&memDev{b: seed(t, "rr")})
+	got, err := fs.Probe(&fstest.ROMem{B: seed(t, "rr")})
 	require.NoError(t, err)
 	assert.Equal(t, "iso9660", got.Name())
 }
 
 func TestProbe(t *testing.T) {
 	for _, n := range []string{"rr", "joliet", "plain"} {
-		ok, err := Driver{}.Probe(&memDev{b: seed(t, n)})
+		ok, err := Driver{}.Probe(&fstest.ROMem{B: seed(t, n)})
 		require.NoError(t, err)
 		assert.True(t, ok, n)
 	}
 	garbage := bytes.Repeat([]byte("garbage!"), 10000)
 	for _, b := range [][]byte{nil, make([]byte, 100), make([]byte, 1<<20), garbage} {
-		ok, err := Driver{}.Probe(&memDev{b: b})
+		ok, err := Driver{}.Probe(&fstest.ROMem{B: b})
 		assert.NoError(t, err)
 		assert.False(t, ok)
-		_, err = Driver{}.Open(&memDev{b: b}, fs.OpenOptions{})
+		_, err = Driver{}.Open(&fstest.ROMem{B: b}, fs.OpenOptions{})
 		assert.Equal(t, syscall.EINVAL, errnoOf(err))
 	}
 }
@@ -130,26 +131,10 @@ func TestSeeds(t *testing.T) {
 // TestReadOnly: a read-write mount succeeds, and every change is EROFS.
 func TestReadOnly(t *testing.T) {
 	x := openMem(t, seed(t, "rr"), "rw")
-	var v fs.FS = x
-	_, isWriter := v.(fs.Writer)
-	assert.False(t, isWriter, "no fs.Writer: the daemon answers EROFS/ENOTSUP itself")
-	for _, fl := range []int{os.O_WRONLY, os.O_RDWR, os.O_RDONLY | os.O_TRUNC, os.O_RDONLY | os.O_CREATE, os.O_WRONLY | os.O_APPEND} {
-		_, err := x.OpenFile("/hello.txt", fl, 0o644)
-		assert.Equal(t, syscall.EROFS, errnoOf(err), "flags %#x", fl)
-	}
-	_, err := x.OpenFile("/new", os.O_CREATE|os.O_WRONLY, 0o644)
-	assert.EqualError(t, err, "/new: read-only file system")
-	h, err := x.OpenFile("/hello.txt", os.O_RDONLY, 0)
-	require.NoError(t, err)
-	_, err = h.WriteAt([]byte("x"), 0)
-	assert.Equal(t, syscall.EROFS, errnoOf(err))
-	assert.Equal(t, syscall.EROFS, errnoOf(h.Truncate(0)))
-	assert.Equal(t, syscall.EROFS, errnoOf(x.SetLabel("x")))
-	assert.Equal(t, syscall.EROFS, errnoOf(x.SetUUID("x")))
-	assert.NoError(t, x.Sync())
-	assert.NoError(t, x.Close())
-	_, err = x.Stat("/")
-	assert.Equal(t, syscall.EBADF, errnoOf(err))
+	fstest.ReadOnly(t, x, "/hello.txt", func() {
+		assert.Equal(t, syscall.EROFS, errnoOf(x.SetLabel("x")))
+		assert.Equal(t, syscall.EROFS, errnoOf(x.SetUUID("x")))
+	})
 }
 
 func TestErrors(t *testing.T) {
@@ -176,13 +161,13 @@ func TestErrors(t *testing.T) {
 	// ".." never climbs above the root
 	_, err = x.Stat("/link/../../../../hello.txt")
 	assert.NoError(t, err)
-	_, err = Driver{}.Open(&memDev{b: seed(t, "rr")}, fs.OpenOptions{Options: "uid=1000"})
+	_, err = Driver{}.Open(&fstest.ROMem{B: seed(t, "rr")}, fs.OpenOptions{Options: "uid=1000"})
 	assert.Equal(t, syscall.EINVAL, errnoOf(err))
 }
 
 // TestSymlinkLoop: ELOOP after 40 links, on a tool-made image.
 func TestSymlinkLoop(t *testing.T) {
-	tree := makeTree(t)
+	tree := fstest.MakeTree(t, false, "owners, device nodes")
 	x := mount(t, makeISO(t, tree, "xorriso", "-R"), "")
 	_, err := x.OpenFile("/loop1", os.O_RDONLY, 0)
 	assert.Equal(t, syscall.ELOOP, errnoOf(err))
@@ -204,7 +189,7 @@ func TestSymlinkLoop(t *testing.T) {
 func TestTruncatedImage(t *testing.T) {
 	b := seed(t, "rr")
 	for _, n := range []int{16*2048 + 100, 17 * 2048, 18 * 2048, 20 * 2048, len(b) - 2048} {
-		x, err := Driver{}.Open(&memDev{b: b[:n]}, fs.OpenOptions{})
+		x, err := Driver{}.Open(&fstest.ROMem{B: b[:n]}, fs.OpenOptions{})
 		if err != nil {
 			assert.Contains(t, []syscall.Errno{syscall.EIO, syscall.EINVAL}, errnoOf(err), "%d bytes: %v", n, err)
 			continue

@@ -16,20 +16,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"goguestfs/daemon/fs/fstest"
 	"golang.org/x/sys/unix"
 )
-
-func makeTree(t *testing.T) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("the comparison tree needs root (owners, device nodes, trusted xattrs)")
-	}
-	need(t, "setfattr")
-	d := filepath.Join(t.TempDir(), "tree")
-	out, err := exec.Command("sh", "testdata/mktree.sh", d).CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	return d
-}
 
 func mksquashfs(t *testing.T, tree string, args ...string) string {
 	t.Helper()
@@ -121,29 +111,12 @@ func lln(t *testing.T, img string) map[string][]string {
 	return m
 }
 
-func sameKeys[V, W any](t *testing.T, want map[string]V, got map[string]W) {
-	t.Helper()
-	var missing, extra []string
-	for k := range want {
-		if _, ok := got[k]; !ok {
-			missing = append(missing, k)
-		}
-	}
-	for k := range got {
-		if _, ok := want[k]; !ok {
-			extra = append(extra, k)
-		}
-	}
-	require.Empty(t, missing, "paths the driver does not show")
-	require.Empty(t, extra, "paths the driver shows and the tool does not")
-}
-
 // TestAgainstUnsquashfs compares, file by file, images of every
 // compressor mksquashfs offers (and the default with -no-fragments and
 // -always-use-fragments) with what unsquashfs -d extracts and unsquashfs
 // -lln lists.
 func TestAgainstUnsquashfs(t *testing.T) {
-	tree := makeTree(t)
+	tree := fstest.MakeTree(t, true, "owners, device nodes, trusted xattrs")
 	for _, args := range [][]string{
 		nil, {"-comp", "xz"}, {"-comp", "zstd"}, {"-comp", "lz4"}, {"-comp", "lzo"}, {"-comp", "lzma"},
 		{"-no-fragments", "-b", "4096"}, {"-always-use-fragments", "-b", "1M"}, {"-noI", "-noD", "-noF", "-noX"},
@@ -151,20 +124,20 @@ func TestAgainstUnsquashfs(t *testing.T) {
 		t.Run(strings.Join(append([]string{"mksquashfs"}, args...), " "), func(t *testing.T) {
 			img := mksquashfs(t, tree, args...)
 			x := mount(t, img, "")
-			got := walk(t, x)
+			got := fstest.Walk(t, x)
 			want := unsquash(t, img)
 			list := lln(t, img)
-			sameKeys(t, want, got)
-			sameKeys(t, list, got)
+			fstest.SameKeys(t, want, got)
+			fstest.SameKeys(t, list, got)
 			for p, w := range want {
-				g := got[p].fi
+				g := got[p].FI
 				assert.Equal(t, w.mode, g.Mode, "%s: mode", p)
 				assert.Equal(t, w.uid, g.Uid, "%s: uid", p)
 				assert.Equal(t, w.gid, g.Gid, "%s: gid", p)
 				assert.Equal(t, w.nlink, g.Nlink, "%s: nlink", p)
 				assert.Equal(t, w.rdev, g.Rdev, "%s: rdev", p)
-				assert.Equal(t, w.target, got[p].target, "%s: target", p)
-				assert.Equal(t, w.sum, got[p].sum, "%s: content", p)
+				assert.Equal(t, w.target, got[p].Target, "%s: target", p)
+				assert.Equal(t, w.sum, got[p].Sum, "%s: content", p)
 				if !w.mode.IsDir() {
 					assert.Equal(t, w.size, g.Size, "%s: size", p)
 				}
@@ -197,7 +170,7 @@ func TestAgainstUnsquashfs(t *testing.T) {
 // TestKernelSizes pins what Linux shows that the tools do not: a
 // directory's size is its listing's plus 3.
 func TestKernelSizes(t *testing.T) {
-	tree := makeTree(t)
+	tree := fstest.MakeTree(t, true, "owners, device nodes, trusted xattrs")
 	x := mount(t, mksquashfs(t, tree), "")
 	fi, err := x.Stat("/sticky")
 	require.NoError(t, err)

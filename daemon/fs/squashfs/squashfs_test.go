@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"goguestfs/daemon/fs"
+	"goguestfs/daemon/fs/fstest"
 )
 
 var compressors = []string{"gzip", "xz", "zstd", "lz4", "lzo"}
@@ -25,7 +26,7 @@ func seed(t testing.TB, name string) []byte {
 
 func openMem(t testing.TB, b []byte, opts string) *FS {
 	t.Helper()
-	x, err := Driver{}.Open(&memDev{b: b}, fs.OpenOptions{Options: opts})
+	x, err := Driver{}.Open(&fstest.ROMem{B: b}, fs.OpenOptions{Options: opts})
 	require.NoError(t, err)
 	return x.(*FS)
 }
@@ -41,7 +42,7 @@ func TestRegistered(t *testing.T) {
 	d, ok := fs.Lookup("squashfs")
 	require.True(t, ok)
 	assert.Equal(t, Driver{}, d)
-	got, err := fs.Probe(&memDev{b: seed(t, "gzip")})
+	got, err := fs.Probe(&fstest.ROMem{B: seed(t, "gzip")})
 	require.NoError(t, err)
 	assert.Equal(t, "squashfs", got.Name())
 }
@@ -49,15 +50,15 @@ func TestRegistered(t *testing.T) {
 func TestProbe(t *testing.T) {
 	garbage := bytes.Repeat([]byte("garbage!"), 10000)
 	for _, b := range [][]byte{nil, make([]byte, 50), make([]byte, 1<<20), garbage} {
-		ok, err := Driver{}.Probe(&memDev{b: b})
+		ok, err := Driver{}.Probe(&fstest.ROMem{B: b})
 		assert.NoError(t, err)
 		assert.False(t, ok)
-		_, err = Driver{}.Open(&memDev{b: b}, fs.OpenOptions{})
+		_, err = Driver{}.Open(&fstest.ROMem{B: b}, fs.OpenOptions{})
 		assert.Equal(t, syscall.EINVAL, errnoOf(err))
 	}
 	iso := make([]byte, 40000)
 	copy(iso[32769:], "CD001\x01")
-	ok, err := Driver{}.Probe(&memDev{b: iso})
+	ok, err := Driver{}.Probe(&fstest.ROMem{B: iso})
 	assert.NoError(t, err)
 	assert.False(t, ok)
 }
@@ -123,27 +124,12 @@ func itoa(i int) string {
 func TestReadOnly(t *testing.T) {
 	x := openMem(t, seed(t, "gzip"), "rw")
 	var v fs.FS = x
-	_, isWriter := v.(fs.Writer)
-	assert.False(t, isWriter, "no fs.Writer: the daemon answers EROFS/ENOTSUP itself")
 	_, isLabeler := v.(fs.Labeler)
 	assert.False(t, isLabeler, "squashfs has no label")
-	for _, fl := range []int{os.O_WRONLY, os.O_RDWR, os.O_RDONLY | os.O_TRUNC, os.O_RDONLY | os.O_CREATE, os.O_WRONLY | os.O_APPEND} {
-		_, err := x.OpenFile("/hello.txt", fl, 0o644)
-		assert.Equal(t, syscall.EROFS, errnoOf(err), "flags %#x", fl)
-	}
-	_, err := x.OpenFile("/new", os.O_CREATE|os.O_WRONLY, 0o644)
-	assert.EqualError(t, err, "/new: read-only file system")
-	h, err := x.OpenFile("/hello.txt", os.O_RDONLY, 0)
-	require.NoError(t, err)
-	_, err = h.WriteAt([]byte("x"), 0)
-	assert.Equal(t, syscall.EROFS, errnoOf(err))
-	assert.Equal(t, syscall.EROFS, errnoOf(h.Truncate(0)))
-	assert.Equal(t, syscall.EROFS, errnoOf(x.SetXattr("/hello.txt", "user.a", nil)))
-	assert.Equal(t, syscall.EROFS, errnoOf(x.RemoveXattr("/hello.txt", "user.greeting")))
-	assert.NoError(t, x.Sync())
-	assert.NoError(t, x.Close())
-	_, err = x.Stat("/")
-	assert.Equal(t, syscall.EBADF, errnoOf(err))
+	fstest.ReadOnly(t, x, "/hello.txt", func() {
+		assert.Equal(t, syscall.EROFS, errnoOf(x.SetXattr("/hello.txt", "user.a", nil)))
+		assert.Equal(t, syscall.EROFS, errnoOf(x.RemoveXattr("/hello.txt", "user.greeting")))
+	})
 }
 
 func TestErrors(t *testing.T) {
@@ -162,12 +148,12 @@ func TestErrors(t *testing.T) {
 	assert.Equal(t, syscall.EINVAL, errnoOf(err))
 	_, err = x.Stat("/link/../../../hello.txt")
 	assert.NoError(t, err, "\"..\" never climbs above the root")
-	_, err = Driver{}.Open(&memDev{b: seed(t, "gzip")}, fs.OpenOptions{Options: "uid=0"})
+	_, err = Driver{}.Open(&fstest.ROMem{B: seed(t, "gzip")}, fs.OpenOptions{Options: "uid=0"})
 	assert.Equal(t, syscall.EINVAL, errnoOf(err))
 }
 
 func TestSymlinkLoop(t *testing.T) {
-	tree := makeTree(t)
+	tree := fstest.MakeTree(t, true, "owners, device nodes, trusted xattrs")
 	x := mount(t, mksquashfs(t, tree), "")
 	_, err := x.OpenFile("/loop1", os.O_RDONLY, 0)
 	assert.Equal(t, syscall.ELOOP, errnoOf(err))
@@ -182,7 +168,7 @@ func TestTruncatedImage(t *testing.T) {
 	for _, c := range compressors {
 		b := seed(t, c)
 		for n := 96; n < len(b); n += 512 {
-			x, err := Driver{}.Open(&memDev{b: b[:n]}, fs.OpenOptions{})
+			x, err := Driver{}.Open(&fstest.ROMem{B: b[:n]}, fs.OpenOptions{})
 			if err != nil {
 				assert.Contains(t, []syscall.Errno{syscall.EIO, syscall.EINVAL}, errnoOf(err), "%s, %d bytes: %v", c, n, err)
 				continue

@@ -14,16 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"goguestfs/daemon/fs"
+	"goguestfs/daemon/fs/fstest"
 )
-
-// fileDev is a device over a plain file.
-type fileDev struct {
-	*os.File
-	size int64
-}
-
-func (d *fileDev) Size() int64       { return d.size }
-func (d *fileDev) SectorSize() int64 { return 512 }
 
 // memDev is a device in memory.
 type memDev struct{ b []byte }
@@ -81,14 +73,9 @@ func mkfsImage(t testing.TB, size int64, args ...string) string {
 	return p
 }
 
-func openDev(t testing.TB, path string) *fileDev {
+func openDev(t testing.TB, path string) *fstest.FileDev {
 	t.Helper()
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	require.NoError(t, err)
-	t.Cleanup(func() { f.Close() })
-	st, err := f.Stat()
-	require.NoError(t, err)
-	return &fileDev{File: f, size: st.Size()}
+	return fstest.OpenDev(t, path, os.O_RDWR)
 }
 
 func mount(t testing.TB, path string, ro bool) *FS {

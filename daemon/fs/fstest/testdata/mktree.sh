@@ -1,13 +1,20 @@
 #!/bin/sh
-# mktree.sh DIR: a source tree for the comparison tests (run as root: it
-# sets owners and makes device nodes). Names: long, spaced, non-ASCII,
+# mktree.sh [-x] DIR: the source tree for the comparison tests of the
+# read-only drivers (iso9660, squashfs; run as root: it sets owners and
+# makes device nodes). Names: long, spaced, non-ASCII,
 # leading and trailing dots, ";1"; types: deep directories, a large one,
 # symbolic links (relative, absolute, dangling, long, looping), hard
 # links, devices, a fifo, a socket; owners, set-uid and sticky modes; times
-# before 2000 and past 2038; empty, small, block-sized and sparse files;
-# extended attributes (user and trusted, one value shared by two files,
-# as mksquashfs then stores it out of line).
+# before 2000 and past 2038; empty, small, block-sized and sparse files.
+# With -x (squashfs) also extended attributes (user and trusted, one value
+# shared by two files, as mksquashfs then stores it out of line; it needs
+# setfattr) and a 2 MB file.
 set -eu
+x=
+if [ "${1-}" = -x ]; then
+	x=1
+	shift
+fi
 d=$1
 rm -rf "$d"
 mkdir -p "$d"
@@ -53,13 +60,15 @@ echo suid > suid
 chmod 4755 suid
 echo private > private
 chmod 0600 private
-echo x > xattr
-setfattr -n user.one -v 1 xattr
-setfattr -n user.big -v "$(printf 'v%.0s' $(seq 1 3000))" xattr
-setfattr -n trusted.t -v tt xattr
-setfattr -n user.big -v "$(printf 'v%.0s' $(seq 1 3000))" small
-setfattr -n user.dir -v d deep
-head -c 2000000 /dev/urandom > twomeg
+if [ -n "$x" ]; then
+	echo x > xattr
+	setfattr -n user.one -v 1 xattr
+	setfattr -n user.big -v "$(printf 'v%.0s' $(seq 1 3000))" xattr
+	setfattr -n trusted.t -v tt xattr
+	setfattr -n user.big -v "$(printf 'v%.0s' $(seq 1 3000))" small
+	setfattr -n user.dir -v d deep
+	head -c 2000000 /dev/urandom > twomeg
+fi
 find . -exec touch -h -t 200102030405.06 {} +
 touch -h -t 199912312359.59 small
 touch -h -t 203801190314.08 block
