@@ -143,54 +143,7 @@ func modeBits(mode int) (iofs.FileMode, error) {
 	if mode < 0 {
 		return 0, errno.New(syscall.EINVAL, "mode %d is negative", mode)
 	}
-	return unixToMode(uint32(mode) & 0o7777), nil
-}
-
-// unixToMode converts Unix permission bits (with setuid, setgid, sticky)
-// to an io/fs FileMode.
-func unixToMode(m uint32) iofs.FileMode {
-	fm := iofs.FileMode(m & 0o777)
-	if m&0o4000 != 0 {
-		fm |= iofs.ModeSetuid
-	}
-	if m&0o2000 != 0 {
-		fm |= iofs.ModeSetgid
-	}
-	if m&0o1000 != 0 {
-		fm |= iofs.ModeSticky
-	}
-	return fm
-}
-
-// modeToUnix converts an io/fs FileMode to a Unix st_mode.
-func modeToUnix(fm iofs.FileMode) uint32 {
-	m := uint32(fm.Perm())
-	if fm&iofs.ModeSetuid != 0 {
-		m |= 0o4000
-	}
-	if fm&iofs.ModeSetgid != 0 {
-		m |= 0o2000
-	}
-	if fm&iofs.ModeSticky != 0 {
-		m |= 0o1000
-	}
-	switch {
-	case fm.IsDir():
-		m |= syscall.S_IFDIR
-	case fm&iofs.ModeSymlink != 0:
-		m |= syscall.S_IFLNK
-	case fm&iofs.ModeNamedPipe != 0:
-		m |= syscall.S_IFIFO
-	case fm&iofs.ModeSocket != 0:
-		m |= syscall.S_IFSOCK
-	case fm&iofs.ModeCharDevice != 0:
-		m |= syscall.S_IFCHR
-	case fm&iofs.ModeDevice != 0:
-		m |= syscall.S_IFBLK
-	default:
-		m |= syscall.S_IFREG
-	}
-	return m
+	return vfs.ModeFromUnix(uint32(mode) & 0o7777), nil
 }
 
 // readDir lists the directory p of fsys, refusing (EIO) a listing with a
@@ -209,4 +162,3 @@ func readDir(fsys vfs.FS, p string) ([]vfs.DirEntry, error) {
 	}
 	return ents, nil
 }
-

@@ -550,7 +550,7 @@ func (a *Actions) Lchown(c *server.Call, owner, group int, p string) error {
 // statns converts a FileInfo of a file on n's mount.
 func statns(n node, fi vfs.FileInfo) server.Statns {
 	return server.Statns{
-		StDev: int64(n.Mount.Dev), StIno: int64(fi.Ino), StMode: int64(modeToUnix(fi.Mode)), StNlink: int64(fi.Nlink),
+		StDev: int64(n.Mount.Dev), StIno: int64(fi.Ino), StMode: int64(vfs.UnixMode(fi.Mode)), StNlink: int64(fi.Nlink),
 		StUid: int64(fi.Uid), StGid: int64(fi.Gid), StRdev: int64(fi.Rdev), StSize: fi.Size,
 		StBlksize: fi.Blksize, StBlocks: fi.Blocks,
 		StAtimeSec: fi.Atime.Unix(), StAtimeNsec: int64(fi.Atime.Nanosecond()),
@@ -1006,7 +1006,7 @@ func (a *Actions) mknod(mode, major, minor int, p string) error {
 	if !ok {
 		return n.fail(syscall.EPERM)
 	}
-	perm := unixToMode(uint32(mode)&0o7777) &^ umask
+	perm := vfs.ModeFromUnix(uint32(mode)&0o7777) &^ umask
 	return n.wrap(m.Mknod(n.Path, typ|perm, unix.Mkdev(uint32(major), uint32(minor))))
 }
 

@@ -19,48 +19,10 @@ import (
 )
 
 // fileMode converts a Linux st_mode to an fs.FileMode.
-func fileMode(m uint32) iofs.FileMode {
-	r := iofs.FileMode(m & 0o777)
-	switch m & sIFMT {
-	case sIFDIR:
-		r |= iofs.ModeDir
-	case sIFLNK:
-		r |= iofs.ModeSymlink
-	case sIFCHR:
-		r |= iofs.ModeDevice | iofs.ModeCharDevice
-	case sIFBLK:
-		r |= iofs.ModeDevice
-	case sIFIFO:
-		r |= iofs.ModeNamedPipe
-	case sIFSOCK:
-		r |= iofs.ModeSocket
-	}
-	if m&0o4000 != 0 {
-		r |= iofs.ModeSetuid
-	}
-	if m&0o2000 != 0 {
-		r |= iofs.ModeSetgid
-	}
-	if m&0o1000 != 0 {
-		r |= iofs.ModeSticky
-	}
-	return r
-}
+func fileMode(m uint32) iofs.FileMode { return fs.ModeFromUnix(m) }
 
 // unixPerm converts the permission bits of an fs.FileMode to Linux's.
-func unixPerm(m iofs.FileMode) int {
-	r := int(m.Perm())
-	if m&iofs.ModeSetuid != 0 {
-		r |= 0o4000
-	}
-	if m&iofs.ModeSetgid != 0 {
-		r |= 0o2000
-	}
-	if m&iofs.ModeSticky != 0 {
-		r |= 0o1000
-	}
-	return r
-}
+func unixPerm(m iofs.FileMode) int { return int(fs.UnixMode(m) & 0o7777) }
 
 func (f *FS) info(obj string, ino C.ext2_ino_t) (fs.FileInfo, error) {
 	var st C.struct_e2_stat

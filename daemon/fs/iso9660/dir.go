@@ -292,33 +292,12 @@ func (f *FS) mode(n *node) uint32 {
 	return m
 }
 
+// fileMode is fs.ModeFromUnix, with fs.ModeIrregular for a type Linux
+// does not know.
 func fileMode(m uint32) iofs.FileMode {
-	r := iofs.FileMode(m & 0o777)
-	switch m & sIFMT {
-	case sIFDIR:
-		r |= iofs.ModeDir
-	case sIFLNK:
-		r |= iofs.ModeSymlink
-	case sIFCHR:
-		r |= iofs.ModeDevice | iofs.ModeCharDevice
-	case sIFBLK:
-		r |= iofs.ModeDevice
-	case sIFIFO:
-		r |= iofs.ModeNamedPipe
-	case sIFSOCK:
-		r |= iofs.ModeSocket
-	case sIFREG:
-	default:
+	r := fs.ModeFromUnix(m)
+	if r.Type() == 0 && m&sIFMT != sIFREG {
 		r |= iofs.ModeIrregular
-	}
-	if m&0o4000 != 0 {
-		r |= iofs.ModeSetuid
-	}
-	if m&0o2000 != 0 {
-		r |= iofs.ModeSetgid
-	}
-	if m&0o1000 != 0 {
-		r |= iofs.ModeSticky
 	}
 	return r
 }

@@ -175,16 +175,7 @@ func kind(t uint16) iofs.FileMode {
 // info is the node's FileInfo, as Linux's squashfs fills the inode.
 func (f *FS) info(n *node) fs.FileInfo {
 	in := n.in
-	m := kind(in.Type) | iofs.FileMode(in.Perm&0o777)
-	if in.Perm&0o4000 != 0 {
-		m |= iofs.ModeSetuid
-	}
-	if in.Perm&0o2000 != 0 {
-		m |= iofs.ModeSetgid
-	}
-	if in.Perm&0o1000 != 0 {
-		m |= iofs.ModeSticky
-	}
+	m := kind(in.Type) | fs.ModeFromUnix(uint32(in.Perm)&0o7777)
 	t := time.Unix(int64(in.Mtime), 0)
 	fi := fs.FileInfo{Name: n.name, Mode: m, Ino: uint64(in.Number), Nlink: uint64(in.Nlink),
 		Uid: f.ids[in.UIDIndex], Gid: f.ids[in.GIDIndex], Blksize: int64(f.sb.BlockSize), Atime: t, Mtime: t, Ctime: t}
