@@ -11,6 +11,7 @@ import (
 
 	"goguestfs/daemon/errno"
 	"goguestfs/daemon/fs"
+	"goguestfs/daemon/fs/internal/walk"
 	"goguestfs/daemon/fs/iso9660/layout"
 )
 
@@ -23,8 +24,6 @@ const (
 	// maxContinuations bounds a record's chain of SUSP continuation
 	// areas (Linux's RR_MAX_CE_ENTRIES).
 	maxContinuations = 32
-	maxSymlinks      = 40
-	maxPath          = 4096
 )
 
 // Linux mode type bits.
@@ -338,75 +337,47 @@ func (f *FS) info(n *node) fs.FileInfo {
 
 func (f *FS) isLink(n *node) bool { return f.mode(n)&sIFMT == sIFLNK }
 
-func pathErr(obj string, en syscall.Errno) error {
-	return errno.New(en, "%s: %s", errno.Cut(obj), en.Error())
+func pathErr(obj string, en syscall.Errno) error { return walk.PathErr(obj, en) }
+
+// resolver answers walk.Resolve's lookups.
+type resolver FS
+
+func (*resolver) IsDir(n *node) bool { return n.dir }
+
+func (t *resolver) Lookup(p string, dir *node, name string) (*node, bool, error) {
+	d, err := (*FS)(t).readDirectory(p, dir)
+	if err != nil {
+		return nil, false, err
+	}
+	i, ok := d.index[name]
+	if !ok {
+		return nil, false, nil
+	}
+	next := d.ents[i]
+	if next.bad != nil {
+		return nil, false, next.bad
+	}
+	return next, true, nil
 }
 
-func checkPath(p string) error {
-	switch {
-	case !strings.HasPrefix(p, "/"):
-		return errno.New(syscall.EINVAL, "%s: not an absolute path", errno.Cut(p))
-	case len(p) >= maxPath:
-		return pathErr(p, syscall.ENAMETOOLONG)
-	case strings.IndexByte(p, 0) >= 0:
-		return errno.New(syscall.EINVAL, "%s: NUL in the path", errno.Cut(p))
+func (t *resolver) Link(n *node) (string, bool) {
+	if !(*FS)(t).isLink(n) {
+		return "", false
 	}
-	return nil
+	return n.rr.Target, true
 }
 
 // resolve finds p from the root, following symbolic links in every
-// component but the last, and the last too when follow is set. An
-// absolute target starts again at this filesystem's root, ".." never goes
-// above it, and more than 40 links give ELOOP.
+// component but the last, and the last too when follow is set (see
+// walk.Resolve).
 func (f *FS) resolve(p string, follow bool) (*node, error) {
 	if err := f.check(); err != nil {
 		return nil, err
 	}
-	if err := checkPath(p); err != nil {
+	if err := walk.CheckPath(p); err != nil {
 		return nil, err
 	}
-	stack := []*node{f.root}
-	todo := splitPath(p)
-	links := 0
-	for len(todo) > 0 {
-		name := todo[0]
-		todo = todo[1:]
-		cur := stack[len(stack)-1]
-		if !cur.dir {
-			return nil, pathErr(p, syscall.ENOTDIR)
-		}
-		if name == ".." {
-			if len(stack) > 1 {
-				stack = stack[:len(stack)-1]
-			}
-			continue
-		}
-		d, err := f.readDirectory(p, cur)
-		if err != nil {
-			return nil, err
-		}
-		i, ok := d.index[name]
-		if !ok {
-			return nil, errno.New(syscall.ENOENT, "%s: no such file or directory", errno.Cut(p))
-		}
-		next := d.ents[i]
-		if next.bad != nil {
-			return nil, next.bad
-		}
-		if !f.isLink(next) || (len(todo) == 0 && !follow) {
-			stack = append(stack, next)
-			continue
-		}
-		if links++; links > maxSymlinks {
-			return nil, pathErr(p, syscall.ELOOP)
-		}
-		t := next.rr.Target
-		if strings.HasPrefix(t, "/") {
-			stack = stack[:1]
-		}
-		todo = append(splitPath(t), todo...)
-	}
-	return stack[len(stack)-1], nil
+	return walk.Resolve[*node]((*resolver)(f), f.root, p, follow)
 }
 
 func pathJoin(dir, name string) string {
@@ -414,17 +385,6 @@ func pathJoin(dir, name string) string {
 		return dir + name
 	}
 	return dir + "/" + name
-}
-
-// splitPath returns the components of p without empty ones and ".".
-func splitPath(p string) []string {
-	var r []string
-	for _, c := range strings.Split(p, "/") {
-		if c != "" && c != "." {
-			r = append(r, c)
-		}
-	}
-	return r
 }
 
 // Stat describes p without following a final symbolic link.

@@ -13,12 +13,8 @@ import (
 
 	"goguestfs/daemon/errno"
 	"goguestfs/daemon/fs"
+	"goguestfs/daemon/fs/internal/walk"
 	"goguestfs/daemon/fs/squashfs/layout"
-)
-
-const (
-	maxSymlinks = 40
-	maxPath     = 4096
 )
 
 // node is a directory entry and, once loaded, its inode.
@@ -197,87 +193,48 @@ func (f *FS) info(n *node) fs.FileInfo {
 	return fi
 }
 
-func pathErr(obj string, en syscall.Errno) error {
-	return errno.New(en, "%s: %s", errno.Cut(obj), en.Error())
+func pathErr(obj string, en syscall.Errno) error { return walk.PathErr(obj, en) }
+
+// resolver answers walk.Resolve's lookups.
+type resolver FS
+
+func (*resolver) IsDir(n *node) bool { return isDir(n.in) }
+
+func (t *resolver) Lookup(p string, dir *node, name string) (*node, bool, error) {
+	f := (*FS)(t)
+	d, err := f.readDirectory(p, dir)
+	if err != nil {
+		return nil, false, err
+	}
+	i, ok := d.index[name]
+	if !ok {
+		return nil, false, nil
+	}
+	next := d.ents[i]
+	if err := f.load(p, next); err != nil {
+		return nil, false, err
+	}
+	return next, true, nil
 }
 
-func checkPath(p string) error {
-	switch {
-	case !strings.HasPrefix(p, "/"):
-		return errno.New(syscall.EINVAL, "%s: not an absolute path", errno.Cut(p))
-	case len(p) >= maxPath:
-		return pathErr(p, syscall.ENAMETOOLONG)
-	case strings.IndexByte(p, 0) >= 0:
-		return errno.New(syscall.EINVAL, "%s: NUL in the path", errno.Cut(p))
+func (*resolver) Link(n *node) (string, bool) {
+	if n.in.Type != layout.Symlink && n.in.Type != layout.LSymlink {
+		return "", false
 	}
-	return nil
+	return string(n.in.Target), true
 }
 
 // resolve finds p from the root, following symbolic links in every
-// component but the last, and the last too when follow is set. An
-// absolute target starts again at this filesystem's root, ".." never goes
-// above it, and more than 40 links give ELOOP.
+// component but the last, and the last too when follow is set (see
+// walk.Resolve).
 func (f *FS) resolve(p string, follow bool) (*node, error) {
 	if err := f.check(); err != nil {
 		return nil, err
 	}
-	if err := checkPath(p); err != nil {
+	if err := walk.CheckPath(p); err != nil {
 		return nil, err
 	}
-	stack := []*node{f.root}
-	todo := splitPath(p)
-	links := 0
-	for len(todo) > 0 {
-		name := todo[0]
-		todo = todo[1:]
-		cur := stack[len(stack)-1]
-		if !isDir(cur.in) {
-			return nil, pathErr(p, syscall.ENOTDIR)
-		}
-		if name == ".." {
-			if len(stack) > 1 {
-				stack = stack[:len(stack)-1]
-			}
-			continue
-		}
-		d, err := f.readDirectory(p, cur)
-		if err != nil {
-			return nil, err
-		}
-		i, ok := d.index[name]
-		if !ok {
-			return nil, errno.New(syscall.ENOENT, "%s: no such file or directory", errno.Cut(p))
-		}
-		next := d.ents[i]
-		if err := f.load(p, next); err != nil {
-			return nil, err
-		}
-		link := next.in.Type == layout.Symlink || next.in.Type == layout.LSymlink
-		if !link || (len(todo) == 0 && !follow) {
-			stack = append(stack, next)
-			continue
-		}
-		if links++; links > maxSymlinks {
-			return nil, pathErr(p, syscall.ELOOP)
-		}
-		t := string(next.in.Target)
-		if strings.HasPrefix(t, "/") {
-			stack = stack[:1]
-		}
-		todo = append(splitPath(t), todo...)
-	}
-	return stack[len(stack)-1], nil
-}
-
-// splitPath returns the components of p without empty ones and ".".
-func splitPath(p string) []string {
-	var r []string
-	for _, c := range strings.Split(p, "/") {
-		if c != "" && c != "." {
-			r = append(r, c)
-		}
-	}
-	return r
+	return walk.Resolve[*node]((*resolver)(f), f.root, p, follow)
 }
 
 // Stat describes p without following a final symbolic link.
