@@ -38,12 +38,7 @@ func openMem(t testing.TB, b []byte, opts string) *FS {
 }
 
 func TestRegistered(t *testing.T) {
-	d, ok := fs.Lookup("iso9660")
-	require.True(t, ok)
-	assert.Equal(t, Driver{}, d)
-	got, err := fs.Probe(&fstest.ROMem{B: seed(t, "rr")})
-	require.NoError(t, err)
-	assert.Equal(t, "iso9660", got.Name())
+	fstest.Registered(t, "iso9660", Driver{}, seed(t, "rr"))
 }
 
 func TestProbe(t *testing.T) {

@@ -39,12 +39,7 @@ func must[T any](v T, err error) T {
 }
 
 func TestRegistered(t *testing.T) {
-	d, ok := fs.Lookup("squashfs")
-	require.True(t, ok)
-	assert.Equal(t, Driver{}, d)
-	got, err := fs.Probe(&fstest.ROMem{B: seed(t, "gzip")})
-	require.NoError(t, err)
-	assert.Equal(t, "squashfs", got.Name())
+	fstest.Registered(t, "squashfs", Driver{}, seed(t, "gzip"))
 }
 
 func TestProbe(t *testing.T) {
