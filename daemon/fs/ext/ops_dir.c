@@ -12,14 +12,269 @@ errcode_t e2_lookup(ext2_filsys fs, ext2_ino_t dir, const char *name, int len, e
 	return ext2fs_lookup(fs, dir, name, len, NULL, ino);
 }
 
-/* ext2fs_link with the EXT2_ET_DIR_NO_SPACE -> ext2fs_expand_dir retry. */
+/* dx_map is one entry of a directory block, by name hash (for dx_index). */
+struct dx_map { __u32 hash; int off, size; };
+
+static int dx_map_cmp(const void *a, const void *b)
+{
+	const struct dx_map *x = a, *y = b;
+
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return x->off - y->off;
+}
+
+/* dx_pack writes the n entries of map (from src) into the leaf block dst,
+ * the last one stretched to the end of the block, before the checksum tail
+ * when the filesystem has metadata_csum (link.c dx_move_dirents). */
+static errcode_t dx_pack(ext2_filsys fs, struct dx_map *map, int n, const char *src, char *dst)
+{
+	int csum = ext2fs_has_feature_metadata_csum(fs->super) ? sizeof(struct ext2_dir_entry_tail) : 0;
+	unsigned int off = 0, last = 0;
+	errcode_t e;
+	int i;
+
+	memset(dst, 0, fs->blocksize);
+	for (i = 0; i < n; i++) {
+		memcpy(dst + off, src + map[i].off, map[i].size);
+		if ((e = ext2fs_set_rec_len(fs, map[i].size, (struct ext2_dir_entry *)(dst + off))))
+			return e;
+		last = off;
+		off += map[i].size;
+	}
+	if ((e = ext2fs_set_rec_len(fs, fs->blocksize - csum - last, (struct ext2_dir_entry *)(dst + last))))
+		return e;
+	if (csum)
+		ext2fs_initialize_dirent_tail(fs, EXT2_DIRENT_TAIL(dst, fs->blocksize));
+	return 0;
+}
+
+/* dx_index turns the full one-block directory dir into a hash-indexed one,
+ * as the kernel's make_indexed_dir does when such a directory needs a
+ * second block: block 0 becomes the dx root (".", "..", the root info and
+ * the dx entries), the other entries go, sorted by hash and split in two,
+ * to new leaf blocks 1 and 2. From then on ext2fs_link (dx_link) keeps the
+ * tree. EXT2_ET_OP_NOT_SUPPORTED means the directory is not one to index;
+ * the caller then grows it linearly. */
+static errcode_t dx_index(ext2_filsys fs, ext2_ino_t dir)
+{
+	int csum = ext2fs_has_feature_metadata_csum(fs->super);
+	unsigned int bs = fs->blocksize, off, rec_len, total = 0, acc = 0;
+	int hv = fs->super->s_def_hash_version, alg = hv, n = 0, i, nleaf, k;
+	struct ext2_dx_root_info *root;
+	struct ext2_dx_countlimit *cl;
+	struct ext2_dx_entry *ent;
+	struct ext2_dir_entry *d;
+	struct ext2_inode inode;
+	struct dx_map *map = NULL;
+	char *buf = NULL, *out = NULL;
+	blk64_t pblk0, pblk;
+	__u32 minor;
+	errcode_t e;
+
+	if (!ext2fs_has_feature_dir_index(fs->super) || ext2fs_has_feature_casefold(fs->super) ||
+	    ext2fs_has_feature_encrypt(fs->super))
+		return EXT2_ET_OP_NOT_SUPPORTED;
+	if (hv != EXT2_HASH_LEGACY && hv != EXT2_HASH_HALF_MD4 && hv != EXT2_HASH_TEA)
+		return EXT2_ET_OP_NOT_SUPPORTED;
+	if (fs->super->s_flags & EXT2_FLAGS_UNSIGNED_HASH)
+		alg += 3;
+	if ((e = ext2fs_read_inode(fs, dir, &inode)))
+		return e;
+	if ((inode.i_flags & (EXT2_INDEX_FL | EXT4_INLINE_DATA_FL | EXT4_CASEFOLD_FL | EXT4_ENCRYPT_FL)) ||
+	    EXT2_I_SIZE(&inode) != bs)
+		return EXT2_ET_OP_NOT_SUPPORTED;
+	if ((e = ext2fs_bmap2(fs, dir, &inode, NULL, 0, 0, NULL, &pblk0)))
+		return e;
+	if (!pblk0)
+		return EXT2_ET_OP_NOT_SUPPORTED;
+	if ((e = ext2fs_get_mem(bs, &buf)) || (e = ext2fs_get_mem(bs, &out)) ||
+	    (e = ext2fs_get_array(bs / 12 + 1, sizeof(*map), &map)))
+		goto out;
+	if ((e = ext2fs_read_dir_block4(fs, pblk0, buf, 0, dir)))
+		goto out;
+	/* "." (rec_len 12) and ".." must lead, as the dx root needs them. */
+	d = (struct ext2_dir_entry *)buf;
+	if ((e = ext2fs_get_rec_len(fs, d, &rec_len)))
+		goto out;
+	if (ext2fs_dirent_name_len(d) != 1 || d->name[0] != '.' || rec_len != 12) {
+		e = EXT2_ET_OP_NOT_SUPPORTED;
+		goto out;
+	}
+	d = (struct ext2_dir_entry *)(buf + 12);
+	if ((e = ext2fs_get_rec_len(fs, d, &rec_len)))
+		goto out;
+	if (ext2fs_dirent_name_len(d) != 2 || d->name[0] != '.' || d->name[1] != '.') {
+		e = EXT2_ET_OP_NOT_SUPPORTED;
+		goto out;
+	}
+	for (off = 12 + EXT2_DIR_REC_LEN(2); off < bs; off += rec_len) {
+		d = (struct ext2_dir_entry *)(buf + off);
+		if ((e = ext2fs_get_rec_len(fs, d, &rec_len)))
+			goto out;
+		if (rec_len < 8 || off + rec_len > bs) {
+			e = EXT2_ET_DIR_CORRUPTED;
+			goto out;
+		}
+		if (!d->inode || !ext2fs_dirent_name_len(d))
+			continue;
+		map[n].off = off;
+		map[n].size = EXT2_DIR_REC_LEN(ext2fs_dirent_name_len(d));
+		if ((e = ext2fs_dirhash2(alg, d->name, ext2fs_dirent_name_len(d), fs->encoding, 0,
+					 fs->super->s_hash_seed, &map[n].hash, &minor)))
+			goto out;
+		total += map[n].size;
+		n++;
+	}
+	if (n < 2) {
+		e = EXT2_ET_OP_NOT_SUPPORTED;
+		goto out;
+	}
+	qsort(map, n, sizeof(*map), dx_map_cmp);
+	/* Split by size into two halves (kernel do_split, link.c dx_split_leaf). */
+	for (i = 0; i < n - 1; i++) {
+		if (acc + map[i].size / 2 > total / 2)
+			break;
+		acc += map[i].size;
+	}
+	if (i == 0)
+		i = 1;
+	nleaf = 2;
+	/* New blocks 1 and 2 (empty leaves, the directory still linear). */
+	for (k = 0; k < nleaf; k++)
+		if ((e = ext2fs_expand_dir(fs, dir)))
+			goto out;
+	if ((e = ext2fs_read_inode(fs, dir, &inode)))
+		goto out;
+	for (k = 0; k < nleaf; k++) {
+		if ((e = ext2fs_bmap2(fs, dir, &inode, NULL, 0, 1 + k, NULL, &pblk)))
+			goto out;
+		if (k == 0)
+			e = dx_pack(fs, map, i, buf, out);
+		else
+			e = dx_pack(fs, map + i, n - i, buf, out);
+		if (e || (e = ext2fs_write_dir_block4(fs, pblk, out, 0, dir)))
+			goto out;
+	}
+	/* The root: ".", ".." to the end of the block, then the index. */
+	memset(out, 0, bs);
+	memcpy(out, buf, 12);
+	memcpy(out + 12, buf + 12, EXT2_DIR_REC_LEN(2));
+	if ((e = ext2fs_set_rec_len(fs, 12, (struct ext2_dir_entry *)out)) ||
+	    (e = ext2fs_set_rec_len(fs, bs - 12, (struct ext2_dir_entry *)(out + 12))))
+		goto out;
+	root = (struct ext2_dx_root_info *)(out + 24);
+	root->reserved_zero = 0;
+	root->hash_version = hv;
+	root->info_length = sizeof(*root);
+	root->indirect_levels = 0;
+	root->unused_flags = 0;
+	cl = (struct ext2_dx_countlimit *)(out + 32);
+	ent = (struct ext2_dx_entry *)cl;
+	cl->limit = ext2fs_cpu_to_le16((bs - 32 - (csum ? sizeof(struct ext2_dx_tail) : 0)) /
+				       sizeof(struct ext2_dx_entry));
+	cl->count = ext2fs_cpu_to_le16(nleaf);
+	ent[0].block = ext2fs_cpu_to_le32(1);
+	ent[1].hash = ext2fs_cpu_to_le32(map[i].hash + (map[i].hash == map[i - 1].hash));
+	ent[1].block = ext2fs_cpu_to_le32(2);
+	if ((e = ext2fs_write_dir_block4(fs, pblk0, out, 0, dir)))
+		goto out;
+	if ((e = ext2fs_read_inode(fs, dir, &inode)))
+		goto out;
+	inode.i_flags |= EXT2_INDEX_FL;
+	e = ext2fs_write_inode(fs, dir, &inode);
+out:
+	ext2fs_free_mem(&map);
+	ext2fs_free_mem(&out);
+	ext2fs_free_mem(&buf);
+	return e;
+}
+
+/* dx_unindex makes the hash-indexed directory dir linear again, for when
+ * its tree cannot grow (ext2fs_link's dx_link gives EXT2_ET_DIR_NO_SPACE):
+ * the root keeps "." and "..", the index blocks become empty leaves (with
+ * their checksum tails), and EXT2_INDEX_FL goes. A linear directory is
+ * always valid; the leaves are kept as they are. */
+static errcode_t dx_unindex(ext2_filsys fs, ext2_ino_t dir)
+{
+	int csum = ext2fs_has_feature_metadata_csum(fs->super) ? sizeof(struct ext2_dir_entry_tail) : 0;
+	unsigned int bs = fs->blocksize, rec_len;
+	struct ext2_dir_entry *d;
+	struct ext2_inode inode;
+	blk64_t lblk, nblk, pblk;
+	char *buf = NULL;
+	errcode_t e;
+
+	if ((e = ext2fs_read_inode(fs, dir, &inode)))
+		return e;
+	if ((e = ext2fs_get_mem(bs, &buf)))
+		return e;
+	nblk = EXT2_I_SIZE(&inode) / bs;
+	for (lblk = 0; lblk < nblk; lblk++) {
+		if ((e = ext2fs_bmap2(fs, dir, &inode, NULL, 0, lblk, NULL, &pblk)))
+			goto out;
+		if (!pblk)
+			continue;
+		if ((e = io_channel_read_blk64(fs->io, pblk, 1, buf)))
+			goto out;
+		d = (struct ext2_dir_entry *)buf;
+		if ((e = ext2fs_get_rec_len(fs, d, &rec_len)))
+			goto out;
+		if (lblk == 0) {
+			/* keep "." (12) and ".." (its 12 bytes), drop the index */
+			memset(buf + 24, 0, bs - 24);
+			if ((e = ext2fs_set_rec_len(fs, bs - 12 - csum, (struct ext2_dir_entry *)(buf + 12))))
+				goto out;
+		} else if (!d->inode && !ext2fs_dirent_name_len(d) && rec_len == bs) {
+			memset(buf, 0, bs);
+			if ((e = ext2fs_set_rec_len(fs, bs - csum, d)))
+				goto out;
+		} else
+			continue;
+		if (csum)
+			ext2fs_initialize_dirent_tail(fs, EXT2_DIRENT_TAIL(buf, bs));
+		if ((e = ext2fs_write_dir_block4(fs, pblk, buf, 0, dir)))
+			goto out;
+	}
+	inode.i_flags &= ~EXT2_INDEX_FL;
+	e = ext2fs_write_inode(fs, dir, &inode);
+out:
+	ext2fs_free_mem(&buf);
+	return e;
+}
+
+/* dir_make_room is what to do when adding a name to dir gave
+ * EXT2_ET_DIR_NO_SPACE: a full one-block directory becomes hash-indexed
+ * (on a dir_index filesystem, as the kernel does), an indexed one whose
+ * tree cannot grow becomes linear again, and a linear one gets a block. */
+static errcode_t dir_make_room(ext2_filsys fs, ext2_ino_t dir)
+{
+	struct ext2_inode inode;
+	errcode_t e;
+
+	if ((e = ext2fs_read_inode(fs, dir, &inode)))
+		return e;
+	if (inode.i_flags & EXT2_INDEX_FL) {
+		if ((e = dx_unindex(fs, dir)))
+			return e;
+	} else {
+		e = dx_index(fs, dir);
+		if (e != EXT2_ET_OP_NOT_SUPPORTED)
+			return e;
+	}
+	return ext2fs_expand_dir(fs, dir);
+}
+
+/* ext2fs_link with the EXT2_ET_DIR_NO_SPACE -> dir_make_room retry (twice:
+ * an indexed directory whose tree is full is made linear, then grown). */
 static errcode_t link_expand(ext2_filsys fs, ext2_ino_t dir, const char *name,
 			     ext2_ino_t ino, int ft)
 {
 	errcode_t e = ext2fs_link(fs, dir, name, ino, ft);
+	int tries;
 
-	if (e == EXT2_ET_DIR_NO_SPACE) {
-		if ((e = ext2fs_expand_dir(fs, dir)))
+	for (tries = 0; e == EXT2_ET_DIR_NO_SPACE && tries < 3; tries++) {
+		if ((e = dir_make_room(fs, dir)))
 			return e;
 		e = ext2fs_link(fs, dir, name, ino, ft);
 	}
@@ -225,8 +480,8 @@ errcode_t e2_mkdir(ext2_filsys fs, ext2_ino_t parent, const char *name, int mode
 	if (inode.i_links_count >= EXT2_LINK_MAX && !ext2fs_has_feature_dir_nlink(fs->super))
 		return EXT2_ET_TOO_MANY_REFS;
 	e = ext2fs_mkdir(fs, parent, 0, name);
-	if (e == EXT2_ET_DIR_NO_SPACE) {
-		if ((e = ext2fs_expand_dir(fs, parent)))
+	for (int tries = 0; e == EXT2_ET_DIR_NO_SPACE && tries < 3; tries++) {
+		if ((e = dir_make_room(fs, parent)))
 			return e;
 		e = ext2fs_mkdir(fs, parent, 0, name);
 	}
@@ -253,8 +508,8 @@ errcode_t e2_symlink(ext2_filsys fs, ext2_ino_t parent, const char *name, const 
 	struct ext2_inode_large inode;
 	errcode_t e = ext2fs_symlink(fs, parent, 0, name, target);
 
-	if (e == EXT2_ET_DIR_NO_SPACE) {
-		if ((e = ext2fs_expand_dir(fs, parent)))
+	for (int tries = 0; e == EXT2_ET_DIR_NO_SPACE && tries < 3; tries++) {
+		if ((e = dir_make_room(fs, parent)))
 			return e;
 		e = ext2fs_symlink(fs, parent, 0, name, target);
 	}

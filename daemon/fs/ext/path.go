@@ -58,6 +58,12 @@ func (f *FS) lookup(obj string, dir C.ext2_ino_t, name string) (C.ext2_ino_t, er
 			return 0, libErr(obj, C.EXT2_ET_FILE_NOT_FOUND)
 		}
 	}
+	return f.libLookup(obj, dir, name)
+}
+
+// libLookup finds name in the directory dir with libext2fs's own lookup,
+// past the directory cache.
+func (f *FS) libLookup(obj string, dir C.ext2_ino_t, name string) (C.ext2_ino_t, error) {
 	cs := C.CString(name)
 	defer C.free(unsafe.Pointer(cs))
 	var ino C.ext2_ino_t

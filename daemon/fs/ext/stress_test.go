@@ -15,9 +15,10 @@ import (
 	"goguestfs/daemon/fs"
 )
 
-// TestHtreeDirectory grows an indexed directory: libext2fs does not index
-// a linear directory itself, so e2fsck -D indexes it after the first 500
-// entries, and the next 1,500 go through its htree code (leaf splits).
+// TestHtreeDirectory grows a directory indexed by e2fsck -D (after the
+// first 500 entries; the driver indexes a directory itself when it needs a
+// second block, htree_test.go): the next 1,500 go through libext2fs's
+// htree code (leaf splits) on e2fsck's index.
 func TestHtreeDirectory(t *testing.T) {
 	im := mkfs(t, 32<<10, "-t", "ext4", "-b", "1024")
 	name := func(i int) string { return fmt.Sprintf("/big/entry-with-a-long-name-%05d", i) }
