@@ -432,12 +432,6 @@ class CrossCheck(unittest.TestCase):
         self.need_a()
         self.check_fsck(self.img["A"], ["vfat", "ext"])
 
-    # Known gap: libext2fs adds names to a directory without ever indexing
-    # it (only e2fsck -D builds an htree), so our /big is a linear
-    # directory that the kernel reads correctly but slowly. When the ext
-    # driver indexes large directories this test passes and
-    # expectedFailure reports that: remove the decorator then.
-    @unittest.expectedFailure
     def test_a5_htree(self):
         self.need_a()
         self.check_htree(self.img["A"], "/big")
