@@ -40,8 +40,17 @@ TOP = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 import content  # noqa: E402
 
-ORACLE = os.environ.get("GOGUESTFS_ORACLE",
-                        os.path.join(os.path.dirname(TOP), "shared", "tools", "oracle"))
+def _oracle():
+    """The command that runs Debian's libguestfs: GOGUESTFS_ORACLE, else the
+    workplace's ../shared/tools/oracle when the clone sits beside it, else
+    this directory's copy of it (oracle-env), for a clone on its own."""
+    if os.environ.get("GOGUESTFS_ORACLE"):
+        return os.environ["GOGUESTFS_ORACLE"]
+    shared = os.path.join(os.path.dirname(TOP), "shared", "tools", "oracle")
+    return shared if os.access(shared, os.X_OK) else os.path.join(HERE, "oracle-env")
+
+
+ORACLE = _oracle()
 WORK = os.path.join(TOP, "build", "tests", "oracle")
 LAUNCH_TIMEOUT = int(os.environ.get("CROSSCHECK_LAUNCH_TIMEOUT", 300))  # start to booted appliance
 ORACLE_TIMEOUT = 1800    # seconds for everything the oracle does after that
