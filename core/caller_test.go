@@ -19,7 +19,23 @@ import (
 // launches a handle on the image GOGUESTFS_TEST_CALLER names, writes a
 // marker with pwrite_device, prints the daemon's pid and waits to die.
 func callerMain() int {
-	img := os.Getenv("GOGUESTFS_TEST_CALLER")
+	h, err := callerHandle(os.Getenv("GOGUESTFS_TEST_CALLER"))
+	if err == nil {
+		_, err = h.PwriteDevice("/dev/sda", []byte("acknowledged write"), 4096)
+	}
+	if err != nil {
+		fmt.Println("error:", err)
+		return 1
+	}
+	fmt.Println(h.daemon.proc.Pid)
+	time.Sleep(time.Hour)
+	return 0
+}
+
+// callerHandle is the handle of a test binary acting as a caller: it
+// finds the daemon GOGUESTFS_TEST_DAEMON_DIR names and is launched on the
+// image img.
+func callerHandle(img string) (*Handle, error) {
 	path := os.Getenv("GOGUESTFS_TEST_DAEMON_DIR")
 	h, err := New(Options{NoEnvironment: true})
 	if err == nil {
@@ -31,16 +47,7 @@ func callerMain() int {
 	if err == nil {
 		err = h.Launch()
 	}
-	if err == nil {
-		_, err = h.PwriteDevice("/dev/sda", []byte("acknowledged write"), 4096)
-	}
-	if err != nil {
-		fmt.Println("error:", err)
-		return 1
-	}
-	fmt.Println(h.daemon.proc.Pid)
-	time.Sleep(time.Hour)
-	return 0
+	return h, err
 }
 
 // TestCallerDeath kills the caller with SIGKILL after an acknowledged

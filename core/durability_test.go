@@ -39,18 +39,7 @@ func durableContent(i int) []byte {
 // names, prints the daemon's pid, then writes /f0, /f1, ... printing
 // "ack N" after each write returns, until it is killed.
 func writerMain() int {
-	img := os.Getenv("GOGUESTFS_TEST_WRITER")
-	path := os.Getenv("GOGUESTFS_TEST_DAEMON_DIR")
-	h, err := New(Options{NoEnvironment: true})
-	if err == nil {
-		err = h.SetPath(&path)
-	}
-	if err == nil {
-		err = h.AddDrive(img)
-	}
-	if err == nil {
-		err = h.Launch()
-	}
+	h, err := callerHandle(os.Getenv("GOGUESTFS_TEST_WRITER"))
 	if err == nil {
 		err = h.Mount("/dev/sda", "/")
 	}

@@ -372,46 +372,69 @@ errcode_t e2_dir_empty(ext2_filsys fs, ext2_ino_t dir, int *empty)
 	return e;
 }
 
+/* new_entry allocates an inode for mode, links it into parent as name
+ * (file type ft) and fills *inode with what every new inode starts with:
+ * mode, owner root and group gid, one link. */
+static errcode_t new_entry(ext2_filsys fs, ext2_ino_t parent, const char *name, int mode,
+			   unsigned int gid, int ft, struct ext2_inode_large *inode, ext2_ino_t *child)
+{
+	errcode_t e;
+
+	if ((e = ext2fs_new_inode(fs, parent, mode, 0, child)))
+		return e;
+	if ((e = link_expand(fs, parent, name, *child, ft)))
+		return e;
+	if ((e = e2i_touch_ino(fs, parent, 1)))
+		return e;
+	memset(inode, 0, sizeof(*inode));
+	inode->i_mode = mode;
+	e2i_set_owner(inode, 0, gid);
+	inode->i_links_count = 1;
+	inode->i_extra_isize = sizeof(struct ext2_inode_large) - EXT2_GOOD_OLD_INODE_SIZE;
+	return 0;
+}
+
+/* finish_entry writes the new inode child with all four times now and
+ * counts it allocated. */
+static errcode_t finish_entry(ext2_filsys fs, ext2_ino_t child, struct ext2_inode_large *inode,
+			      ext2_ino_t *ret)
+{
+	struct timespec ts;
+	errcode_t e;
+
+	if ((e = ext2fs_write_new_inode(fs, child, (struct ext2_inode *)inode)))
+		return e;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	e2i_set_time(inode, E2I_ATIME, ts.tv_sec, ts.tv_nsec);
+	e2i_set_time(inode, E2I_MTIME, ts.tv_sec, ts.tv_nsec);
+	e2i_set_time(inode, E2I_CTIME, ts.tv_sec, ts.tv_nsec);
+	e2i_set_time(inode, E2I_CRTIME, ts.tv_sec, ts.tv_nsec);
+	if ((e = e2i_write(fs, child, inode)))
+		return e;
+	ext2fs_inode_alloc_stats2(fs, child, +1, 0);
+	*ret = child;
+	return 0;
+}
+
 /* e2_create makes a regular file, owned by root and group gid, with an
  * empty extent tree when the filesystem has extents (fuse2fs op_create). */
 errcode_t e2_create(ext2_filsys fs, ext2_ino_t parent, const char *name, int mode,
 		    unsigned int gid, ext2_ino_t *ret)
 {
 	struct ext2_inode_large inode;
-	struct timespec ts;
 	ext2_ino_t child;
 	errcode_t e;
 
 	mode = LINUX_S_IFREG | (mode & 07777);
-	if ((e = ext2fs_new_inode(fs, parent, mode, 0, &child)))
+	if ((e = new_entry(fs, parent, name, mode, gid, EXT2_FT_REG_FILE, &inode, &child)))
 		return e;
-	if ((e = link_expand(fs, parent, name, child, EXT2_FT_REG_FILE)))
-		return e;
-	if ((e = e2i_touch_ino(fs, parent, 1)))
-		return e;
-	memset(&inode, 0, sizeof(inode));
-	inode.i_mode = mode;
-	e2i_set_owner(&inode, 0, gid);
-	inode.i_links_count = 1;
-	inode.i_extra_isize = sizeof(struct ext2_inode_large) - EXT2_GOOD_OLD_INODE_SIZE;
 	if (ext2fs_has_feature_extents(fs->super)) {
 		ext2_extent_handle_t h;
 		if ((e = ext2fs_extent_open2(fs, child, (struct ext2_inode *)&inode, &h)))
 			return e;
 		ext2fs_extent_free(h);
 	}
-	if ((e = ext2fs_write_new_inode(fs, child, (struct ext2_inode *)&inode)))
-		return e;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	e2i_set_time(&inode, E2I_ATIME, ts.tv_sec, ts.tv_nsec);
-	e2i_set_time(&inode, E2I_MTIME, ts.tv_sec, ts.tv_nsec);
-	e2i_set_time(&inode, E2I_CTIME, ts.tv_sec, ts.tv_nsec);
-	e2i_set_time(&inode, E2I_CRTIME, ts.tv_sec, ts.tv_nsec);
-	if ((e = e2i_write(fs, child, &inode)))
-		return e;
-	ext2fs_inode_alloc_stats2(fs, child, +1, 0);
-	*ret = child;
-	return 0;
+	return finish_entry(fs, child, &inode, ret);
 }
 
 /* e2_mknod makes a block or character device, FIFO or socket (mode holds
@@ -421,7 +444,6 @@ errcode_t e2_mknod(ext2_filsys fs, ext2_ino_t parent, const char *name, int mode
 		   unsigned int gid, unsigned int major, unsigned int minor, ext2_ino_t *ret)
 {
 	struct ext2_inode_large inode;
-	struct timespec ts;
 	ext2_ino_t child;
 	int ft;
 	errcode_t e;
@@ -433,17 +455,8 @@ errcode_t e2_mknod(ext2_filsys fs, ext2_ino_t parent, const char *name, int mode
 	case LINUX_S_IFSOCK: ft = EXT2_FT_SOCK; break;
 	default: return EXT2_ET_INVALID_ARGUMENT;
 	}
-	if ((e = ext2fs_new_inode(fs, parent, mode, 0, &child)))
+	if ((e = new_entry(fs, parent, name, mode, gid, ft, &inode, &child)))
 		return e;
-	if ((e = link_expand(fs, parent, name, child, ft)))
-		return e;
-	if ((e = e2i_touch_ino(fs, parent, 1)))
-		return e;
-	memset(&inode, 0, sizeof(inode));
-	inode.i_mode = mode;
-	e2i_set_owner(&inode, 0, gid);
-	inode.i_links_count = 1;
-	inode.i_extra_isize = sizeof(struct ext2_inode_large) - EXT2_GOOD_OLD_INODE_SIZE;
 	if (major < 256 && minor < 256) {
 		inode.i_block[0] = major * 256 + minor;
 		inode.i_block[1] = 0;
@@ -451,18 +464,7 @@ errcode_t e2_mknod(ext2_filsys fs, ext2_ino_t parent, const char *name, int mode
 		inode.i_block[0] = 0;
 		inode.i_block[1] = (minor & 0xff) | (major << 8) | ((minor & ~0xffU) << 12);
 	}
-	if ((e = ext2fs_write_new_inode(fs, child, (struct ext2_inode *)&inode)))
-		return e;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	e2i_set_time(&inode, E2I_ATIME, ts.tv_sec, ts.tv_nsec);
-	e2i_set_time(&inode, E2I_MTIME, ts.tv_sec, ts.tv_nsec);
-	e2i_set_time(&inode, E2I_CTIME, ts.tv_sec, ts.tv_nsec);
-	e2i_set_time(&inode, E2I_CRTIME, ts.tv_sec, ts.tv_nsec);
-	if ((e = e2i_write(fs, child, &inode)))
-		return e;
-	ext2fs_inode_alloc_stats2(fs, child, +1, 0);
-	*ret = child;
-	return 0;
+	return finish_entry(fs, child, &inode, ret);
 }
 
 /* e2_mkdir makes a directory with the permission bits mode, as the caller
