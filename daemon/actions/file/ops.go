@@ -400,11 +400,7 @@ func (a *Actions) hardLink(target, linkname string, force bool) error {
 	}
 	if force {
 		// As libguestfs's ln_f: unlink(2), whatever it says, then link(2).
-		if n, fi, err := a.stat(linkname, false); err == nil && !fi.Mode.IsDir() {
-			if w, err := n.writer(); err == nil {
-				w.Remove(n.Path)
-			}
-		}
+		_ = a.replace(linkname)
 	}
 	l, w, err := a.newNode(linkname, false)
 	if err != nil {
@@ -497,17 +493,24 @@ func (a *Actions) Realpath(c *server.Call, p string) (string, error) {
 	return n.Guest, nil
 }
 
+// existing resolves p, following a final link, and returns what is there
+// with its filesystem's Writer, for changing its attributes.
+func (a *Actions) existing(p string) (node, vfs.Writer, error) {
+	n, _, err := a.stat(p, true)
+	if err != nil {
+		return node{}, nil, err
+	}
+	w, err := n.writer()
+	return n, w, err
+}
+
 // Chmod sets the permission bits.
 func (a *Actions) Chmod(c *server.Call, mode int, p string) error {
 	perm, err := modeBits(mode)
 	if err != nil {
 		return err
 	}
-	n, _, err := a.stat(p, true)
-	if err != nil {
-		return err
-	}
-	w, err := n.writer()
+	n, w, err := a.existing(p)
 	if err != nil {
 		return err
 	}
@@ -516,11 +519,7 @@ func (a *Actions) Chmod(c *server.Call, mode int, p string) error {
 
 // Chown sets owner and group, following a final link.
 func (a *Actions) Chown(c *server.Call, owner, group int, p string) error {
-	n, _, err := a.stat(p, true)
-	if err != nil {
-		return err
-	}
-	w, err := n.writer()
+	n, w, err := a.existing(p)
 	if err != nil {
 		return err
 	}
@@ -832,11 +831,7 @@ func (a *Actions) Utimens(c *server.Call, p string, atsecs, atnsecs, mtsecs, mtn
 	if err != nil {
 		return err
 	}
-	n, _, err := a.stat(p, true)
-	if err != nil {
-		return err
-	}
-	w, err := n.writer()
+	n, w, err := a.existing(p)
 	if err != nil {
 		return err
 	}
