@@ -50,23 +50,32 @@ func callerHandle(img string) (*Handle, error) {
 	return h, err
 }
 
+// startCaller runs the test binary as a caller (callerMain or writerMain,
+// chosen by the environment variable role) on img, and returns it, a
+// scanner of what it prints after the daemon's pid, and that pid.
+func startCaller(t *testing.T, role, img string) (*exec.Cmd, *bufio.Scanner, int) {
+	t.Helper()
+	self, err := os.Executable()
+	require.NoError(t, err)
+	cmd := exec.Command(self, "-test.run=^$")
+	cmd.Env = append(os.Environ(), role+"="+img, "GOGUESTFS_TEST_DAEMON_DIR="+daemonDir)
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	cmd.Stderr = os.Stderr
+	require.NoError(t, cmd.Start())
+	r := bufio.NewScanner(out)
+	require.True(t, r.Scan(), "the caller printed nothing")
+	pid, err := strconv.Atoi(strings.TrimSpace(r.Text()))
+	require.NoError(t, err, "caller said %q", r.Text())
+	return cmd, r, pid
+}
+
 // TestCallerDeath kills the caller with SIGKILL after an acknowledged
 // write: the daemon must exit on its own and the write must be in the
 // image.
 func TestCallerDeath(t *testing.T) {
 	img := image(t, 8<<20)
-	self, err := os.Executable()
-	require.NoError(t, err)
-	cmd := exec.Command(self, "-test.run=^$")
-	cmd.Env = append(os.Environ(), "GOGUESTFS_TEST_CALLER="+img, "GOGUESTFS_TEST_DAEMON_DIR="+daemonDir)
-	out, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	cmd.Stderr = os.Stderr
-	require.NoError(t, cmd.Start())
-	line, err := bufio.NewReader(out).ReadString('\n')
-	require.NoError(t, err)
-	pid, err := strconv.Atoi(strings.TrimSpace(line))
-	require.NoError(t, err, "caller said %q", line)
+	cmd, _, pid := startCaller(t, "GOGUESTFS_TEST_CALLER", img)
 	require.NoError(t, cmd.Process.Kill())
 	cmd.Wait()
 	assert.True(t, daemonGone(pid), "the daemon (pid %d) outlived its caller", pid)

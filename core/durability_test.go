@@ -1,7 +1,6 @@
 package core
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -89,22 +88,12 @@ func checkFiles(t *testing.T, img string, n int) {
 // image, which e2fsck finds clean.
 func TestCallerKilledDuringWrites(t *testing.T) {
 	img := ext4Image(t, 64<<20)
-	self, err := os.Executable()
-	require.NoError(t, err)
-	cmd := exec.Command(self, "-test.run=^$")
-	cmd.Env = append(os.Environ(), "GOGUESTFS_TEST_WRITER="+img, "GOGUESTFS_TEST_DAEMON_DIR="+daemonDir)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	cmd.Stderr = os.Stderr
-	require.NoError(t, cmd.Start())
-	r := bufio.NewScanner(stdout)
-	require.True(t, r.Scan())
-	pid, err := strconv.Atoi(r.Text())
-	require.NoError(t, err, "writer said %q", r.Text())
+	cmd, r, pid := startCaller(t, "GOGUESTFS_TEST_WRITER", img)
 	acked := -1
 	for r.Scan() && acked < 300 {
 		line := r.Text()
 		require.True(t, strings.HasPrefix(line, "ack "), "writer said %q", line)
+		var err error
 		acked, err = strconv.Atoi(strings.TrimPrefix(line, "ack "))
 		require.NoError(t, err)
 	}
