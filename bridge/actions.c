@@ -2000,6 +2000,16 @@ guestfs_find (guestfs_h *g, const char *directory)
   return goguestfs_a_find (g, (char *) directory);
 }
 
+int
+guestfs_find0 (guestfs_h *g, const char *directory, const char *files)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_find0 (g, (char *) directory, (char *) files);
+}
+
 struct guestfs_dirent_list *
 guestfs_readdir (guestfs_h *g, const char *dir)
 {
@@ -3111,5 +3121,495 @@ guestfs_is_socket_opts (guestfs_h *g, const char *path, ...)
   r = guestfs_is_socket_opts_va (g, path, args);
   va_end (args);
   return r;
+}
+
+int
+guestfs_upload (guestfs_h *g, const char *filename, const char *remotefilename)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_upload (g, (char *) filename, (char *) remotefilename);
+}
+
+int
+guestfs_download (guestfs_h *g, const char *remotefilename, const char *filename)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_download (g, (char *) remotefilename, (char *) filename);
+}
+
+int
+guestfs_upload_offset (guestfs_h *g, const char *filename, const char *remotefilename, int64_t offset)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_upload_offset (g, (char *) filename, (char *) remotefilename, offset);
+}
+
+int
+guestfs_download_offset (guestfs_h *g, const char *remotefilename, const char *filename, int64_t offset, int64_t size)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_download_offset (g, (char *) remotefilename, (char *) filename, offset, size);
+}
+
+int
+guestfs_fill (guestfs_h *g, int c, int len, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_fill (g, c, len, (char *) path);
+}
+
+int
+guestfs_fill_pattern (guestfs_h *g, const char *pattern, int len, const char *path)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_fill_pattern (g, (char *) pattern, len, (char *) path);
+}
+
+int
+guestfs_fill_dir (guestfs_h *g, const char *dir, int nr)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_fill_dir (g, (char *) dir, nr);
+}
+
+int
+guestfs_copy_device_to_device_argv (guestfs_h *g, const char *src, const char *dest, const struct guestfs_copy_device_to_device_argv *optargs)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_copy_device_to_device (g, (char *) src, (char *) dest, (struct guestfs_copy_device_to_device_argv *) optargs);
+}
+
+int
+guestfs_copy_device_to_device_va (guestfs_h *g, const char *src, const char *dest, va_list args)
+{
+  struct guestfs_copy_device_to_device_argv optargs_s = { .bitmask = 0 };
+  int i;
+  uint64_t i_mask;
+
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  while ((i = va_arg (args, int)) >= 0) {
+    switch (i) {
+    case 0: optargs_s.srcoffset = va_arg (args, int64_t); break;
+    case 1: optargs_s.destoffset = va_arg (args, int64_t); break;
+    case 2: optargs_s.size = va_arg (args, int64_t); break;
+    case 3: optargs_s.sparse = va_arg (args, int); break;
+    case 4: optargs_s.append = va_arg (args, int); break;
+    default:
+      goguestfs_errorf (g, "copy_device_to_device", EINVAL, "unknown option %d (the program was built against a newer guestfs.h)", i);
+      return -1;
+    }
+    i_mask = UINT64_C(1) << i;
+    if (optargs_s.bitmask & i_mask) {
+      goguestfs_errorf (g, "copy_device_to_device", EINVAL, "optional argument %d given more than once", i);
+      return -1;
+    }
+    optargs_s.bitmask |= i_mask;
+  }
+  return guestfs_copy_device_to_device_argv (g, src, dest, &optargs_s);
+}
+
+int
+guestfs_copy_device_to_device (guestfs_h *g, const char *src, const char *dest, ...)
+{
+  va_list args;
+  int r;
+
+  va_start (args, dest);
+  r = guestfs_copy_device_to_device_va (g, src, dest, args);
+  va_end (args);
+  return r;
+}
+
+int
+guestfs_copy_device_to_file_argv (guestfs_h *g, const char *src, const char *dest, const struct guestfs_copy_device_to_file_argv *optargs)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_copy_device_to_file (g, (char *) src, (char *) dest, (struct guestfs_copy_device_to_file_argv *) optargs);
+}
+
+int
+guestfs_copy_device_to_file_va (guestfs_h *g, const char *src, const char *dest, va_list args)
+{
+  struct guestfs_copy_device_to_file_argv optargs_s = { .bitmask = 0 };
+  int i;
+  uint64_t i_mask;
+
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  while ((i = va_arg (args, int)) >= 0) {
+    switch (i) {
+    case 0: optargs_s.srcoffset = va_arg (args, int64_t); break;
+    case 1: optargs_s.destoffset = va_arg (args, int64_t); break;
+    case 2: optargs_s.size = va_arg (args, int64_t); break;
+    case 3: optargs_s.sparse = va_arg (args, int); break;
+    case 4: optargs_s.append = va_arg (args, int); break;
+    default:
+      goguestfs_errorf (g, "copy_device_to_file", EINVAL, "unknown option %d (the program was built against a newer guestfs.h)", i);
+      return -1;
+    }
+    i_mask = UINT64_C(1) << i;
+    if (optargs_s.bitmask & i_mask) {
+      goguestfs_errorf (g, "copy_device_to_file", EINVAL, "optional argument %d given more than once", i);
+      return -1;
+    }
+    optargs_s.bitmask |= i_mask;
+  }
+  return guestfs_copy_device_to_file_argv (g, src, dest, &optargs_s);
+}
+
+int
+guestfs_copy_device_to_file (guestfs_h *g, const char *src, const char *dest, ...)
+{
+  va_list args;
+  int r;
+
+  va_start (args, dest);
+  r = guestfs_copy_device_to_file_va (g, src, dest, args);
+  va_end (args);
+  return r;
+}
+
+int
+guestfs_copy_file_to_device_argv (guestfs_h *g, const char *src, const char *dest, const struct guestfs_copy_file_to_device_argv *optargs)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_copy_file_to_device (g, (char *) src, (char *) dest, (struct guestfs_copy_file_to_device_argv *) optargs);
+}
+
+int
+guestfs_copy_file_to_device_va (guestfs_h *g, const char *src, const char *dest, va_list args)
+{
+  struct guestfs_copy_file_to_device_argv optargs_s = { .bitmask = 0 };
+  int i;
+  uint64_t i_mask;
+
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  while ((i = va_arg (args, int)) >= 0) {
+    switch (i) {
+    case 0: optargs_s.srcoffset = va_arg (args, int64_t); break;
+    case 1: optargs_s.destoffset = va_arg (args, int64_t); break;
+    case 2: optargs_s.size = va_arg (args, int64_t); break;
+    case 3: optargs_s.sparse = va_arg (args, int); break;
+    case 4: optargs_s.append = va_arg (args, int); break;
+    default:
+      goguestfs_errorf (g, "copy_file_to_device", EINVAL, "unknown option %d (the program was built against a newer guestfs.h)", i);
+      return -1;
+    }
+    i_mask = UINT64_C(1) << i;
+    if (optargs_s.bitmask & i_mask) {
+      goguestfs_errorf (g, "copy_file_to_device", EINVAL, "optional argument %d given more than once", i);
+      return -1;
+    }
+    optargs_s.bitmask |= i_mask;
+  }
+  return guestfs_copy_file_to_device_argv (g, src, dest, &optargs_s);
+}
+
+int
+guestfs_copy_file_to_device (guestfs_h *g, const char *src, const char *dest, ...)
+{
+  va_list args;
+  int r;
+
+  va_start (args, dest);
+  r = guestfs_copy_file_to_device_va (g, src, dest, args);
+  va_end (args);
+  return r;
+}
+
+int
+guestfs_copy_file_to_file_argv (guestfs_h *g, const char *src, const char *dest, const struct guestfs_copy_file_to_file_argv *optargs)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_copy_file_to_file (g, (char *) src, (char *) dest, (struct guestfs_copy_file_to_file_argv *) optargs);
+}
+
+int
+guestfs_copy_file_to_file_va (guestfs_h *g, const char *src, const char *dest, va_list args)
+{
+  struct guestfs_copy_file_to_file_argv optargs_s = { .bitmask = 0 };
+  int i;
+  uint64_t i_mask;
+
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  while ((i = va_arg (args, int)) >= 0) {
+    switch (i) {
+    case 0: optargs_s.srcoffset = va_arg (args, int64_t); break;
+    case 1: optargs_s.destoffset = va_arg (args, int64_t); break;
+    case 2: optargs_s.size = va_arg (args, int64_t); break;
+    case 3: optargs_s.sparse = va_arg (args, int); break;
+    case 4: optargs_s.append = va_arg (args, int); break;
+    default:
+      goguestfs_errorf (g, "copy_file_to_file", EINVAL, "unknown option %d (the program was built against a newer guestfs.h)", i);
+      return -1;
+    }
+    i_mask = UINT64_C(1) << i;
+    if (optargs_s.bitmask & i_mask) {
+      goguestfs_errorf (g, "copy_file_to_file", EINVAL, "optional argument %d given more than once", i);
+      return -1;
+    }
+    optargs_s.bitmask |= i_mask;
+  }
+  return guestfs_copy_file_to_file_argv (g, src, dest, &optargs_s);
+}
+
+int
+guestfs_copy_file_to_file (guestfs_h *g, const char *src, const char *dest, ...)
+{
+  va_list args;
+  int r;
+
+  va_start (args, dest);
+  r = guestfs_copy_file_to_file_va (g, src, dest, args);
+  va_end (args);
+  return r;
+}
+
+int
+guestfs_tar_in (guestfs_h *g, const char *tarfile, const char *directory)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_tar_in (g, (char *) tarfile, (char *) directory);
+}
+
+int
+guestfs_tar_in_opts_argv (guestfs_h *g, const char *tarfile, const char *directory, const struct guestfs_tar_in_opts_argv *optargs)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_tar_in_opts (g, (char *) tarfile, (char *) directory, (struct guestfs_tar_in_opts_argv *) optargs);
+}
+
+int
+guestfs_tar_in_opts_va (guestfs_h *g, const char *tarfile, const char *directory, va_list args)
+{
+  struct guestfs_tar_in_opts_argv optargs_s = { .bitmask = 0 };
+  int i;
+  uint64_t i_mask;
+
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  while ((i = va_arg (args, int)) >= 0) {
+    switch (i) {
+    case 0: optargs_s.compress = va_arg (args, const char *); break;
+    case 1: optargs_s.xattrs = va_arg (args, int); break;
+    default:
+      goguestfs_errorf (g, "tar_in_opts", EINVAL, "unknown option %d (the program was built against a newer guestfs.h)", i);
+      return -1;
+    }
+    i_mask = UINT64_C(1) << i;
+    if (optargs_s.bitmask & i_mask) {
+      goguestfs_errorf (g, "tar_in_opts", EINVAL, "optional argument %d given more than once", i);
+      return -1;
+    }
+    optargs_s.bitmask |= i_mask;
+  }
+  return guestfs_tar_in_opts_argv (g, tarfile, directory, &optargs_s);
+}
+
+int
+guestfs_tar_in_opts (guestfs_h *g, const char *tarfile, const char *directory, ...)
+{
+  va_list args;
+  int r;
+
+  va_start (args, directory);
+  r = guestfs_tar_in_opts_va (g, tarfile, directory, args);
+  va_end (args);
+  return r;
+}
+
+int
+guestfs_tar_out (guestfs_h *g, const char *directory, const char *tarfile)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_tar_out (g, (char *) directory, (char *) tarfile);
+}
+
+int
+guestfs_tar_out_opts_argv (guestfs_h *g, const char *directory, const char *tarfile, const struct guestfs_tar_out_opts_argv *optargs)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_tar_out_opts (g, (char *) directory, (char *) tarfile, (struct guestfs_tar_out_opts_argv *) optargs);
+}
+
+int
+guestfs_tar_out_opts_va (guestfs_h *g, const char *directory, const char *tarfile, va_list args)
+{
+  struct guestfs_tar_out_opts_argv optargs_s = { .bitmask = 0 };
+  int i;
+  uint64_t i_mask;
+
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  while ((i = va_arg (args, int)) >= 0) {
+    switch (i) {
+    case 0: optargs_s.compress = va_arg (args, const char *); break;
+    case 1: optargs_s.numericowner = va_arg (args, int); break;
+    case 2: optargs_s.excludes = va_arg (args, char *const *); break;
+    case 3: optargs_s.xattrs = va_arg (args, int); break;
+    default:
+      goguestfs_errorf (g, "tar_out_opts", EINVAL, "unknown option %d (the program was built against a newer guestfs.h)", i);
+      return -1;
+    }
+    i_mask = UINT64_C(1) << i;
+    if (optargs_s.bitmask & i_mask) {
+      goguestfs_errorf (g, "tar_out_opts", EINVAL, "optional argument %d given more than once", i);
+      return -1;
+    }
+    optargs_s.bitmask |= i_mask;
+  }
+  return guestfs_tar_out_opts_argv (g, directory, tarfile, &optargs_s);
+}
+
+int
+guestfs_tar_out_opts (guestfs_h *g, const char *directory, const char *tarfile, ...)
+{
+  va_list args;
+  int r;
+
+  va_start (args, tarfile);
+  r = guestfs_tar_out_opts_va (g, directory, tarfile, args);
+  va_end (args);
+  return r;
+}
+
+char *
+guestfs_checksum_device (guestfs_h *g, const char *csumtype, const char *device)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return NULL;
+  }
+  return goguestfs_a_checksum_device (g, (char *) csumtype, (char *) device);
+}
+
+int
+guestfs_checksums_out (guestfs_h *g, const char *csumtype, const char *directory, const char *sumsfile)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_checksums_out (g, (char *) csumtype, (char *) directory, (char *) sumsfile);
+}
+
+int
+guestfs_compress_out_argv (guestfs_h *g, const char *ctype, const char *file, const char *zfile, const struct guestfs_compress_out_argv *optargs)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_compress_out (g, (char *) ctype, (char *) file, (char *) zfile, (struct guestfs_compress_out_argv *) optargs);
+}
+
+int
+guestfs_compress_out_va (guestfs_h *g, const char *ctype, const char *file, const char *zfile, va_list args)
+{
+  struct guestfs_compress_out_argv optargs_s = { .bitmask = 0 };
+  int i;
+  uint64_t i_mask;
+
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  while ((i = va_arg (args, int)) >= 0) {
+    switch (i) {
+    case 0: optargs_s.level = va_arg (args, int); break;
+    default:
+      goguestfs_errorf (g, "compress_out", EINVAL, "unknown option %d (the program was built against a newer guestfs.h)", i);
+      return -1;
+    }
+    i_mask = UINT64_C(1) << i;
+    if (optargs_s.bitmask & i_mask) {
+      goguestfs_errorf (g, "compress_out", EINVAL, "optional argument %d given more than once", i);
+      return -1;
+    }
+    optargs_s.bitmask |= i_mask;
+  }
+  return guestfs_compress_out_argv (g, ctype, file, zfile, &optargs_s);
+}
+
+int
+guestfs_compress_out (guestfs_h *g, const char *ctype, const char *file, const char *zfile, ...)
+{
+  va_list args;
+  int r;
+
+  va_start (args, zfile);
+  r = guestfs_compress_out_va (g, ctype, file, zfile, args);
+  va_end (args);
+  return r;
+}
+
+int
+guestfs_zero_free_space (guestfs_h *g, const char *directory)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_zero_free_space (g, (char *) directory);
 }
 

@@ -4035,6 +4035,31 @@ func goguestfs_a_find(g *C.guestfs_h, arg_directory *C.char) (ret **C.char) {
 	return cStrings(r)
 }
 
+//export goguestfs_a_find0
+func goguestfs_a_find0(g *C.guestfs_h, arg_directory *C.char, arg_files *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("find0", p)
+			ret = -1
+		}
+	}()
+	if arg_directory == nil {
+		b.nullArg("find0", "directory")
+		return -1
+	}
+	go_directory := C.GoString(arg_directory)
+	if arg_files == nil {
+		b.nullArg("find0", "files")
+		return -1
+	}
+	go_files := C.GoString(arg_files)
+	if err := b.h.Find0(go_directory, go_files); err != nil {
+		return -1
+	}
+	return 0
+}
+
 //export goguestfs_a_readdir
 func goguestfs_a_readdir(g *C.guestfs_h, arg_dir *C.char) (ret *C.struct_guestfs_dirent_list) {
 	b := handleOf(g)
@@ -6000,6 +6025,670 @@ func goguestfs_a_is_socket_opts(g *C.guestfs_h, arg_path *C.char, optargs *C.str
 	}
 	if r {
 		return 1
+	}
+	return 0
+}
+
+//export goguestfs_a_upload
+func goguestfs_a_upload(g *C.guestfs_h, arg_filename *C.char, arg_remotefilename *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("upload", p)
+			ret = -1
+		}
+	}()
+	if arg_filename == nil {
+		b.nullArg("upload", "filename")
+		return -1
+	}
+	go_filename := C.GoString(arg_filename)
+	if arg_remotefilename == nil {
+		b.nullArg("upload", "remotefilename")
+		return -1
+	}
+	go_remotefilename := C.GoString(arg_remotefilename)
+	if err := b.h.Upload(go_filename, go_remotefilename); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_download
+func goguestfs_a_download(g *C.guestfs_h, arg_remotefilename *C.char, arg_filename *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("download", p)
+			ret = -1
+		}
+	}()
+	if arg_remotefilename == nil {
+		b.nullArg("download", "remotefilename")
+		return -1
+	}
+	go_remotefilename := C.GoString(arg_remotefilename)
+	if arg_filename == nil {
+		b.nullArg("download", "filename")
+		return -1
+	}
+	go_filename := C.GoString(arg_filename)
+	if err := b.h.Download(go_remotefilename, go_filename); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_upload_offset
+func goguestfs_a_upload_offset(g *C.guestfs_h, arg_filename *C.char, arg_remotefilename *C.char, arg_offset C.int64_t) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("upload_offset", p)
+			ret = -1
+		}
+	}()
+	if arg_filename == nil {
+		b.nullArg("upload_offset", "filename")
+		return -1
+	}
+	go_filename := C.GoString(arg_filename)
+	if arg_remotefilename == nil {
+		b.nullArg("upload_offset", "remotefilename")
+		return -1
+	}
+	go_remotefilename := C.GoString(arg_remotefilename)
+	go_offset := int64(arg_offset)
+	if err := b.h.UploadOffset(go_filename, go_remotefilename, go_offset); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_download_offset
+func goguestfs_a_download_offset(g *C.guestfs_h, arg_remotefilename *C.char, arg_filename *C.char, arg_offset C.int64_t, arg_size C.int64_t) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("download_offset", p)
+			ret = -1
+		}
+	}()
+	if arg_remotefilename == nil {
+		b.nullArg("download_offset", "remotefilename")
+		return -1
+	}
+	go_remotefilename := C.GoString(arg_remotefilename)
+	if arg_filename == nil {
+		b.nullArg("download_offset", "filename")
+		return -1
+	}
+	go_filename := C.GoString(arg_filename)
+	go_offset := int64(arg_offset)
+	go_size := int64(arg_size)
+	if err := b.h.DownloadOffset(go_remotefilename, go_filename, go_offset, go_size); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_fill
+func goguestfs_a_fill(g *C.guestfs_h, arg_c C.int, arg_len C.int, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("fill", p)
+			ret = -1
+		}
+	}()
+	go_c := int(arg_c)
+	go_len := int(arg_len)
+	if arg_path == nil {
+		b.nullArg("fill", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if err := b.h.Fill(go_c, go_len, go_path); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_fill_pattern
+func goguestfs_a_fill_pattern(g *C.guestfs_h, arg_pattern *C.char, arg_len C.int, arg_path *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("fill_pattern", p)
+			ret = -1
+		}
+	}()
+	if arg_pattern == nil {
+		b.nullArg("fill_pattern", "pattern")
+		return -1
+	}
+	go_pattern := C.GoString(arg_pattern)
+	go_len := int(arg_len)
+	if arg_path == nil {
+		b.nullArg("fill_pattern", "path")
+		return -1
+	}
+	go_path := C.GoString(arg_path)
+	if err := b.h.FillPattern(go_pattern, go_len, go_path); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_fill_dir
+func goguestfs_a_fill_dir(g *C.guestfs_h, arg_dir *C.char, arg_nr C.int) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("fill_dir", p)
+			ret = -1
+		}
+	}()
+	if arg_dir == nil {
+		b.nullArg("fill_dir", "dir")
+		return -1
+	}
+	go_dir := C.GoString(arg_dir)
+	go_nr := int(arg_nr)
+	if err := b.h.FillDir(go_dir, go_nr); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_copy_device_to_device
+func goguestfs_a_copy_device_to_device(g *C.guestfs_h, arg_src *C.char, arg_dest *C.char, optargs *C.struct_guestfs_copy_device_to_device_argv) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("copy_device_to_device", p)
+			ret = -1
+		}
+	}()
+	if arg_src == nil {
+		b.nullArg("copy_device_to_device", "src")
+		return -1
+	}
+	go_src := C.GoString(arg_src)
+	if arg_dest == nil {
+		b.nullArg("copy_device_to_device", "dest")
+		return -1
+	}
+	go_dest := C.GoString(arg_dest)
+	if optargs == nil {
+		b.nullArg("copy_device_to_device", "optargs")
+		return -1
+	}
+	if optargs.bitmask>>5 != 0 {
+		b.h.ReportError("copy_device_to_device", syscall.EINVAL, "unknown optional argument in bitmask")
+		return -1
+	}
+	opts := &core.CopyDeviceToDeviceOpts{}
+	if optargs.bitmask&(1<<0) != 0 {
+		v := int64(optargs.srcoffset)
+		opts.Srcoffset = &v
+	}
+	if optargs.bitmask&(1<<1) != 0 {
+		v := int64(optargs.destoffset)
+		opts.Destoffset = &v
+	}
+	if optargs.bitmask&(1<<2) != 0 {
+		v := int64(optargs.size)
+		opts.Size = &v
+	}
+	if optargs.bitmask&(1<<3) != 0 {
+		v := optargs.sparse != 0
+		opts.Sparse = &v
+	}
+	if optargs.bitmask&(1<<4) != 0 {
+		v := optargs.append != 0
+		opts.Append = &v
+	}
+	if err := b.h.CopyDeviceToDevice(go_src, go_dest, opts); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_copy_device_to_file
+func goguestfs_a_copy_device_to_file(g *C.guestfs_h, arg_src *C.char, arg_dest *C.char, optargs *C.struct_guestfs_copy_device_to_file_argv) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("copy_device_to_file", p)
+			ret = -1
+		}
+	}()
+	if arg_src == nil {
+		b.nullArg("copy_device_to_file", "src")
+		return -1
+	}
+	go_src := C.GoString(arg_src)
+	if arg_dest == nil {
+		b.nullArg("copy_device_to_file", "dest")
+		return -1
+	}
+	go_dest := C.GoString(arg_dest)
+	if optargs == nil {
+		b.nullArg("copy_device_to_file", "optargs")
+		return -1
+	}
+	if optargs.bitmask>>5 != 0 {
+		b.h.ReportError("copy_device_to_file", syscall.EINVAL, "unknown optional argument in bitmask")
+		return -1
+	}
+	opts := &core.CopyDeviceToFileOpts{}
+	if optargs.bitmask&(1<<0) != 0 {
+		v := int64(optargs.srcoffset)
+		opts.Srcoffset = &v
+	}
+	if optargs.bitmask&(1<<1) != 0 {
+		v := int64(optargs.destoffset)
+		opts.Destoffset = &v
+	}
+	if optargs.bitmask&(1<<2) != 0 {
+		v := int64(optargs.size)
+		opts.Size = &v
+	}
+	if optargs.bitmask&(1<<3) != 0 {
+		v := optargs.sparse != 0
+		opts.Sparse = &v
+	}
+	if optargs.bitmask&(1<<4) != 0 {
+		v := optargs.append != 0
+		opts.Append = &v
+	}
+	if err := b.h.CopyDeviceToFile(go_src, go_dest, opts); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_copy_file_to_device
+func goguestfs_a_copy_file_to_device(g *C.guestfs_h, arg_src *C.char, arg_dest *C.char, optargs *C.struct_guestfs_copy_file_to_device_argv) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("copy_file_to_device", p)
+			ret = -1
+		}
+	}()
+	if arg_src == nil {
+		b.nullArg("copy_file_to_device", "src")
+		return -1
+	}
+	go_src := C.GoString(arg_src)
+	if arg_dest == nil {
+		b.nullArg("copy_file_to_device", "dest")
+		return -1
+	}
+	go_dest := C.GoString(arg_dest)
+	if optargs == nil {
+		b.nullArg("copy_file_to_device", "optargs")
+		return -1
+	}
+	if optargs.bitmask>>5 != 0 {
+		b.h.ReportError("copy_file_to_device", syscall.EINVAL, "unknown optional argument in bitmask")
+		return -1
+	}
+	opts := &core.CopyFileToDeviceOpts{}
+	if optargs.bitmask&(1<<0) != 0 {
+		v := int64(optargs.srcoffset)
+		opts.Srcoffset = &v
+	}
+	if optargs.bitmask&(1<<1) != 0 {
+		v := int64(optargs.destoffset)
+		opts.Destoffset = &v
+	}
+	if optargs.bitmask&(1<<2) != 0 {
+		v := int64(optargs.size)
+		opts.Size = &v
+	}
+	if optargs.bitmask&(1<<3) != 0 {
+		v := optargs.sparse != 0
+		opts.Sparse = &v
+	}
+	if optargs.bitmask&(1<<4) != 0 {
+		v := optargs.append != 0
+		opts.Append = &v
+	}
+	if err := b.h.CopyFileToDevice(go_src, go_dest, opts); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_copy_file_to_file
+func goguestfs_a_copy_file_to_file(g *C.guestfs_h, arg_src *C.char, arg_dest *C.char, optargs *C.struct_guestfs_copy_file_to_file_argv) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("copy_file_to_file", p)
+			ret = -1
+		}
+	}()
+	if arg_src == nil {
+		b.nullArg("copy_file_to_file", "src")
+		return -1
+	}
+	go_src := C.GoString(arg_src)
+	if arg_dest == nil {
+		b.nullArg("copy_file_to_file", "dest")
+		return -1
+	}
+	go_dest := C.GoString(arg_dest)
+	if optargs == nil {
+		b.nullArg("copy_file_to_file", "optargs")
+		return -1
+	}
+	if optargs.bitmask>>5 != 0 {
+		b.h.ReportError("copy_file_to_file", syscall.EINVAL, "unknown optional argument in bitmask")
+		return -1
+	}
+	opts := &core.CopyFileToFileOpts{}
+	if optargs.bitmask&(1<<0) != 0 {
+		v := int64(optargs.srcoffset)
+		opts.Srcoffset = &v
+	}
+	if optargs.bitmask&(1<<1) != 0 {
+		v := int64(optargs.destoffset)
+		opts.Destoffset = &v
+	}
+	if optargs.bitmask&(1<<2) != 0 {
+		v := int64(optargs.size)
+		opts.Size = &v
+	}
+	if optargs.bitmask&(1<<3) != 0 {
+		v := optargs.sparse != 0
+		opts.Sparse = &v
+	}
+	if optargs.bitmask&(1<<4) != 0 {
+		v := optargs.append != 0
+		opts.Append = &v
+	}
+	if err := b.h.CopyFileToFile(go_src, go_dest, opts); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_tar_in
+func goguestfs_a_tar_in(g *C.guestfs_h, arg_tarfile *C.char, arg_directory *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("tar_in", p)
+			ret = -1
+		}
+	}()
+	if arg_tarfile == nil {
+		b.nullArg("tar_in", "tarfile")
+		return -1
+	}
+	go_tarfile := C.GoString(arg_tarfile)
+	if arg_directory == nil {
+		b.nullArg("tar_in", "directory")
+		return -1
+	}
+	go_directory := C.GoString(arg_directory)
+	if err := b.h.TarIn(go_tarfile, go_directory); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_tar_in_opts
+func goguestfs_a_tar_in_opts(g *C.guestfs_h, arg_tarfile *C.char, arg_directory *C.char, optargs *C.struct_guestfs_tar_in_opts_argv) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("tar_in_opts", p)
+			ret = -1
+		}
+	}()
+	if arg_tarfile == nil {
+		b.nullArg("tar_in_opts", "tarfile")
+		return -1
+	}
+	go_tarfile := C.GoString(arg_tarfile)
+	if arg_directory == nil {
+		b.nullArg("tar_in_opts", "directory")
+		return -1
+	}
+	go_directory := C.GoString(arg_directory)
+	if optargs == nil {
+		b.nullArg("tar_in_opts", "optargs")
+		return -1
+	}
+	if optargs.bitmask>>2 != 0 {
+		b.h.ReportError("tar_in_opts", syscall.EINVAL, "unknown optional argument in bitmask")
+		return -1
+	}
+	opts := &core.TarInOptsOpts{}
+	if optargs.bitmask&(1<<0) != 0 {
+		if optargs.compress == nil {
+			b.nullArg("tar_in_opts", "compress")
+			return -1
+		}
+		v := C.GoString(optargs.compress)
+		opts.Compress = &v
+	}
+	if optargs.bitmask&(1<<1) != 0 {
+		v := optargs.xattrs != 0
+		opts.Xattrs = &v
+	}
+	if err := b.h.TarInOpts(go_tarfile, go_directory, opts); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_tar_out
+func goguestfs_a_tar_out(g *C.guestfs_h, arg_directory *C.char, arg_tarfile *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("tar_out", p)
+			ret = -1
+		}
+	}()
+	if arg_directory == nil {
+		b.nullArg("tar_out", "directory")
+		return -1
+	}
+	go_directory := C.GoString(arg_directory)
+	if arg_tarfile == nil {
+		b.nullArg("tar_out", "tarfile")
+		return -1
+	}
+	go_tarfile := C.GoString(arg_tarfile)
+	if err := b.h.TarOut(go_directory, go_tarfile); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_tar_out_opts
+func goguestfs_a_tar_out_opts(g *C.guestfs_h, arg_directory *C.char, arg_tarfile *C.char, optargs *C.struct_guestfs_tar_out_opts_argv) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("tar_out_opts", p)
+			ret = -1
+		}
+	}()
+	if arg_directory == nil {
+		b.nullArg("tar_out_opts", "directory")
+		return -1
+	}
+	go_directory := C.GoString(arg_directory)
+	if arg_tarfile == nil {
+		b.nullArg("tar_out_opts", "tarfile")
+		return -1
+	}
+	go_tarfile := C.GoString(arg_tarfile)
+	if optargs == nil {
+		b.nullArg("tar_out_opts", "optargs")
+		return -1
+	}
+	if optargs.bitmask>>4 != 0 {
+		b.h.ReportError("tar_out_opts", syscall.EINVAL, "unknown optional argument in bitmask")
+		return -1
+	}
+	opts := &core.TarOutOptsOpts{}
+	if optargs.bitmask&(1<<0) != 0 {
+		if optargs.compress == nil {
+			b.nullArg("tar_out_opts", "compress")
+			return -1
+		}
+		v := C.GoString(optargs.compress)
+		opts.Compress = &v
+	}
+	if optargs.bitmask&(1<<1) != 0 {
+		v := optargs.numericowner != 0
+		opts.Numericowner = &v
+	}
+	if optargs.bitmask&(1<<2) != 0 {
+		if optargs.excludes == nil {
+			b.nullArg("tar_out_opts", "excludes")
+			return -1
+		}
+		v := goStrings(optargs.excludes)
+		if v == nil {
+			v = []string{}
+		}
+		opts.Excludes = &v
+	}
+	if optargs.bitmask&(1<<3) != 0 {
+		v := optargs.xattrs != 0
+		opts.Xattrs = &v
+	}
+	if err := b.h.TarOutOpts(go_directory, go_tarfile, opts); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_checksum_device
+func goguestfs_a_checksum_device(g *C.guestfs_h, arg_csumtype *C.char, arg_device *C.char) (ret *C.char) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("checksum_device", p)
+			ret = nil
+		}
+	}()
+	if arg_csumtype == nil {
+		b.nullArg("checksum_device", "csumtype")
+		return nil
+	}
+	go_csumtype := C.GoString(arg_csumtype)
+	if arg_device == nil {
+		b.nullArg("checksum_device", "device")
+		return nil
+	}
+	go_device := C.GoString(arg_device)
+	r, err := b.h.ChecksumDevice(go_csumtype, go_device)
+	if err != nil {
+		return nil
+	}
+	return C.CString(r)
+}
+
+//export goguestfs_a_checksums_out
+func goguestfs_a_checksums_out(g *C.guestfs_h, arg_csumtype *C.char, arg_directory *C.char, arg_sumsfile *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("checksums_out", p)
+			ret = -1
+		}
+	}()
+	if arg_csumtype == nil {
+		b.nullArg("checksums_out", "csumtype")
+		return -1
+	}
+	go_csumtype := C.GoString(arg_csumtype)
+	if arg_directory == nil {
+		b.nullArg("checksums_out", "directory")
+		return -1
+	}
+	go_directory := C.GoString(arg_directory)
+	if arg_sumsfile == nil {
+		b.nullArg("checksums_out", "sumsfile")
+		return -1
+	}
+	go_sumsfile := C.GoString(arg_sumsfile)
+	if err := b.h.ChecksumsOut(go_csumtype, go_directory, go_sumsfile); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_compress_out
+func goguestfs_a_compress_out(g *C.guestfs_h, arg_ctype *C.char, arg_file *C.char, arg_zfile *C.char, optargs *C.struct_guestfs_compress_out_argv) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("compress_out", p)
+			ret = -1
+		}
+	}()
+	if arg_ctype == nil {
+		b.nullArg("compress_out", "ctype")
+		return -1
+	}
+	go_ctype := C.GoString(arg_ctype)
+	if arg_file == nil {
+		b.nullArg("compress_out", "file")
+		return -1
+	}
+	go_file := C.GoString(arg_file)
+	if arg_zfile == nil {
+		b.nullArg("compress_out", "zfile")
+		return -1
+	}
+	go_zfile := C.GoString(arg_zfile)
+	if optargs == nil {
+		b.nullArg("compress_out", "optargs")
+		return -1
+	}
+	if optargs.bitmask>>1 != 0 {
+		b.h.ReportError("compress_out", syscall.EINVAL, "unknown optional argument in bitmask")
+		return -1
+	}
+	opts := &core.CompressOutOpts{}
+	if optargs.bitmask&(1<<0) != 0 {
+		v := int(optargs.level)
+		opts.Level = &v
+	}
+	if err := b.h.CompressOut(go_ctype, go_file, go_zfile, opts); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_zero_free_space
+func goguestfs_a_zero_free_space(g *C.guestfs_h, arg_directory *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("zero_free_space", p)
+			ret = -1
+		}
+	}()
+	if arg_directory == nil {
+		b.nullArg("zero_free_space", "directory")
+		return -1
+	}
+	go_directory := C.GoString(arg_directory)
+	if err := b.h.ZeroFreeSpace(go_directory); err != nil {
+		return -1
 	}
 	return 0
 }

@@ -1399,6 +1399,10 @@ extern GUESTFS_DLL_PUBLIC char *guestfs_ll (guestfs_h *g, const char *directory)
 #define GUESTFS_HAVE_FIND 1
 extern GUESTFS_DLL_PUBLIC char **guestfs_find (guestfs_h *g, const char *directory);
 
+/* find0: find all files and directories, returning NUL-separated list */
+#define GUESTFS_HAVE_FIND0 1
+extern GUESTFS_DLL_PUBLIC int guestfs_find0 (guestfs_h *g, const char *directory, const char *files);
+
 /* readdir: read directories entries */
 #define GUESTFS_HAVE_READDIR 1
 extern GUESTFS_DLL_PUBLIC struct guestfs_dirent_list *guestfs_readdir (guestfs_h *g, const char *dir);
@@ -1787,6 +1791,198 @@ struct guestfs_is_socket_opts_argv {
   int followsymlinks;
 };
 extern GUESTFS_DLL_PUBLIC int guestfs_is_socket_opts_argv (guestfs_h *g, const char *path, const struct guestfs_is_socket_opts_argv *optargs);
+
+/* upload: upload a file from the local machine */
+#define GUESTFS_HAVE_UPLOAD 1
+extern GUESTFS_DLL_PUBLIC int guestfs_upload (guestfs_h *g, const char *filename, const char *remotefilename);
+
+/* download: download a file to the local machine */
+#define GUESTFS_HAVE_DOWNLOAD 1
+extern GUESTFS_DLL_PUBLIC int guestfs_download (guestfs_h *g, const char *remotefilename, const char *filename);
+
+/* upload_offset: upload a file from the local machine with offset */
+#define GUESTFS_HAVE_UPLOAD_OFFSET 1
+extern GUESTFS_DLL_PUBLIC int guestfs_upload_offset (guestfs_h *g, const char *filename, const char *remotefilename, int64_t offset);
+
+/* download_offset: download a file to the local machine with offset and size */
+#define GUESTFS_HAVE_DOWNLOAD_OFFSET 1
+extern GUESTFS_DLL_PUBLIC int guestfs_download_offset (guestfs_h *g, const char *remotefilename, const char *filename, int64_t offset, int64_t size);
+
+/* fill: fill a file with octets */
+#define GUESTFS_HAVE_FILL 1
+extern GUESTFS_DLL_PUBLIC int guestfs_fill (guestfs_h *g, int c, int len, const char *path);
+
+/* fill_pattern: fill a file with a repeating pattern of bytes */
+#define GUESTFS_HAVE_FILL_PATTERN 1
+extern GUESTFS_DLL_PUBLIC int guestfs_fill_pattern (guestfs_h *g, const char *pattern, int len, const char *path);
+
+/* fill_dir: fill a directory with empty files */
+#define GUESTFS_HAVE_FILL_DIR 1
+extern GUESTFS_DLL_PUBLIC int guestfs_fill_dir (guestfs_h *g, const char *dir, int nr);
+
+/* copy_device_to_device: copy from source device to destination device */
+#define GUESTFS_HAVE_COPY_DEVICE_TO_DEVICE 1
+#define GUESTFS_COPY_DEVICE_TO_DEVICE_SRCOFFSET 0
+#define GUESTFS_COPY_DEVICE_TO_DEVICE_DESTOFFSET 1
+#define GUESTFS_COPY_DEVICE_TO_DEVICE_SIZE 2
+#define GUESTFS_COPY_DEVICE_TO_DEVICE_SPARSE 3
+#define GUESTFS_COPY_DEVICE_TO_DEVICE_APPEND 4
+extern GUESTFS_DLL_PUBLIC int guestfs_copy_device_to_device (guestfs_h *g, const char *src, const char *dest, ...);
+extern GUESTFS_DLL_PUBLIC int guestfs_copy_device_to_device_va (guestfs_h *g, const char *src, const char *dest, va_list args);
+struct guestfs_copy_device_to_device_argv {
+  uint64_t bitmask;
+#define GUESTFS_COPY_DEVICE_TO_DEVICE_SRCOFFSET_BITMASK (UINT64_C(1)<<0)
+  int64_t srcoffset;
+#define GUESTFS_COPY_DEVICE_TO_DEVICE_DESTOFFSET_BITMASK (UINT64_C(1)<<1)
+  int64_t destoffset;
+#define GUESTFS_COPY_DEVICE_TO_DEVICE_SIZE_BITMASK (UINT64_C(1)<<2)
+  int64_t size;
+#define GUESTFS_COPY_DEVICE_TO_DEVICE_SPARSE_BITMASK (UINT64_C(1)<<3)
+  int sparse;
+#define GUESTFS_COPY_DEVICE_TO_DEVICE_APPEND_BITMASK (UINT64_C(1)<<4)
+  int append;
+};
+extern GUESTFS_DLL_PUBLIC int guestfs_copy_device_to_device_argv (guestfs_h *g, const char *src, const char *dest, const struct guestfs_copy_device_to_device_argv *optargs);
+
+/* copy_device_to_file: copy from source device to destination file */
+#define GUESTFS_HAVE_COPY_DEVICE_TO_FILE 1
+#define GUESTFS_COPY_DEVICE_TO_FILE_SRCOFFSET 0
+#define GUESTFS_COPY_DEVICE_TO_FILE_DESTOFFSET 1
+#define GUESTFS_COPY_DEVICE_TO_FILE_SIZE 2
+#define GUESTFS_COPY_DEVICE_TO_FILE_SPARSE 3
+#define GUESTFS_COPY_DEVICE_TO_FILE_APPEND 4
+extern GUESTFS_DLL_PUBLIC int guestfs_copy_device_to_file (guestfs_h *g, const char *src, const char *dest, ...);
+extern GUESTFS_DLL_PUBLIC int guestfs_copy_device_to_file_va (guestfs_h *g, const char *src, const char *dest, va_list args);
+struct guestfs_copy_device_to_file_argv {
+  uint64_t bitmask;
+#define GUESTFS_COPY_DEVICE_TO_FILE_SRCOFFSET_BITMASK (UINT64_C(1)<<0)
+  int64_t srcoffset;
+#define GUESTFS_COPY_DEVICE_TO_FILE_DESTOFFSET_BITMASK (UINT64_C(1)<<1)
+  int64_t destoffset;
+#define GUESTFS_COPY_DEVICE_TO_FILE_SIZE_BITMASK (UINT64_C(1)<<2)
+  int64_t size;
+#define GUESTFS_COPY_DEVICE_TO_FILE_SPARSE_BITMASK (UINT64_C(1)<<3)
+  int sparse;
+#define GUESTFS_COPY_DEVICE_TO_FILE_APPEND_BITMASK (UINT64_C(1)<<4)
+  int append;
+};
+extern GUESTFS_DLL_PUBLIC int guestfs_copy_device_to_file_argv (guestfs_h *g, const char *src, const char *dest, const struct guestfs_copy_device_to_file_argv *optargs);
+
+/* copy_file_to_device: copy from source file to destination device */
+#define GUESTFS_HAVE_COPY_FILE_TO_DEVICE 1
+#define GUESTFS_COPY_FILE_TO_DEVICE_SRCOFFSET 0
+#define GUESTFS_COPY_FILE_TO_DEVICE_DESTOFFSET 1
+#define GUESTFS_COPY_FILE_TO_DEVICE_SIZE 2
+#define GUESTFS_COPY_FILE_TO_DEVICE_SPARSE 3
+#define GUESTFS_COPY_FILE_TO_DEVICE_APPEND 4
+extern GUESTFS_DLL_PUBLIC int guestfs_copy_file_to_device (guestfs_h *g, const char *src, const char *dest, ...);
+extern GUESTFS_DLL_PUBLIC int guestfs_copy_file_to_device_va (guestfs_h *g, const char *src, const char *dest, va_list args);
+struct guestfs_copy_file_to_device_argv {
+  uint64_t bitmask;
+#define GUESTFS_COPY_FILE_TO_DEVICE_SRCOFFSET_BITMASK (UINT64_C(1)<<0)
+  int64_t srcoffset;
+#define GUESTFS_COPY_FILE_TO_DEVICE_DESTOFFSET_BITMASK (UINT64_C(1)<<1)
+  int64_t destoffset;
+#define GUESTFS_COPY_FILE_TO_DEVICE_SIZE_BITMASK (UINT64_C(1)<<2)
+  int64_t size;
+#define GUESTFS_COPY_FILE_TO_DEVICE_SPARSE_BITMASK (UINT64_C(1)<<3)
+  int sparse;
+#define GUESTFS_COPY_FILE_TO_DEVICE_APPEND_BITMASK (UINT64_C(1)<<4)
+  int append;
+};
+extern GUESTFS_DLL_PUBLIC int guestfs_copy_file_to_device_argv (guestfs_h *g, const char *src, const char *dest, const struct guestfs_copy_file_to_device_argv *optargs);
+
+/* copy_file_to_file: copy from source file to destination file */
+#define GUESTFS_HAVE_COPY_FILE_TO_FILE 1
+#define GUESTFS_COPY_FILE_TO_FILE_SRCOFFSET 0
+#define GUESTFS_COPY_FILE_TO_FILE_DESTOFFSET 1
+#define GUESTFS_COPY_FILE_TO_FILE_SIZE 2
+#define GUESTFS_COPY_FILE_TO_FILE_SPARSE 3
+#define GUESTFS_COPY_FILE_TO_FILE_APPEND 4
+extern GUESTFS_DLL_PUBLIC int guestfs_copy_file_to_file (guestfs_h *g, const char *src, const char *dest, ...);
+extern GUESTFS_DLL_PUBLIC int guestfs_copy_file_to_file_va (guestfs_h *g, const char *src, const char *dest, va_list args);
+struct guestfs_copy_file_to_file_argv {
+  uint64_t bitmask;
+#define GUESTFS_COPY_FILE_TO_FILE_SRCOFFSET_BITMASK (UINT64_C(1)<<0)
+  int64_t srcoffset;
+#define GUESTFS_COPY_FILE_TO_FILE_DESTOFFSET_BITMASK (UINT64_C(1)<<1)
+  int64_t destoffset;
+#define GUESTFS_COPY_FILE_TO_FILE_SIZE_BITMASK (UINT64_C(1)<<2)
+  int64_t size;
+#define GUESTFS_COPY_FILE_TO_FILE_SPARSE_BITMASK (UINT64_C(1)<<3)
+  int sparse;
+#define GUESTFS_COPY_FILE_TO_FILE_APPEND_BITMASK (UINT64_C(1)<<4)
+  int append;
+};
+extern GUESTFS_DLL_PUBLIC int guestfs_copy_file_to_file_argv (guestfs_h *g, const char *src, const char *dest, const struct guestfs_copy_file_to_file_argv *optargs);
+
+/* tar_in: unpack tarfile to directory */
+#define GUESTFS_HAVE_TAR_IN 1
+extern GUESTFS_DLL_PUBLIC int guestfs_tar_in (guestfs_h *g, const char *tarfile, const char *directory);
+
+/* tar_in_opts: unpack tarfile to directory */
+#define GUESTFS_HAVE_TAR_IN_OPTS 1
+#define GUESTFS_TAR_IN_OPTS_COMPRESS 0
+#define GUESTFS_TAR_IN_OPTS_XATTRS 1
+extern GUESTFS_DLL_PUBLIC int guestfs_tar_in_opts (guestfs_h *g, const char *tarfile, const char *directory, ...);
+extern GUESTFS_DLL_PUBLIC int guestfs_tar_in_opts_va (guestfs_h *g, const char *tarfile, const char *directory, va_list args);
+struct guestfs_tar_in_opts_argv {
+  uint64_t bitmask;
+#define GUESTFS_TAR_IN_OPTS_COMPRESS_BITMASK (UINT64_C(1)<<0)
+  const char *compress;
+#define GUESTFS_TAR_IN_OPTS_XATTRS_BITMASK (UINT64_C(1)<<1)
+  int xattrs;
+};
+extern GUESTFS_DLL_PUBLIC int guestfs_tar_in_opts_argv (guestfs_h *g, const char *tarfile, const char *directory, const struct guestfs_tar_in_opts_argv *optargs);
+
+/* tar_out: pack directory into tarfile */
+#define GUESTFS_HAVE_TAR_OUT 1
+extern GUESTFS_DLL_PUBLIC int guestfs_tar_out (guestfs_h *g, const char *directory, const char *tarfile);
+
+/* tar_out_opts: pack directory into tarfile */
+#define GUESTFS_HAVE_TAR_OUT_OPTS 1
+#define GUESTFS_TAR_OUT_OPTS_COMPRESS 0
+#define GUESTFS_TAR_OUT_OPTS_NUMERICOWNER 1
+#define GUESTFS_TAR_OUT_OPTS_EXCLUDES 2
+#define GUESTFS_TAR_OUT_OPTS_XATTRS 3
+extern GUESTFS_DLL_PUBLIC int guestfs_tar_out_opts (guestfs_h *g, const char *directory, const char *tarfile, ...);
+extern GUESTFS_DLL_PUBLIC int guestfs_tar_out_opts_va (guestfs_h *g, const char *directory, const char *tarfile, va_list args);
+struct guestfs_tar_out_opts_argv {
+  uint64_t bitmask;
+#define GUESTFS_TAR_OUT_OPTS_COMPRESS_BITMASK (UINT64_C(1)<<0)
+  const char *compress;
+#define GUESTFS_TAR_OUT_OPTS_NUMERICOWNER_BITMASK (UINT64_C(1)<<1)
+  int numericowner;
+#define GUESTFS_TAR_OUT_OPTS_EXCLUDES_BITMASK (UINT64_C(1)<<2)
+  char *const *excludes;
+#define GUESTFS_TAR_OUT_OPTS_XATTRS_BITMASK (UINT64_C(1)<<3)
+  int xattrs;
+};
+extern GUESTFS_DLL_PUBLIC int guestfs_tar_out_opts_argv (guestfs_h *g, const char *directory, const char *tarfile, const struct guestfs_tar_out_opts_argv *optargs);
+
+/* checksum_device: compute MD5, SHAx or CRC checksum of the contents of a device */
+#define GUESTFS_HAVE_CHECKSUM_DEVICE 1
+extern GUESTFS_DLL_PUBLIC char *guestfs_checksum_device (guestfs_h *g, const char *csumtype, const char *device);
+
+/* checksums_out: compute MD5, SHAx or CRC checksum of files in a directory */
+#define GUESTFS_HAVE_CHECKSUMS_OUT 1
+extern GUESTFS_DLL_PUBLIC int guestfs_checksums_out (guestfs_h *g, const char *csumtype, const char *directory, const char *sumsfile);
+
+/* compress_out: output compressed file */
+#define GUESTFS_HAVE_COMPRESS_OUT 1
+#define GUESTFS_COMPRESS_OUT_LEVEL 0
+extern GUESTFS_DLL_PUBLIC int guestfs_compress_out (guestfs_h *g, const char *ctype, const char *file, const char *zfile, ...);
+extern GUESTFS_DLL_PUBLIC int guestfs_compress_out_va (guestfs_h *g, const char *ctype, const char *file, const char *zfile, va_list args);
+struct guestfs_compress_out_argv {
+  uint64_t bitmask;
+#define GUESTFS_COMPRESS_OUT_LEVEL_BITMASK (UINT64_C(1)<<0)
+  int level;
+};
+extern GUESTFS_DLL_PUBLIC int guestfs_compress_out_argv (guestfs_h *g, const char *ctype, const char *file, const char *zfile, const struct guestfs_compress_out_argv *optargs);
+
+/* zero_free_space: zero free space in a filesystem */
+#define GUESTFS_HAVE_ZERO_FREE_SPACE 1
+extern GUESTFS_DLL_PUBLIC int guestfs_zero_free_space (guestfs_h *g, const char *directory);
 
 #ifdef __cplusplus
 }

@@ -4007,6 +4007,43 @@ func (h *Handle) find(directory string) (r []string, err error) {
 	return
 }
 
+// Find0: find all files and directories, returning NUL-separated list.
+//
+// Write every path below `directory` to the host file `files`, as `find`
+// returns them (relative, no leading `/`), each followed by a NUL byte instead
+// of being returned, as `find -print0` does, so that any name fits and the
+// list may be longer than a message. The list is not sorted: it is in the
+// directories' own order, depth first, a directory before its contents.
+// Symbolic links are listed, not followed; mounts beneath `directory` are
+// crossed. The FileOut rules of `download` apply; `user_cancel` stops it with
+// EINTR.
+func (h *Handle) Find0(directory string, files string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(directory)
+		t.str(files)
+	}
+	bodyFn := func() error { return h.find0(directory, files) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("find0", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// find0Args are the wire arguments of find0.
+type find0Args struct {
+	Directory string `cbor:"1,keyasint"`
+	Files     string `cbor:"2,keyasint"`
+}
+
+// find0 sends find0 to the daemon.
+func (h *Handle) find0(directory string, files string) (err error) {
+	args := &find0Args{
+		Directory: directory,
+		Files:     files,
+	}
+	err = h.daemonCallFiles("find0", true, args, nil, []hostFile{{name: files, out: true}})
+	return
+}
+
 // Readdir: read directories entries.
 //
 // Return the entries of `dir`, `.` and `..` included, in the directory's own
@@ -6487,142 +6524,1076 @@ func (h *Handle) isSocketOpts(path string, opts *IsSocketOptsOpts) (r bool, err 
 	return
 }
 
+// Upload: upload a file from the local machine.
+//
+// Copy the host file `filename` to `remotefilename`: a guest file is created
+// (mode 0644) or truncated, a device (`/dev/...`) overwritten from its start.
+// Holes of a regular host file (SEEK_DATA/SEEK_HOLE) stay holes in a guest
+// file. A file larger than its filesystem allows gives EFBIG (vfat: 4 GiB -
+// 1). A FileIn or FileOut argument names a host file, which the library opens
+// (a FileOut is created or truncated, mode 0666 less the umask); `-`,
+// `/dev/stdin`, `/dev/stdout` and `/dev/stderr` mean the caller's own
+// descriptors and `/dev/fd/N` descriptor N, used from its current offset. The
+// daemon streams through the descriptor in bounded memory. Reports progress;
+// `user_cancel` stops it with EINTR, leaving what was written so far (a
+// partial file), as libguestfs does.
+func (h *Handle) Upload(filename string, remotefilename string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(filename)
+		t.str(remotefilename)
+	}
+	bodyFn := func() error { return h.upload(filename, remotefilename) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("upload", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// uploadArgs are the wire arguments of upload.
+type uploadArgs struct {
+	Filename       string `cbor:"1,keyasint"`
+	Remotefilename string `cbor:"2,keyasint"`
+}
+
+// upload sends upload to the daemon.
+func (h *Handle) upload(filename string, remotefilename string) (err error) {
+	args := &uploadArgs{
+		Filename:       filename,
+		Remotefilename: remotefilename,
+	}
+	err = h.daemonCallFiles("upload", true, args, nil, []hostFile{{name: filename, out: false}})
+	return
+}
+
+// Download: download a file to the local machine.
+//
+// Copy the guest file or device `remotefilename` to the host file `filename`.
+// Unallocated ranges of a guest file stay holes in a regular host file. A
+// FileIn or FileOut argument names a host file, which the library opens (a
+// FileOut is created or truncated, mode 0666 less the umask); `-`,
+// `/dev/stdin`, `/dev/stdout` and `/dev/stderr` mean the caller's own
+// descriptors and `/dev/fd/N` descriptor N, used from its current offset. The
+// daemon streams through the descriptor in bounded memory. Reports progress;
+// `user_cancel` stops it with EINTR, leaving what was written so far (a
+// partial file), as libguestfs does.
+func (h *Handle) Download(remotefilename string, filename string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(remotefilename)
+		t.str(filename)
+	}
+	bodyFn := func() error { return h.download(remotefilename, filename) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("download", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// downloadArgs are the wire arguments of download.
+type downloadArgs struct {
+	Remotefilename string `cbor:"1,keyasint"`
+	Filename       string `cbor:"2,keyasint"`
+}
+
+// download sends download to the daemon.
+func (h *Handle) download(remotefilename string, filename string) (err error) {
+	args := &downloadArgs{
+		Remotefilename: remotefilename,
+		Filename:       filename,
+	}
+	err = h.daemonCallFiles("download", true, args, nil, []hostFile{{name: filename, out: true}})
+	return
+}
+
+// UploadOffset: upload a file from the local machine with offset.
+//
+// Write the host file `filename` into `remotefilename` starting at byte
+// `offset`, without truncating it: a missing guest file is created with a hole
+// before `offset`. The whole host file is written unless an error occurs. A
+// negative offset gives EINVAL. A FileIn or FileOut argument names a host
+// file, which the library opens (a FileOut is created or truncated, mode 0666
+// less the umask); `-`, `/dev/stdin`, `/dev/stdout` and `/dev/stderr` mean the
+// caller's own descriptors and `/dev/fd/N` descriptor N, used from its current
+// offset. The daemon streams through the descriptor in bounded memory. Reports
+// progress; `user_cancel` stops it with EINTR, leaving what was written so far
+// (a partial file), as libguestfs does.
+func (h *Handle) UploadOffset(filename string, remotefilename string, offset int64) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(filename)
+		t.str(remotefilename)
+		t.integer(offset)
+	}
+	bodyFn := func() error { return h.uploadOffset(filename, remotefilename, offset) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("upload_offset", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// uploadOffsetArgs are the wire arguments of upload_offset.
+type uploadOffsetArgs struct {
+	Filename       string `cbor:"1,keyasint"`
+	Remotefilename string `cbor:"2,keyasint"`
+	Offset         int64  `cbor:"3,keyasint"`
+}
+
+// uploadOffset sends upload_offset to the daemon.
+func (h *Handle) uploadOffset(filename string, remotefilename string, offset int64) (err error) {
+	args := &uploadOffsetArgs{
+		Filename:       filename,
+		Remotefilename: remotefilename,
+		Offset:         offset,
+	}
+	err = h.daemonCallFiles("upload_offset", true, args, nil, []hostFile{{name: filename, out: false}})
+	return
+}
+
+// DownloadOffset: download a file to the local machine with offset and size.
+//
+// Copy `size` bytes of `remotefilename` starting at `offset` to the host file
+// `filename`. Fewer bytes when the file ends first; a negative offset or size
+// gives EINVAL. A FileIn or FileOut argument names a host file, which the
+// library opens (a FileOut is created or truncated, mode 0666 less the umask);
+// `-`, `/dev/stdin`, `/dev/stdout` and `/dev/stderr` mean the caller's own
+// descriptors and `/dev/fd/N` descriptor N, used from its current offset. The
+// daemon streams through the descriptor in bounded memory. Reports progress;
+// `user_cancel` stops it with EINTR, leaving what was written so far (a
+// partial file), as libguestfs does.
+func (h *Handle) DownloadOffset(remotefilename string, filename string, offset int64, size int64) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(remotefilename)
+		t.str(filename)
+		t.integer(offset)
+		t.integer(size)
+	}
+	bodyFn := func() error { return h.downloadOffset(remotefilename, filename, offset, size) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("download_offset", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// downloadOffsetArgs are the wire arguments of download_offset.
+type downloadOffsetArgs struct {
+	Remotefilename string `cbor:"1,keyasint"`
+	Filename       string `cbor:"2,keyasint"`
+	Offset         int64  `cbor:"3,keyasint"`
+	Size           int64  `cbor:"4,keyasint"`
+}
+
+// downloadOffset sends download_offset to the daemon.
+func (h *Handle) downloadOffset(remotefilename string, filename string, offset int64, size int64) (err error) {
+	args := &downloadOffsetArgs{
+		Remotefilename: remotefilename,
+		Filename:       filename,
+		Offset:         offset,
+		Size:           size,
+	}
+	err = h.daemonCallFiles("download_offset", true, args, nil, []hostFile{{name: filename, out: true}})
+	return
+}
+
+// Fill: fill a file with octets.
+//
+// Create (or truncate) the file `path` and write `len` bytes of value `c` (0
+// to 255) to it. A `c` of 0 writes real zero blocks, not a hole, as libguestfs
+// does. EINVAL for `c` out of range or a negative `len`. Reports progress;
+// `user_cancel` stops it with EINTR.
+func (h *Handle) Fill(c_ int, len_ int, path string) (err error) {
+	traceFn := func(t *tracer) {
+		t.integer(int64(c_))
+		t.integer(int64(len_))
+		t.str(path)
+	}
+	bodyFn := func() error { return h.fill(c_, len_, path) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("fill", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// fillArgs are the wire arguments of fill.
+type fillArgs struct {
+	C    int    `cbor:"1,keyasint"`
+	Len  int    `cbor:"2,keyasint"`
+	Path string `cbor:"3,keyasint"`
+}
+
+// fill sends fill to the daemon.
+func (h *Handle) fill(c_ int, len_ int, path string) (err error) {
+	args := &fillArgs{
+		C:    c_,
+		Len:  len_,
+		Path: path,
+	}
+	err = h.daemonCall("fill", true, args, nil)
+	return
+}
+
+// FillPattern: fill a file with a repeating pattern of bytes.
+//
+// Create (or truncate) the file `path` and write `len` bytes to it: `pattern`
+// repeated, the last copy cut short. EINVAL for an empty pattern or a negative
+// `len`. Reports progress; `user_cancel` stops it with EINTR.
+func (h *Handle) FillPattern(pattern string, len_ int, path string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(pattern)
+		t.integer(int64(len_))
+		t.str(path)
+	}
+	bodyFn := func() error { return h.fillPattern(pattern, len_, path) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("fill_pattern", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// fillPatternArgs are the wire arguments of fill_pattern.
+type fillPatternArgs struct {
+	Pattern string `cbor:"1,keyasint"`
+	Len     int    `cbor:"2,keyasint"`
+	Path    string `cbor:"3,keyasint"`
+}
+
+// fillPattern sends fill_pattern to the daemon.
+func (h *Handle) fillPattern(pattern string, len_ int, path string) (err error) {
+	args := &fillPatternArgs{
+		Pattern: pattern,
+		Len:     len_,
+		Path:    path,
+	}
+	err = h.daemonCall("fill_pattern", true, args, nil)
+	return
+}
+
+// FillDir: fill a directory with empty files.
+//
+// Create `nr` empty files in the directory `dir`, named `00000000` to `nr -
+// 1`, eight digits padded with zeros, as libguestfs does. An existing name
+// gives EEXIST. Reports progress; `user_cancel` stops it with EINTR, leaving
+// the files made so far.
+func (h *Handle) FillDir(dir string, nr int) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(dir)
+		t.integer(int64(nr))
+	}
+	bodyFn := func() error { return h.fillDir(dir, nr) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("fill_dir", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// fillDirArgs are the wire arguments of fill_dir.
+type fillDirArgs struct {
+	Dir string `cbor:"1,keyasint"`
+	Nr  int    `cbor:"2,keyasint"`
+}
+
+// fillDir sends fill_dir to the daemon.
+func (h *Handle) fillDir(dir string, nr int) (err error) {
+	args := &fillDirArgs{
+		Dir: dir,
+		Nr:  nr,
+	}
+	err = h.daemonCall("fill_dir", true, args, nil)
+	return
+}
+
+// CopyDeviceToDeviceOpts holds the optional arguments of CopyDeviceToDevice; nil fields are unset.
+type CopyDeviceToDeviceOpts struct {
+	Srcoffset  *int64
+	Destoffset *int64
+	Size       *int64
+	Sparse     *bool
+	Append     *bool
+}
+
+// CopyDeviceToDevice: copy from source device to destination device.
+//
+// Copy `size` bytes (default: from `srcoffset` to the end of the source) from
+// `src` at `srcoffset` (default 0) to `dest` at `destoffset` (default 0). A
+// destination file is created when missing and extended when short; it is
+// truncated first unless `append` is set, which writes at its end instead
+// (`append` with a device destination, or with `destoffset`, gives EINVAL).
+// With `sparse` set, blocks of zeros are not written (the destination must
+// already read as zeros there; a file destination is extended over them). A
+// source shorter than `srcoffset + size` gives EINVAL, a destination device
+// shorter than `destoffset + size` ENOSPC. Reports progress; `user_cancel`
+// stops it with EINTR, leaving the bytes copied so far.
+func (h *Handle) CopyDeviceToDevice(src string, dest string, opts *CopyDeviceToDeviceOpts) (err error) {
+	if opts == nil {
+		opts = &CopyDeviceToDeviceOpts{}
+	}
+	traceFn := func(t *tracer) {
+		t.str(src)
+		t.str(dest)
+		if opts.Srcoffset != nil {
+			t.opt("srcoffset", *opts.Srcoffset)
+		}
+		if opts.Destoffset != nil {
+			t.opt("destoffset", *opts.Destoffset)
+		}
+		if opts.Size != nil {
+			t.opt("size", *opts.Size)
+		}
+		if opts.Sparse != nil {
+			t.opt("sparse", *opts.Sparse)
+		}
+		if opts.Append != nil {
+			t.opt("append", *opts.Append)
+		}
+	}
+	bodyFn := func() error { return h.copyDeviceToDevice(src, dest, opts) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("copy_device_to_device", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// copyDeviceToDeviceArgs are the wire arguments of copy_device_to_device.
+type copyDeviceToDeviceArgs struct {
+	Src           string `cbor:"1,keyasint"`
+	Dest          string `cbor:"2,keyasint"`
+	OptSrcoffset  *int64 `cbor:"100,keyasint,omitempty"`
+	OptDestoffset *int64 `cbor:"101,keyasint,omitempty"`
+	OptSize       *int64 `cbor:"102,keyasint,omitempty"`
+	OptSparse     *bool  `cbor:"103,keyasint,omitempty"`
+	OptAppend     *bool  `cbor:"104,keyasint,omitempty"`
+}
+
+// copyDeviceToDevice sends copy_device_to_device to the daemon.
+func (h *Handle) copyDeviceToDevice(src string, dest string, opts *CopyDeviceToDeviceOpts) (err error) {
+	args := &copyDeviceToDeviceArgs{
+		Src:  src,
+		Dest: dest,
+	}
+	args.OptSrcoffset = opts.Srcoffset
+	args.OptDestoffset = opts.Destoffset
+	args.OptSize = opts.Size
+	args.OptSparse = opts.Sparse
+	args.OptAppend = opts.Append
+	err = h.daemonCall("copy_device_to_device", true, args, nil)
+	return
+}
+
+// CopyDeviceToFileOpts holds the optional arguments of CopyDeviceToFile; nil fields are unset.
+type CopyDeviceToFileOpts struct {
+	Srcoffset  *int64
+	Destoffset *int64
+	Size       *int64
+	Sparse     *bool
+	Append     *bool
+}
+
+// CopyDeviceToFile: copy from source device to destination file.
+//
+// Copy `size` bytes (default: from `srcoffset` to the end of the source) from
+// `src` at `srcoffset` (default 0) to `dest` at `destoffset` (default 0). A
+// destination file is created when missing and extended when short; it is
+// truncated first unless `append` is set, which writes at its end instead
+// (`append` with a device destination, or with `destoffset`, gives EINVAL).
+// With `sparse` set, blocks of zeros are not written (the destination must
+// already read as zeros there; a file destination is extended over them). A
+// source shorter than `srcoffset + size` gives EINVAL, a destination device
+// shorter than `destoffset + size` ENOSPC. Reports progress; `user_cancel`
+// stops it with EINTR, leaving the bytes copied so far.
+func (h *Handle) CopyDeviceToFile(src string, dest string, opts *CopyDeviceToFileOpts) (err error) {
+	if opts == nil {
+		opts = &CopyDeviceToFileOpts{}
+	}
+	traceFn := func(t *tracer) {
+		t.str(src)
+		t.str(dest)
+		if opts.Srcoffset != nil {
+			t.opt("srcoffset", *opts.Srcoffset)
+		}
+		if opts.Destoffset != nil {
+			t.opt("destoffset", *opts.Destoffset)
+		}
+		if opts.Size != nil {
+			t.opt("size", *opts.Size)
+		}
+		if opts.Sparse != nil {
+			t.opt("sparse", *opts.Sparse)
+		}
+		if opts.Append != nil {
+			t.opt("append", *opts.Append)
+		}
+	}
+	bodyFn := func() error { return h.copyDeviceToFile(src, dest, opts) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("copy_device_to_file", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// copyDeviceToFileArgs are the wire arguments of copy_device_to_file.
+type copyDeviceToFileArgs struct {
+	Src           string `cbor:"1,keyasint"`
+	Dest          string `cbor:"2,keyasint"`
+	OptSrcoffset  *int64 `cbor:"100,keyasint,omitempty"`
+	OptDestoffset *int64 `cbor:"101,keyasint,omitempty"`
+	OptSize       *int64 `cbor:"102,keyasint,omitempty"`
+	OptSparse     *bool  `cbor:"103,keyasint,omitempty"`
+	OptAppend     *bool  `cbor:"104,keyasint,omitempty"`
+}
+
+// copyDeviceToFile sends copy_device_to_file to the daemon.
+func (h *Handle) copyDeviceToFile(src string, dest string, opts *CopyDeviceToFileOpts) (err error) {
+	args := &copyDeviceToFileArgs{
+		Src:  src,
+		Dest: dest,
+	}
+	args.OptSrcoffset = opts.Srcoffset
+	args.OptDestoffset = opts.Destoffset
+	args.OptSize = opts.Size
+	args.OptSparse = opts.Sparse
+	args.OptAppend = opts.Append
+	err = h.daemonCall("copy_device_to_file", true, args, nil)
+	return
+}
+
+// CopyFileToDeviceOpts holds the optional arguments of CopyFileToDevice; nil fields are unset.
+type CopyFileToDeviceOpts struct {
+	Srcoffset  *int64
+	Destoffset *int64
+	Size       *int64
+	Sparse     *bool
+	Append     *bool
+}
+
+// CopyFileToDevice: copy from source file to destination device.
+//
+// Copy `size` bytes (default: from `srcoffset` to the end of the source) from
+// `src` at `srcoffset` (default 0) to `dest` at `destoffset` (default 0). A
+// destination file is created when missing and extended when short; it is
+// truncated first unless `append` is set, which writes at its end instead
+// (`append` with a device destination, or with `destoffset`, gives EINVAL).
+// With `sparse` set, blocks of zeros are not written (the destination must
+// already read as zeros there; a file destination is extended over them). A
+// source shorter than `srcoffset + size` gives EINVAL, a destination device
+// shorter than `destoffset + size` ENOSPC. Reports progress; `user_cancel`
+// stops it with EINTR, leaving the bytes copied so far.
+func (h *Handle) CopyFileToDevice(src string, dest string, opts *CopyFileToDeviceOpts) (err error) {
+	if opts == nil {
+		opts = &CopyFileToDeviceOpts{}
+	}
+	traceFn := func(t *tracer) {
+		t.str(src)
+		t.str(dest)
+		if opts.Srcoffset != nil {
+			t.opt("srcoffset", *opts.Srcoffset)
+		}
+		if opts.Destoffset != nil {
+			t.opt("destoffset", *opts.Destoffset)
+		}
+		if opts.Size != nil {
+			t.opt("size", *opts.Size)
+		}
+		if opts.Sparse != nil {
+			t.opt("sparse", *opts.Sparse)
+		}
+		if opts.Append != nil {
+			t.opt("append", *opts.Append)
+		}
+	}
+	bodyFn := func() error { return h.copyFileToDevice(src, dest, opts) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("copy_file_to_device", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// copyFileToDeviceArgs are the wire arguments of copy_file_to_device.
+type copyFileToDeviceArgs struct {
+	Src           string `cbor:"1,keyasint"`
+	Dest          string `cbor:"2,keyasint"`
+	OptSrcoffset  *int64 `cbor:"100,keyasint,omitempty"`
+	OptDestoffset *int64 `cbor:"101,keyasint,omitempty"`
+	OptSize       *int64 `cbor:"102,keyasint,omitempty"`
+	OptSparse     *bool  `cbor:"103,keyasint,omitempty"`
+	OptAppend     *bool  `cbor:"104,keyasint,omitempty"`
+}
+
+// copyFileToDevice sends copy_file_to_device to the daemon.
+func (h *Handle) copyFileToDevice(src string, dest string, opts *CopyFileToDeviceOpts) (err error) {
+	args := &copyFileToDeviceArgs{
+		Src:  src,
+		Dest: dest,
+	}
+	args.OptSrcoffset = opts.Srcoffset
+	args.OptDestoffset = opts.Destoffset
+	args.OptSize = opts.Size
+	args.OptSparse = opts.Sparse
+	args.OptAppend = opts.Append
+	err = h.daemonCall("copy_file_to_device", true, args, nil)
+	return
+}
+
+// CopyFileToFileOpts holds the optional arguments of CopyFileToFile; nil fields are unset.
+type CopyFileToFileOpts struct {
+	Srcoffset  *int64
+	Destoffset *int64
+	Size       *int64
+	Sparse     *bool
+	Append     *bool
+}
+
+// CopyFileToFile: copy from source file to destination file.
+//
+// Copy `size` bytes (default: from `srcoffset` to the end of the source) from
+// `src` at `srcoffset` (default 0) to `dest` at `destoffset` (default 0). A
+// destination file is created when missing and extended when short; it is
+// truncated first unless `append` is set, which writes at its end instead
+// (`append` with a device destination, or with `destoffset`, gives EINVAL).
+// With `sparse` set, blocks of zeros are not written (the destination must
+// already read as zeros there; a file destination is extended over them). A
+// source shorter than `srcoffset + size` gives EINVAL, a destination device
+// shorter than `destoffset + size` ENOSPC. Reports progress; `user_cancel`
+// stops it with EINTR, leaving the bytes copied so far.
+func (h *Handle) CopyFileToFile(src string, dest string, opts *CopyFileToFileOpts) (err error) {
+	if opts == nil {
+		opts = &CopyFileToFileOpts{}
+	}
+	traceFn := func(t *tracer) {
+		t.str(src)
+		t.str(dest)
+		if opts.Srcoffset != nil {
+			t.opt("srcoffset", *opts.Srcoffset)
+		}
+		if opts.Destoffset != nil {
+			t.opt("destoffset", *opts.Destoffset)
+		}
+		if opts.Size != nil {
+			t.opt("size", *opts.Size)
+		}
+		if opts.Sparse != nil {
+			t.opt("sparse", *opts.Sparse)
+		}
+		if opts.Append != nil {
+			t.opt("append", *opts.Append)
+		}
+	}
+	bodyFn := func() error { return h.copyFileToFile(src, dest, opts) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("copy_file_to_file", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// copyFileToFileArgs are the wire arguments of copy_file_to_file.
+type copyFileToFileArgs struct {
+	Src           string `cbor:"1,keyasint"`
+	Dest          string `cbor:"2,keyasint"`
+	OptSrcoffset  *int64 `cbor:"100,keyasint,omitempty"`
+	OptDestoffset *int64 `cbor:"101,keyasint,omitempty"`
+	OptSize       *int64 `cbor:"102,keyasint,omitempty"`
+	OptSparse     *bool  `cbor:"103,keyasint,omitempty"`
+	OptAppend     *bool  `cbor:"104,keyasint,omitempty"`
+}
+
+// copyFileToFile sends copy_file_to_file to the daemon.
+func (h *Handle) copyFileToFile(src string, dest string, opts *CopyFileToFileOpts) (err error) {
+	args := &copyFileToFileArgs{
+		Src:  src,
+		Dest: dest,
+	}
+	args.OptSrcoffset = opts.Srcoffset
+	args.OptDestoffset = opts.Destoffset
+	args.OptSize = opts.Size
+	args.OptSparse = opts.Sparse
+	args.OptAppend = opts.Append
+	err = h.daemonCall("copy_file_to_file", true, args, nil)
+	return
+}
+
+// TarIn: unpack tarfile to directory.
+//
+// `tar_in_opts` with no optional arguments (the C name; Python and Ruby take
+// the optional arguments here).
+func (h *Handle) TarIn(tarfile string, directory string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(tarfile)
+		t.str(directory)
+	}
+	bodyFn := func() error { return h.tarIn(tarfile, directory) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("tar_in", false, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// tarIn sends tar_in_opts with no optional arguments.
+func (h *Handle) tarIn(tarfile string, directory string) (err error) {
+	return h.tarInOpts(tarfile, directory, &TarInOptsOpts{})
+}
+
+// TarInOptsOpts holds the optional arguments of TarInOpts; nil fields are unset.
+type TarInOptsOpts struct {
+	Compress *string
+	Xattrs   *bool
+}
+
+// TarInOpts: unpack tarfile to directory.
+//
+// Unpack the host tar file `tarfile` (ustar, pax or GNU format) into the guest
+// directory `directory`, as `tar -xf` run as root: owners (by number), modes,
+// times, symbolic and hard links, devices and FIFOs are restored, existing
+// files replaced. `compress` is `gzip` for a gzip-compressed archive (absent
+// or `none` for none; other methods give ENOTSUP). With `xattrs`, the members'
+// extended attributes (pax `SCHILY.xattr.*`) are set too. A member that would
+// land outside `directory` (an absolute name, `..`, a hard link to outside, or
+// a path through a symbolic link) is refused with EINVAL before anything of it
+// is written; members before it stay. Progress counts the bytes read of the
+// archive. A FileIn or FileOut argument names a host file, which the library
+// opens (a FileOut is created or truncated, mode 0666 less the umask); `-`,
+// `/dev/stdin`, `/dev/stdout` and `/dev/stderr` mean the caller's own
+// descriptors and `/dev/fd/N` descriptor N, used from its current offset. The
+// daemon streams through the descriptor in bounded memory. Reports progress;
+// `user_cancel` stops it with EINTR, leaving what was written so far (a
+// partial file), as libguestfs does.
+func (h *Handle) TarInOpts(tarfile string, directory string, opts *TarInOptsOpts) (err error) {
+	if opts == nil {
+		opts = &TarInOptsOpts{}
+	}
+	traceFn := func(t *tracer) {
+		t.str(tarfile)
+		t.str(directory)
+		if opts.Compress != nil {
+			t.opt("compress", *opts.Compress)
+		}
+		if opts.Xattrs != nil {
+			t.opt("xattrs", *opts.Xattrs)
+		}
+	}
+	bodyFn := func() error { return h.tarInOpts(tarfile, directory, opts) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("tar_in_opts", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// tarInOptsArgs are the wire arguments of tar_in_opts.
+type tarInOptsArgs struct {
+	Tarfile     string  `cbor:"1,keyasint"`
+	Directory   string  `cbor:"2,keyasint"`
+	OptCompress *string `cbor:"100,keyasint,omitempty"`
+	OptXattrs   *bool   `cbor:"101,keyasint,omitempty"`
+}
+
+// tarInOpts sends tar_in_opts to the daemon.
+func (h *Handle) tarInOpts(tarfile string, directory string, opts *TarInOptsOpts) (err error) {
+	args := &tarInOptsArgs{
+		Tarfile:   tarfile,
+		Directory: directory,
+	}
+	args.OptCompress = opts.Compress
+	args.OptXattrs = opts.Xattrs
+	err = h.daemonCallFiles("tar_in_opts", true, args, nil, []hostFile{{name: tarfile, out: false}})
+	return
+}
+
+// TarOut: pack directory into tarfile.
+//
+// `tar_out_opts` with no optional arguments (the C name; Python and Ruby take
+// the optional arguments here).
+func (h *Handle) TarOut(directory string, tarfile string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(directory)
+		t.str(tarfile)
+	}
+	bodyFn := func() error { return h.tarOut(directory, tarfile) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("tar_out", false, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// tarOut sends tar_out_opts with no optional arguments.
+func (h *Handle) tarOut(directory string, tarfile string) (err error) {
+	return h.tarOutOpts(directory, tarfile, &TarOutOptsOpts{})
+}
+
+// TarOutOptsOpts holds the optional arguments of TarOutOpts; nil fields are unset.
+type TarOutOptsOpts struct {
+	Compress     *string
+	Numericowner *bool
+	Excludes     *[]string
+	Xattrs       *bool
+}
+
+// TarOutOpts: pack directory into tarfile.
+//
+// Write the contents of the guest directory `directory` to the host file
+// `tarfile` as a tar archive (GNU format, as `tar -cf - .` run in the
+// directory: names start with `./`), sorted by name, with owners, modes,
+// times, symbolic and hard links and special files. `compress` `gzip`
+// compresses it (absent or `none`: none; other methods give ENOTSUP). Owners
+// are numbers, as the guest's user names are not known here (`numericowner` is
+// accepted for compatibility). `excludes` are shell patterns (as in `glob`)
+// matched against each member's name without its leading `./` and against its
+// last component; matching directories are skipped whole. With `xattrs`
+// extended attributes are stored as pax `SCHILY.xattr.*` records. Mounts
+// beneath `directory` are included. A FileIn or FileOut argument names a host
+// file, which the library opens (a FileOut is created or truncated, mode 0666
+// less the umask); `-`, `/dev/stdin`, `/dev/stdout` and `/dev/stderr` mean the
+// caller's own descriptors and `/dev/fd/N` descriptor N, used from its current
+// offset. The daemon streams through the descriptor in bounded memory. Reports
+// progress; `user_cancel` stops it with EINTR, leaving what was written so far
+// (a partial file), as libguestfs does.
+func (h *Handle) TarOutOpts(directory string, tarfile string, opts *TarOutOptsOpts) (err error) {
+	if opts == nil {
+		opts = &TarOutOptsOpts{}
+	}
+	traceFn := func(t *tracer) {
+		t.str(directory)
+		t.str(tarfile)
+		if opts.Compress != nil {
+			t.opt("compress", *opts.Compress)
+		}
+		if opts.Numericowner != nil {
+			t.opt("numericowner", *opts.Numericowner)
+		}
+		if opts.Excludes != nil {
+			t.opt("excludes", *opts.Excludes)
+		}
+		if opts.Xattrs != nil {
+			t.opt("xattrs", *opts.Xattrs)
+		}
+	}
+	bodyFn := func() error { return h.tarOutOpts(directory, tarfile, opts) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("tar_out_opts", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// tarOutOptsArgs are the wire arguments of tar_out_opts.
+type tarOutOptsArgs struct {
+	Directory       string    `cbor:"1,keyasint"`
+	Tarfile         string    `cbor:"2,keyasint"`
+	OptCompress     *string   `cbor:"100,keyasint,omitempty"`
+	OptNumericowner *bool     `cbor:"101,keyasint,omitempty"`
+	OptExcludes     *[]string `cbor:"102,keyasint,omitempty"`
+	OptXattrs       *bool     `cbor:"103,keyasint,omitempty"`
+}
+
+// tarOutOpts sends tar_out_opts to the daemon.
+func (h *Handle) tarOutOpts(directory string, tarfile string, opts *TarOutOptsOpts) (err error) {
+	args := &tarOutOptsArgs{
+		Directory: directory,
+		Tarfile:   tarfile,
+	}
+	args.OptCompress = opts.Compress
+	args.OptNumericowner = opts.Numericowner
+	args.OptExcludes = opts.Excludes
+	args.OptXattrs = opts.Xattrs
+	err = h.daemonCallFiles("tar_out_opts", true, args, nil, []hostFile{{name: tarfile, out: true}})
+	return
+}
+
+// ChecksumDevice: compute MD5, SHAx or CRC checksum of the contents of a device.
+//
+// Return the checksum of the whole device, as `checksum` does for a file
+// (`crc`, `md5`, `sha1`, `sha224`, `sha256`, `sha384`, `sha512`). Reports
+// progress; `user_cancel` stops it with EINTR.
+func (h *Handle) ChecksumDevice(csumtype string, device string) (r string, err error) {
+	traceFn := func(t *tracer) {
+		t.str(csumtype)
+		t.str(device)
+	}
+	bodyFn := func() (e error) { r, e = h.checksumDevice(csumtype, device); return }
+	resultFn := func(t *tracer) { t.str(r) }
+	err = h.call("checksum_device", true, traceFn, bodyFn, resultFn, "NULL")
+	return
+}
+
+// checksumDeviceArgs are the wire arguments of checksum_device.
+type checksumDeviceArgs struct {
+	Csumtype string `cbor:"1,keyasint"`
+	Device   string `cbor:"2,keyasint"`
+}
+
+// checksumDevice sends checksum_device to the daemon.
+func (h *Handle) checksumDevice(csumtype string, device string) (r string, err error) {
+	args := &checksumDeviceArgs{
+		Csumtype: csumtype,
+		Device:   device,
+	}
+	err = h.daemonCall("checksum_device", true, args, &r)
+	return
+}
+
+// ChecksumsOut: compute MD5, SHAx or CRC checksum of files in a directory.
+//
+// Write to the host file `sumsfile` one line per regular file beneath
+// `directory` (symbolic links not followed, mounts crossed), sorted by name,
+// in the format of coreutils' `sha256sum` and friends: the checksum, two
+// spaces, and the path relative to `directory` starting with `./` (`crc` lines
+// are `cksum`'s: checksum, size, path). A name holding a newline or backslash
+// is escaped as coreutils does (`\n`, `\\`) and its line starts with a
+// backslash. A FileIn or FileOut argument names a host file, which the library
+// opens (a FileOut is created or truncated, mode 0666 less the umask); `-`,
+// `/dev/stdin`, `/dev/stdout` and `/dev/stderr` mean the caller's own
+// descriptors and `/dev/fd/N` descriptor N, used from its current offset. The
+// daemon streams through the descriptor in bounded memory. Reports progress;
+// `user_cancel` stops it with EINTR, leaving what was written so far (a
+// partial file), as libguestfs does.
+func (h *Handle) ChecksumsOut(csumtype string, directory string, sumsfile string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(csumtype)
+		t.str(directory)
+		t.str(sumsfile)
+	}
+	bodyFn := func() error { return h.checksumsOut(csumtype, directory, sumsfile) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("checksums_out", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// checksumsOutArgs are the wire arguments of checksums_out.
+type checksumsOutArgs struct {
+	Csumtype  string `cbor:"1,keyasint"`
+	Directory string `cbor:"2,keyasint"`
+	Sumsfile  string `cbor:"3,keyasint"`
+}
+
+// checksumsOut sends checksums_out to the daemon.
+func (h *Handle) checksumsOut(csumtype string, directory string, sumsfile string) (err error) {
+	args := &checksumsOutArgs{
+		Csumtype:  csumtype,
+		Directory: directory,
+		Sumsfile:  sumsfile,
+	}
+	err = h.daemonCallFiles("checksums_out", true, args, nil, []hostFile{{name: sumsfile, out: true}})
+	return
+}
+
+// CompressOutOpts holds the optional arguments of CompressOut; nil fields are unset.
+type CompressOutOpts struct {
+	Level *int
+}
+
+// CompressOut: output compressed file.
+//
+// Compress the guest file `file` with `ctype` and write the result to the host
+// file `zfile`. `ctype` `gzip` is supported, with `level` 1 (fastest) to 9
+// (best, the default 6); libguestfs's other methods (`compress`, `bzip2`,
+// `lzop`, `xz`) give ENOTSUP, anything else EINVAL. A FileIn or FileOut
+// argument names a host file, which the library opens (a FileOut is created or
+// truncated, mode 0666 less the umask); `-`, `/dev/stdin`, `/dev/stdout` and
+// `/dev/stderr` mean the caller's own descriptors and `/dev/fd/N` descriptor
+// N, used from its current offset. The daemon streams through the descriptor
+// in bounded memory. Reports progress; `user_cancel` stops it with EINTR,
+// leaving what was written so far (a partial file), as libguestfs does.
+func (h *Handle) CompressOut(ctype string, file string, zfile string, opts *CompressOutOpts) (err error) {
+	if opts == nil {
+		opts = &CompressOutOpts{}
+	}
+	traceFn := func(t *tracer) {
+		t.str(ctype)
+		t.str(file)
+		t.str(zfile)
+		if opts.Level != nil {
+			t.opt("level", *opts.Level)
+		}
+	}
+	bodyFn := func() error { return h.compressOut(ctype, file, zfile, opts) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("compress_out", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// compressOutArgs are the wire arguments of compress_out.
+type compressOutArgs struct {
+	Ctype    string `cbor:"1,keyasint"`
+	File     string `cbor:"2,keyasint"`
+	Zfile    string `cbor:"3,keyasint"`
+	OptLevel *int   `cbor:"100,keyasint,omitempty"`
+}
+
+// compressOut sends compress_out to the daemon.
+func (h *Handle) compressOut(ctype string, file string, zfile string, opts *CompressOutOpts) (err error) {
+	args := &compressOutArgs{
+		Ctype: ctype,
+		File:  file,
+		Zfile: zfile,
+	}
+	args.OptLevel = opts.Level
+	err = h.daemonCallFiles("compress_out", true, args, nil, []hostFile{{name: zfile, out: true}})
+	return
+}
+
+// ZeroFreeSpace: zero free space in a filesystem.
+//
+// Make every free block of the filesystem mounted read-write at (or holding)
+// `directory` read as zeros, without touching its files, so that the image
+// compresses and sparsifies well: free blocks become holes in the image where
+// the drive allows it. Works on ext2/3/4 and vfat; a read-only mount gives
+// EROFS. Reports progress; `user_cancel` stops it with EINTR.
+func (h *Handle) ZeroFreeSpace(directory string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(directory)
+	}
+	bodyFn := func() error { return h.zeroFreeSpace(directory) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("zero_free_space", true, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// zeroFreeSpaceArgs are the wire arguments of zero_free_space.
+type zeroFreeSpaceArgs struct {
+	Directory string `cbor:"1,keyasint"`
+}
+
+// zeroFreeSpace sends zero_free_space to the daemon.
+func (h *Handle) zeroFreeSpace(directory string) (err error) {
+	args := &zeroFreeSpaceArgs{
+		Directory: directory,
+	}
+	err = h.daemonCall("zero_free_space", true, args, nil)
+	return
+}
+
 // procNumbers maps each daemon action to its procedure number.
 var procNumbers = map[string]uint64{
-	"sync":                 1,
-	"debug":                2,
-	"list_devices":         3,
-	"list_partitions":      4,
-	"device_index":         5,
-	"blockdev_getsize64":   6,
-	"blockdev_getss":       7,
-	"blockdev_getsz":       8,
-	"blockdev_getbsz":      9,
-	"blockdev_getro":       10,
-	"blockdev_setro":       11,
-	"blockdev_setrw":       12,
-	"blockdev_flushbufs":   13,
-	"zero":                 14,
-	"zero_device":          15,
-	"pread_device":         16,
-	"pwrite_device":        17,
-	"part_init":            18,
-	"part_add":             19,
-	"part_disk":            20,
-	"part_del":             21,
-	"part_list":            22,
-	"part_get_parttype":    23,
-	"part_set_name":        24,
-	"part_get_name":        25,
-	"part_set_bootable":    26,
-	"part_get_bootable":    27,
-	"part_set_gpt_type":    28,
-	"part_get_gpt_type":    29,
-	"part_get_gpt_guid":    30,
-	"part_set_mbr_id":      31,
-	"part_get_mbr_id":      32,
-	"part_to_dev":          33,
-	"part_to_partnum":      34,
-	"part_expand_gpt":      35,
-	"available":            36,
-	"feature_available":    37,
-	"available_all_groups": 38,
-	"mkfs_opts":            39,
-	"mke2fs":               40,
-	"mount":                41,
-	"mount_ro":             42,
-	"mount_options":        43,
-	"mount_vfs":            44,
-	"umount_opts":          45,
-	"umount_all":           46,
-	"mounts":               47,
-	"mountpoints":          48,
-	"list_filesystems":     49,
-	"vfs_type":             50,
-	"vfs_label":            51,
-	"vfs_uuid":             52,
-	"set_label":            53,
-	"set_uuid":             54,
-	"set_e2label":          55,
-	"get_e2label":          56,
-	"tune2fs_l":            57,
-	"statvfs":              58,
-	"blkid":                59,
-	"fsck":                 60,
-	"e2fsck":               61,
-	"zerofree":             62,
-	"ls":                   63,
-	"ll":                   64,
-	"find":                 65,
-	"readdir":              66,
-	"touch":                67,
-	"mkdir":                68,
-	"mkdir_p":              69,
-	"mkdir_mode":           70,
-	"rm":                   71,
-	"rm_f":                 72,
-	"rm_rf":                73,
-	"rmdir":                74,
-	"mv":                   75,
-	"rename":               76,
-	"cp":                   77,
-	"cp_a":                 78,
-	"cp_r":                 79,
-	"ln":                   80,
-	"ln_f":                 81,
-	"ln_s":                 82,
-	"ln_sf":                83,
-	"readlink":             84,
-	"readlinklist":         85,
-	"realpath":             86,
-	"chmod":                87,
-	"chown":                88,
-	"lchown":               89,
-	"stat":                 90,
-	"lstat":                91,
-	"statns":               92,
-	"lstatns":              93,
-	"lstatnslist":          94,
-	"exists":               95,
-	"filesize":             96,
-	"read_file":            97,
-	"cat":                  98,
-	"read_lines":           99,
-	"head":                 100,
-	"head_n":               101,
-	"tail":                 102,
-	"tail_n":               103,
-	"grep_opts":            104,
-	"write":                105,
-	"write_append":         106,
-	"pwrite":               107,
-	"pread":                108,
-	"truncate":             109,
-	"truncate_size":        110,
-	"allocate":             111,
-	"utimens":              112,
-	"checksum":             113,
-	"glob_expand_opts":     114,
-	"du":                   115,
-	"file":                 116,
-	"case_sensitive_path":  117,
-	"getxattrs":            118,
-	"lgetxattrs":           119,
-	"getxattr":             120,
-	"lgetxattr":            121,
-	"setxattr":             122,
-	"lsetxattr":            123,
-	"removexattr":          124,
-	"lremovexattr":         125,
-	"mknod":                126,
-	"mkfifo":               127,
-	"mknod_b":              128,
-	"mknod_c":              129,
-	"is_symlink":           132,
-	"is_file_opts":         130,
-	"is_dir_opts":          131,
-	"is_blockdev_opts":     133,
-	"is_chardev_opts":      134,
-	"is_fifo_opts":         135,
-	"is_socket_opts":       136,
+	"sync":                  1,
+	"debug":                 2,
+	"list_devices":          3,
+	"list_partitions":       4,
+	"device_index":          5,
+	"blockdev_getsize64":    6,
+	"blockdev_getss":        7,
+	"blockdev_getsz":        8,
+	"blockdev_getbsz":       9,
+	"blockdev_getro":        10,
+	"blockdev_setro":        11,
+	"blockdev_setrw":        12,
+	"blockdev_flushbufs":    13,
+	"zero":                  14,
+	"zero_device":           15,
+	"pread_device":          16,
+	"pwrite_device":         17,
+	"part_init":             18,
+	"part_add":              19,
+	"part_disk":             20,
+	"part_del":              21,
+	"part_list":             22,
+	"part_get_parttype":     23,
+	"part_set_name":         24,
+	"part_get_name":         25,
+	"part_set_bootable":     26,
+	"part_get_bootable":     27,
+	"part_set_gpt_type":     28,
+	"part_get_gpt_type":     29,
+	"part_get_gpt_guid":     30,
+	"part_set_mbr_id":       31,
+	"part_get_mbr_id":       32,
+	"part_to_dev":           33,
+	"part_to_partnum":       34,
+	"part_expand_gpt":       35,
+	"available":             36,
+	"feature_available":     37,
+	"available_all_groups":  38,
+	"mkfs_opts":             39,
+	"mke2fs":                40,
+	"mount":                 41,
+	"mount_ro":              42,
+	"mount_options":         43,
+	"mount_vfs":             44,
+	"umount_opts":           45,
+	"umount_all":            46,
+	"mounts":                47,
+	"mountpoints":           48,
+	"list_filesystems":      49,
+	"vfs_type":              50,
+	"vfs_label":             51,
+	"vfs_uuid":              52,
+	"set_label":             53,
+	"set_uuid":              54,
+	"set_e2label":           55,
+	"get_e2label":           56,
+	"tune2fs_l":             57,
+	"statvfs":               58,
+	"blkid":                 59,
+	"fsck":                  60,
+	"e2fsck":                61,
+	"zerofree":              62,
+	"ls":                    63,
+	"ll":                    64,
+	"find":                  65,
+	"find0":                 154,
+	"readdir":               66,
+	"touch":                 67,
+	"mkdir":                 68,
+	"mkdir_p":               69,
+	"mkdir_mode":            70,
+	"rm":                    71,
+	"rm_f":                  72,
+	"rm_rf":                 73,
+	"rmdir":                 74,
+	"mv":                    75,
+	"rename":                76,
+	"cp":                    77,
+	"cp_a":                  78,
+	"cp_r":                  79,
+	"ln":                    80,
+	"ln_f":                  81,
+	"ln_s":                  82,
+	"ln_sf":                 83,
+	"readlink":              84,
+	"readlinklist":          85,
+	"realpath":              86,
+	"chmod":                 87,
+	"chown":                 88,
+	"lchown":                89,
+	"stat":                  90,
+	"lstat":                 91,
+	"statns":                92,
+	"lstatns":               93,
+	"lstatnslist":           94,
+	"exists":                95,
+	"filesize":              96,
+	"read_file":             97,
+	"cat":                   98,
+	"read_lines":            99,
+	"head":                  100,
+	"head_n":                101,
+	"tail":                  102,
+	"tail_n":                103,
+	"grep_opts":             104,
+	"write":                 105,
+	"write_append":          106,
+	"pwrite":                107,
+	"pread":                 108,
+	"truncate":              109,
+	"truncate_size":         110,
+	"allocate":              111,
+	"utimens":               112,
+	"checksum":              113,
+	"glob_expand_opts":      114,
+	"du":                    115,
+	"file":                  116,
+	"case_sensitive_path":   117,
+	"getxattrs":             118,
+	"lgetxattrs":            119,
+	"getxattr":              120,
+	"lgetxattr":             121,
+	"setxattr":              122,
+	"lsetxattr":             123,
+	"removexattr":           124,
+	"lremovexattr":          125,
+	"mknod":                 126,
+	"mkfifo":                127,
+	"mknod_b":               128,
+	"mknod_c":               129,
+	"is_symlink":            132,
+	"is_file_opts":          130,
+	"is_dir_opts":           131,
+	"is_blockdev_opts":      133,
+	"is_chardev_opts":       134,
+	"is_fifo_opts":          135,
+	"is_socket_opts":        136,
+	"upload":                137,
+	"download":              138,
+	"upload_offset":         139,
+	"download_offset":       140,
+	"fill":                  141,
+	"fill_pattern":          142,
+	"fill_dir":              143,
+	"copy_device_to_device": 144,
+	"copy_device_to_file":   145,
+	"copy_file_to_device":   146,
+	"copy_file_to_file":     147,
+	"tar_in_opts":           148,
+	"tar_out_opts":          149,
+	"checksum_device":       150,
+	"checksums_out":         151,
+	"compress_out":          152,
+	"zero_free_space":       153,
 }

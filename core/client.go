@@ -68,6 +68,12 @@ func errNotLaunched() *Error {
 // user_cancel sends Cancel to the daemon (the call then fails with EINTR).
 // The caller holds the handle lock.
 func (h *Handle) daemonCall(name string, progress bool, args, result any) error {
+	return h.daemonCallFDs(name, progress, args, result, nil)
+}
+
+// daemonCallFDs is daemonCall with the descriptors fds passed along with
+// the call (they stay open and owned by the caller).
+func (h *Handle) daemonCallFDs(name string, progress bool, args, result any, fds []int) error {
 	d := h.daemon
 	if d == nil || h.state != StateReady {
 		if h.shutDown {
@@ -83,7 +89,7 @@ func (h *Handle) daemonCall(name string, progress bool, args, result any) error 
 		// Too large whatever the envelope: not even worth framing.
 		return errTooLarge("its arguments alone", len(raw))
 	}
-	return h.roundTrip(name, &protocol.Call{Proc: name, Args: raw, Progress: progress}, nil, result)
+	return h.roundTrip(name, &protocol.Call{Proc: name, Args: raw, Progress: progress}, fds, result)
 }
 
 // errTooLarge is the error of a call that cannot be sent because its

@@ -125,15 +125,22 @@ func (d *Daemon) Call(proc string, result any, args ...any) error {
 
 // CallOpts is Call with optional arguments (by their position in the
 // action's table entry) and progress: it returns the progress messages.
+// An *os.File argument is a FileIn or FileOut: its descriptor goes with
+// the call, as the library passes it, and its name on the wire.
 func (d *Daemon) CallOpts(proc string, opts map[int]any, result any, args ...any) ([]*protocol.Progress, error) {
 	d.t.Helper()
 	wire := map[int]any{}
+	var fds []int
 	for i, a := range args {
+		if f, ok := a.(*os.File); ok {
+			fds = append(fds, int(f.Fd()))
+			a = f.Name()
+		}
 		wire[i+1] = a
 	}
 	for i, o := range opts {
 		wire[100+i] = o
 	}
-	require.NoError(d.t, d.send(&protocol.Call{Proc: proc, Args: mustMarshal(d.t, wire), Progress: true}))
+	require.NoError(d.t, d.send(&protocol.Call{Proc: proc, Args: mustMarshal(d.t, wire), Progress: true}, fds...))
 	return d.wait(result)
 }

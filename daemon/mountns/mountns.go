@@ -17,6 +17,7 @@ import (
 	"strings"
 	"syscall"
 
+	"goguestfs/daemon/devices"
 	"goguestfs/daemon/errno"
 	"goguestfs/daemon/fs"
 )
@@ -323,4 +324,20 @@ func relabel(err error, p string) error {
 		msg = msg[i+2:]
 	}
 	return &errno.Error{Msg: errno.Cut(p) + ": " + msg, Errno: errno.Of(err)}
+}
+
+// Busy refuses (EBUSY) a change of the device d while it, a partition of
+// it, or the disk it is a partition of is mounted: writing under a mounted
+// filesystem would corrupt it.
+func (ns *NS) Busy(d *devices.Device) error {
+	for _, m := range ns.Mounts() {
+		n, err := devices.Parse(m.Device)
+		if err != nil || n.Index != d.Index {
+			continue
+		}
+		if n.Part == d.Partnum || n.Part == 0 || d.Partnum == 0 {
+			return errno.New(syscall.EBUSY, "%s: %s is mounted on %s", d.Name, m.Device, m.Point)
+		}
+	}
+	return nil
 }

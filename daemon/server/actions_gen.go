@@ -3,6 +3,8 @@
 package server
 
 import (
+	"os"
+
 	"goguestfs/daemon/devices"
 	"goguestfs/protocol"
 )
@@ -113,7 +115,8 @@ type Partition struct {
 }
 
 // BaseActions is the base group: flushing and the availability of optional groups. Package daemon/actions/base implements it.
-// A Device argument arrives resolved, a Pathname absolute (not cleaned).
+// A Device argument arrives resolved, a Pathname absolute (not cleaned), a
+// FileIn or FileOut as the open host file (the server closes it after).
 // An error carries a syscall.Errno and names the object, not the action.
 type BaseActions interface {
 	// Sync runs sync: flush the drives to stable storage.
@@ -127,7 +130,8 @@ type BaseActions interface {
 }
 
 // DebugActions is the debug group: debugging commands for tests. Package daemon/actions/debug implements it.
-// A Device argument arrives resolved, a Pathname absolute (not cleaned).
+// A Device argument arrives resolved, a Pathname absolute (not cleaned), a
+// FileIn or FileOut as the open host file (the server closes it after).
 // An error carries a syscall.Errno and names the object, not the action.
 type DebugActions interface {
 	// Debug runs debug: debugging and internals.
@@ -135,7 +139,8 @@ type DebugActions interface {
 }
 
 // BlockdevActions is the blockdev group: whole block devices: listing, sizes, read-only flags, raw reads and writes. Package daemon/actions/blockdev implements it.
-// A Device argument arrives resolved, a Pathname absolute (not cleaned).
+// A Device argument arrives resolved, a Pathname absolute (not cleaned), a
+// FileIn or FileOut as the open host file (the server closes it after).
 // An error carries a syscall.Errno and names the object, not the action.
 type BlockdevActions interface {
 	// ListDevices runs list_devices: list the block devices.
@@ -169,7 +174,8 @@ type BlockdevActions interface {
 }
 
 // PartActions is the part group: partition tables: MBR and GPT. Package daemon/actions/part implements it.
-// A Device argument arrives resolved, a Pathname absolute (not cleaned).
+// A Device argument arrives resolved, a Pathname absolute (not cleaned), a
+// FileIn or FileOut as the open host file (the server closes it after).
 // An error carries a syscall.Errno and names the object, not the action.
 type PartActions interface {
 	// ListPartitions runs list_partitions: list the partitions.
@@ -213,7 +219,8 @@ type PartActions interface {
 }
 
 // FsActions is the fs group: filesystems: making, mounting, labels, checking. Package daemon/actions/fs implements it.
-// A Device argument arrives resolved, a Pathname absolute (not cleaned).
+// A Device argument arrives resolved, a Pathname absolute (not cleaned), a
+// FileIn or FileOut as the open host file (the server closes it after).
 // An error carries a syscall.Errno and names the object, not the action.
 type FsActions interface {
 	// MkfsOpts runs mkfs_opts: make a filesystem with options.
@@ -267,7 +274,8 @@ type FsActions interface {
 }
 
 // FileActions is the file group: files and directories of the mounted filesystems. Package daemon/actions/file implements it.
-// A Device argument arrives resolved, a Pathname absolute (not cleaned).
+// A Device argument arrives resolved, a Pathname absolute (not cleaned), a
+// FileIn or FileOut as the open host file (the server closes it after).
 // An error carries a syscall.Errno and names the object, not the action.
 type FileActions interface {
 	// Ls runs ls: list the files in a directory.
@@ -276,6 +284,8 @@ type FileActions interface {
 	Ll(c *Call, directory string) (string, error)
 	// Find runs find: find all files and directories.
 	Find(c *Call, directory string) ([]string, error)
+	// Find0 runs find0: find all files and directories, returning NUL-separated list.
+	Find0(c *Call, directory string, files *os.File) error
 	// Readdir runs readdir: read directories entries.
 	Readdir(c *Call, dir string) ([]Dirent, error)
 	// Touch runs touch: update file timestamps or create a new file.
@@ -420,6 +430,47 @@ type FileActions interface {
 	IsSocketOpts(c *Call, path string, opts *IsSocketOptsOpts) (bool, error)
 }
 
+// TransferActions is the transfer group: moving data between host files and the guest, and between devices and files. Package daemon/actions/transfer implements it.
+// A Device argument arrives resolved, a Pathname absolute (not cleaned), a
+// FileIn or FileOut as the open host file (the server closes it after).
+// An error carries a syscall.Errno and names the object, not the action.
+type TransferActions interface {
+	// Upload runs upload: upload a file from the local machine.
+	Upload(c *Call, filename *os.File, remotefilename DevOrPath) error
+	// Download runs download: download a file to the local machine.
+	Download(c *Call, remotefilename DevOrPath, filename *os.File) error
+	// UploadOffset runs upload_offset: upload a file from the local machine with offset.
+	UploadOffset(c *Call, filename *os.File, remotefilename DevOrPath, offset int64) error
+	// DownloadOffset runs download_offset: download a file to the local machine with offset and size.
+	DownloadOffset(c *Call, remotefilename DevOrPath, filename *os.File, offset int64, size int64) error
+	// Fill runs fill: fill a file with octets.
+	Fill(c *Call, c_ int, len_ int, path string) error
+	// FillPattern runs fill_pattern: fill a file with a repeating pattern of bytes.
+	FillPattern(c *Call, pattern string, len_ int, path string) error
+	// FillDir runs fill_dir: fill a directory with empty files.
+	FillDir(c *Call, dir string, nr int) error
+	// CopyDeviceToDevice runs copy_device_to_device: copy from source device to destination device.
+	CopyDeviceToDevice(c *Call, src *devices.Device, dest *devices.Device, opts *CopyDeviceToDeviceOpts) error
+	// CopyDeviceToFile runs copy_device_to_file: copy from source device to destination file.
+	CopyDeviceToFile(c *Call, src *devices.Device, dest string, opts *CopyDeviceToFileOpts) error
+	// CopyFileToDevice runs copy_file_to_device: copy from source file to destination device.
+	CopyFileToDevice(c *Call, src string, dest *devices.Device, opts *CopyFileToDeviceOpts) error
+	// CopyFileToFile runs copy_file_to_file: copy from source file to destination file.
+	CopyFileToFile(c *Call, src string, dest string, opts *CopyFileToFileOpts) error
+	// TarInOpts runs tar_in_opts: unpack tarfile to directory.
+	TarInOpts(c *Call, tarfile *os.File, directory string, opts *TarInOptsOpts) error
+	// TarOutOpts runs tar_out_opts: pack directory into tarfile.
+	TarOutOpts(c *Call, directory string, tarfile *os.File, opts *TarOutOptsOpts) error
+	// ChecksumDevice runs checksum_device: compute MD5, SHAx or CRC checksum of the contents of a device.
+	ChecksumDevice(c *Call, csumtype string, device *devices.Device) (string, error)
+	// ChecksumsOut runs checksums_out: compute MD5, SHAx or CRC checksum of files in a directory.
+	ChecksumsOut(c *Call, csumtype string, directory string, sumsfile *os.File) error
+	// CompressOut runs compress_out: output compressed file.
+	CompressOut(c *Call, ctype string, file string, zfile *os.File, opts *CompressOutOpts) error
+	// ZeroFreeSpace runs zero_free_space: zero free space in a filesystem.
+	ZeroFreeSpace(c *Call, directory string) error
+}
+
 // Groups is the daemon's backend: one implementation per action group.
 // The actions of a nil group fail with ENOTSUP.
 type Groups struct {
@@ -429,6 +480,7 @@ type Groups struct {
 	Part     PartActions
 	Fs       FsActions
 	File     FileActions
+	Transfer TransferActions
 }
 
 // has reports whether group name is implemented.
@@ -446,13 +498,15 @@ func (g *Groups) has(name string) bool {
 		return g.Fs != nil
 	case "file":
 		return g.File != nil
+	case "transfer":
+		return g.Transfer != nil
 	}
 	return false
 }
 
 // all returns the groups' implementations, nil for absent ones.
 func (g *Groups) all() []any {
-	return []any{g.Base, g.Debug, g.Blockdev, g.Part, g.Fs, g.File}
+	return []any{g.Base, g.Debug, g.Blockdev, g.Part, g.Fs, g.File, g.Transfer}
 }
 
 // optgroupNames are libguestfs's optional groups, every one this build knows.
@@ -968,6 +1022,12 @@ type findArgs struct {
 	Directory string `cbor:"1,keyasint"`
 }
 
+// find0Args are the wire arguments of find0.
+type find0Args struct {
+	Directory string `cbor:"1,keyasint"`
+	Files     string `cbor:"2,keyasint"`
+}
+
 // readdirArgs are the wire arguments of readdir.
 type readdirArgs struct {
 	Dir string `cbor:"1,keyasint"`
@@ -1428,6 +1488,196 @@ type IsSocketOptsOpts struct {
 type isSocketOptsArgs struct {
 	Path              string `cbor:"1,keyasint"`
 	OptFollowsymlinks *bool  `cbor:"100,keyasint,omitempty"`
+}
+
+// uploadArgs are the wire arguments of upload.
+type uploadArgs struct {
+	Filename       string `cbor:"1,keyasint"`
+	Remotefilename string `cbor:"2,keyasint"`
+}
+
+// downloadArgs are the wire arguments of download.
+type downloadArgs struct {
+	Remotefilename string `cbor:"1,keyasint"`
+	Filename       string `cbor:"2,keyasint"`
+}
+
+// uploadOffsetArgs are the wire arguments of upload_offset.
+type uploadOffsetArgs struct {
+	Filename       string `cbor:"1,keyasint"`
+	Remotefilename string `cbor:"2,keyasint"`
+	Offset         int64  `cbor:"3,keyasint"`
+}
+
+// downloadOffsetArgs are the wire arguments of download_offset.
+type downloadOffsetArgs struct {
+	Remotefilename string `cbor:"1,keyasint"`
+	Filename       string `cbor:"2,keyasint"`
+	Offset         int64  `cbor:"3,keyasint"`
+	Size           int64  `cbor:"4,keyasint"`
+}
+
+// fillArgs are the wire arguments of fill.
+type fillArgs struct {
+	C    int    `cbor:"1,keyasint"`
+	Len  int    `cbor:"2,keyasint"`
+	Path string `cbor:"3,keyasint"`
+}
+
+// fillPatternArgs are the wire arguments of fill_pattern.
+type fillPatternArgs struct {
+	Pattern string `cbor:"1,keyasint"`
+	Len     int    `cbor:"2,keyasint"`
+	Path    string `cbor:"3,keyasint"`
+}
+
+// fillDirArgs are the wire arguments of fill_dir.
+type fillDirArgs struct {
+	Dir string `cbor:"1,keyasint"`
+	Nr  int    `cbor:"2,keyasint"`
+}
+
+// CopyDeviceToDeviceOpts holds the optional arguments of copy_device_to_device; nil fields are unset.
+type CopyDeviceToDeviceOpts struct {
+	Srcoffset  *int64
+	Destoffset *int64
+	Size       *int64
+	Sparse     *bool
+	Append     *bool
+}
+
+// copyDeviceToDeviceArgs are the wire arguments of copy_device_to_device.
+type copyDeviceToDeviceArgs struct {
+	Src           string `cbor:"1,keyasint"`
+	Dest          string `cbor:"2,keyasint"`
+	OptSrcoffset  *int64 `cbor:"100,keyasint,omitempty"`
+	OptDestoffset *int64 `cbor:"101,keyasint,omitempty"`
+	OptSize       *int64 `cbor:"102,keyasint,omitempty"`
+	OptSparse     *bool  `cbor:"103,keyasint,omitempty"`
+	OptAppend     *bool  `cbor:"104,keyasint,omitempty"`
+}
+
+// CopyDeviceToFileOpts holds the optional arguments of copy_device_to_file; nil fields are unset.
+type CopyDeviceToFileOpts struct {
+	Srcoffset  *int64
+	Destoffset *int64
+	Size       *int64
+	Sparse     *bool
+	Append     *bool
+}
+
+// copyDeviceToFileArgs are the wire arguments of copy_device_to_file.
+type copyDeviceToFileArgs struct {
+	Src           string `cbor:"1,keyasint"`
+	Dest          string `cbor:"2,keyasint"`
+	OptSrcoffset  *int64 `cbor:"100,keyasint,omitempty"`
+	OptDestoffset *int64 `cbor:"101,keyasint,omitempty"`
+	OptSize       *int64 `cbor:"102,keyasint,omitempty"`
+	OptSparse     *bool  `cbor:"103,keyasint,omitempty"`
+	OptAppend     *bool  `cbor:"104,keyasint,omitempty"`
+}
+
+// CopyFileToDeviceOpts holds the optional arguments of copy_file_to_device; nil fields are unset.
+type CopyFileToDeviceOpts struct {
+	Srcoffset  *int64
+	Destoffset *int64
+	Size       *int64
+	Sparse     *bool
+	Append     *bool
+}
+
+// copyFileToDeviceArgs are the wire arguments of copy_file_to_device.
+type copyFileToDeviceArgs struct {
+	Src           string `cbor:"1,keyasint"`
+	Dest          string `cbor:"2,keyasint"`
+	OptSrcoffset  *int64 `cbor:"100,keyasint,omitempty"`
+	OptDestoffset *int64 `cbor:"101,keyasint,omitempty"`
+	OptSize       *int64 `cbor:"102,keyasint,omitempty"`
+	OptSparse     *bool  `cbor:"103,keyasint,omitempty"`
+	OptAppend     *bool  `cbor:"104,keyasint,omitempty"`
+}
+
+// CopyFileToFileOpts holds the optional arguments of copy_file_to_file; nil fields are unset.
+type CopyFileToFileOpts struct {
+	Srcoffset  *int64
+	Destoffset *int64
+	Size       *int64
+	Sparse     *bool
+	Append     *bool
+}
+
+// copyFileToFileArgs are the wire arguments of copy_file_to_file.
+type copyFileToFileArgs struct {
+	Src           string `cbor:"1,keyasint"`
+	Dest          string `cbor:"2,keyasint"`
+	OptSrcoffset  *int64 `cbor:"100,keyasint,omitempty"`
+	OptDestoffset *int64 `cbor:"101,keyasint,omitempty"`
+	OptSize       *int64 `cbor:"102,keyasint,omitempty"`
+	OptSparse     *bool  `cbor:"103,keyasint,omitempty"`
+	OptAppend     *bool  `cbor:"104,keyasint,omitempty"`
+}
+
+// TarInOptsOpts holds the optional arguments of tar_in_opts; nil fields are unset.
+type TarInOptsOpts struct {
+	Compress *string
+	Xattrs   *bool
+}
+
+// tarInOptsArgs are the wire arguments of tar_in_opts.
+type tarInOptsArgs struct {
+	Tarfile     string  `cbor:"1,keyasint"`
+	Directory   string  `cbor:"2,keyasint"`
+	OptCompress *string `cbor:"100,keyasint,omitempty"`
+	OptXattrs   *bool   `cbor:"101,keyasint,omitempty"`
+}
+
+// TarOutOptsOpts holds the optional arguments of tar_out_opts; nil fields are unset.
+type TarOutOptsOpts struct {
+	Compress     *string
+	Numericowner *bool
+	Excludes     *[]string
+	Xattrs       *bool
+}
+
+// tarOutOptsArgs are the wire arguments of tar_out_opts.
+type tarOutOptsArgs struct {
+	Directory       string    `cbor:"1,keyasint"`
+	Tarfile         string    `cbor:"2,keyasint"`
+	OptCompress     *string   `cbor:"100,keyasint,omitempty"`
+	OptNumericowner *bool     `cbor:"101,keyasint,omitempty"`
+	OptExcludes     *[]string `cbor:"102,keyasint,omitempty"`
+	OptXattrs       *bool     `cbor:"103,keyasint,omitempty"`
+}
+
+// checksumDeviceArgs are the wire arguments of checksum_device.
+type checksumDeviceArgs struct {
+	Csumtype string `cbor:"1,keyasint"`
+	Device   string `cbor:"2,keyasint"`
+}
+
+// checksumsOutArgs are the wire arguments of checksums_out.
+type checksumsOutArgs struct {
+	Csumtype  string `cbor:"1,keyasint"`
+	Directory string `cbor:"2,keyasint"`
+	Sumsfile  string `cbor:"3,keyasint"`
+}
+
+// CompressOutOpts holds the optional arguments of compress_out; nil fields are unset.
+type CompressOutOpts struct {
+	Level *int
+}
+
+// compressOutArgs are the wire arguments of compress_out.
+type compressOutArgs struct {
+	Ctype    string `cbor:"1,keyasint"`
+	File     string `cbor:"2,keyasint"`
+	Zfile    string `cbor:"3,keyasint"`
+	OptLevel *int   `cbor:"100,keyasint,omitempty"`
+}
+
+// zeroFreeSpaceArgs are the wire arguments of zero_free_space.
+type zeroFreeSpaceArgs struct {
+	Directory string `cbor:"1,keyasint"`
 }
 
 // procs is the dispatch table: every daemon action by name.
@@ -2293,6 +2543,23 @@ var procs = map[string]proc{
 			return nil, err
 		}
 		return g.File.Find(c, directory)
+	}},
+	"find0": {nr: 154, group: "file", progress: true, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.File == nil {
+			return nil, errGroupAbsent("file")
+		}
+		var args find0Args
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		if err := c.wantFiles(1); err != nil {
+			return nil, err
+		}
+		directory, err := resolvePathname(args.Directory)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.File.Find0(c, directory, c.files[0])
 	}},
 	"readdir": {nr: 66, group: "file", progress: false, run: func(c *Call, g *Groups, raw []byte) (any, error) {
 		if g.File == nil {
@@ -3307,5 +3574,283 @@ var procs = map[string]proc{
 			return nil, err
 		}
 		return g.File.IsSocketOpts(c, path, &IsSocketOptsOpts{Followsymlinks: args.OptFollowsymlinks})
+	}},
+	"upload": {nr: 137, group: "transfer", progress: true, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Transfer == nil {
+			return nil, errGroupAbsent("transfer")
+		}
+		var args uploadArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		if err := c.wantFiles(1); err != nil {
+			return nil, err
+		}
+		remotefilename, err := c.resolveDevOrPath(args.Remotefilename)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Transfer.Upload(c, c.files[0], remotefilename)
+	}},
+	"download": {nr: 138, group: "transfer", progress: true, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Transfer == nil {
+			return nil, errGroupAbsent("transfer")
+		}
+		var args downloadArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		if err := c.wantFiles(1); err != nil {
+			return nil, err
+		}
+		remotefilename, err := c.resolveDevOrPath(args.Remotefilename)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Transfer.Download(c, remotefilename, c.files[0])
+	}},
+	"upload_offset": {nr: 139, group: "transfer", progress: true, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Transfer == nil {
+			return nil, errGroupAbsent("transfer")
+		}
+		var args uploadOffsetArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		if err := c.wantFiles(1); err != nil {
+			return nil, err
+		}
+		remotefilename, err := c.resolveDevOrPath(args.Remotefilename)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Transfer.UploadOffset(c, c.files[0], remotefilename, args.Offset)
+	}},
+	"download_offset": {nr: 140, group: "transfer", progress: true, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Transfer == nil {
+			return nil, errGroupAbsent("transfer")
+		}
+		var args downloadOffsetArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		if err := c.wantFiles(1); err != nil {
+			return nil, err
+		}
+		remotefilename, err := c.resolveDevOrPath(args.Remotefilename)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Transfer.DownloadOffset(c, remotefilename, c.files[0], args.Offset, args.Size)
+	}},
+	"fill": {nr: 141, group: "transfer", progress: true, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Transfer == nil {
+			return nil, errGroupAbsent("transfer")
+		}
+		var args fillArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Transfer.Fill(c, args.C, args.Len, path)
+	}},
+	"fill_pattern": {nr: 142, group: "transfer", progress: true, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Transfer == nil {
+			return nil, errGroupAbsent("transfer")
+		}
+		var args fillPatternArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		path, err := resolvePathname(args.Path)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Transfer.FillPattern(c, args.Pattern, args.Len, path)
+	}},
+	"fill_dir": {nr: 143, group: "transfer", progress: true, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Transfer == nil {
+			return nil, errGroupAbsent("transfer")
+		}
+		var args fillDirArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		dir, err := resolvePathname(args.Dir)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Transfer.FillDir(c, dir, args.Nr)
+	}},
+	"copy_device_to_device": {nr: 144, group: "transfer", progress: true, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Transfer == nil {
+			return nil, errGroupAbsent("transfer")
+		}
+		var args copyDeviceToDeviceArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		src, err := c.resolveDevice(args.Src)
+		if err != nil {
+			return nil, err
+		}
+		dest, err := c.resolveDevice(args.Dest)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Transfer.CopyDeviceToDevice(c, src, dest, &CopyDeviceToDeviceOpts{Srcoffset: args.OptSrcoffset, Destoffset: args.OptDestoffset, Size: args.OptSize, Sparse: args.OptSparse, Append: args.OptAppend})
+	}},
+	"copy_device_to_file": {nr: 145, group: "transfer", progress: true, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Transfer == nil {
+			return nil, errGroupAbsent("transfer")
+		}
+		var args copyDeviceToFileArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		src, err := c.resolveDevice(args.Src)
+		if err != nil {
+			return nil, err
+		}
+		dest, err := resolvePathname(args.Dest)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Transfer.CopyDeviceToFile(c, src, dest, &CopyDeviceToFileOpts{Srcoffset: args.OptSrcoffset, Destoffset: args.OptDestoffset, Size: args.OptSize, Sparse: args.OptSparse, Append: args.OptAppend})
+	}},
+	"copy_file_to_device": {nr: 146, group: "transfer", progress: true, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Transfer == nil {
+			return nil, errGroupAbsent("transfer")
+		}
+		var args copyFileToDeviceArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		src, err := resolvePathname(args.Src)
+		if err != nil {
+			return nil, err
+		}
+		dest, err := c.resolveDevice(args.Dest)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Transfer.CopyFileToDevice(c, src, dest, &CopyFileToDeviceOpts{Srcoffset: args.OptSrcoffset, Destoffset: args.OptDestoffset, Size: args.OptSize, Sparse: args.OptSparse, Append: args.OptAppend})
+	}},
+	"copy_file_to_file": {nr: 147, group: "transfer", progress: true, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Transfer == nil {
+			return nil, errGroupAbsent("transfer")
+		}
+		var args copyFileToFileArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		src, err := resolvePathname(args.Src)
+		if err != nil {
+			return nil, err
+		}
+		dest, err := resolvePathname(args.Dest)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Transfer.CopyFileToFile(c, src, dest, &CopyFileToFileOpts{Srcoffset: args.OptSrcoffset, Destoffset: args.OptDestoffset, Size: args.OptSize, Sparse: args.OptSparse, Append: args.OptAppend})
+	}},
+	"tar_in_opts": {nr: 148, group: "transfer", progress: true, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Transfer == nil {
+			return nil, errGroupAbsent("transfer")
+		}
+		var args tarInOptsArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		if err := c.wantFiles(1); err != nil {
+			return nil, err
+		}
+		directory, err := resolvePathname(args.Directory)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Transfer.TarInOpts(c, c.files[0], directory, &TarInOptsOpts{Compress: args.OptCompress, Xattrs: args.OptXattrs})
+	}},
+	"tar_out_opts": {nr: 149, group: "transfer", progress: true, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Transfer == nil {
+			return nil, errGroupAbsent("transfer")
+		}
+		var args tarOutOptsArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		if err := c.wantFiles(1); err != nil {
+			return nil, err
+		}
+		directory, err := resolvePathname(args.Directory)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Transfer.TarOutOpts(c, directory, c.files[0], &TarOutOptsOpts{Compress: args.OptCompress, Numericowner: args.OptNumericowner, Excludes: args.OptExcludes, Xattrs: args.OptXattrs})
+	}},
+	"checksum_device": {nr: 150, group: "transfer", progress: true, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Transfer == nil {
+			return nil, errGroupAbsent("transfer")
+		}
+		var args checksumDeviceArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		device, err := c.resolveDevice(args.Device)
+		if err != nil {
+			return nil, err
+		}
+		return g.Transfer.ChecksumDevice(c, args.Csumtype, device)
+	}},
+	"checksums_out": {nr: 151, group: "transfer", progress: true, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Transfer == nil {
+			return nil, errGroupAbsent("transfer")
+		}
+		var args checksumsOutArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		if err := c.wantFiles(1); err != nil {
+			return nil, err
+		}
+		directory, err := resolvePathname(args.Directory)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Transfer.ChecksumsOut(c, args.Csumtype, directory, c.files[0])
+	}},
+	"compress_out": {nr: 152, group: "transfer", progress: true, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Transfer == nil {
+			return nil, errGroupAbsent("transfer")
+		}
+		var args compressOutArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		if err := c.wantFiles(1); err != nil {
+			return nil, err
+		}
+		file, err := resolvePathname(args.File)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Transfer.CompressOut(c, args.Ctype, file, c.files[0], &CompressOutOpts{Level: args.OptLevel})
+	}},
+	"zero_free_space": {nr: 153, group: "transfer", progress: true, run: func(c *Call, g *Groups, raw []byte) (any, error) {
+		if g.Transfer == nil {
+			return nil, errGroupAbsent("transfer")
+		}
+		var args zeroFreeSpaceArgs
+		if err := protocol.Unmarshal(raw, &args); err != nil {
+			return nil, errBadArgs(err)
+		}
+		directory, err := resolvePathname(args.Directory)
+		if err != nil {
+			return nil, err
+		}
+		return nil, g.Transfer.ZeroFreeSpace(c, directory)
 	}},
 }

@@ -40,6 +40,33 @@ func resolvePathname(p string) (string, error) {
 	return p, nil
 }
 
+// DevOrPath is a resolved Dev_or_Path argument: a device (Device set)
+// when the name starts with /dev/, else a guest path (Path set).
+type DevOrPath struct {
+	Device *devices.Device
+	Path   string
+}
+
+// String returns the device's name or the path, for messages.
+func (d DevOrPath) String() string {
+	if d.Device != nil {
+		return d.Device.Name
+	}
+	return d.Path
+}
+
+// resolveDevOrPath resolves a DevOrPath argument as libguestfs's
+// REQUIRE_ROOT_OR_RESOLVE_DEVICE: a name under /dev/ must be a device
+// (ENOENT otherwise), anything else a Pathname.
+func (c *Call) resolveDevOrPath(name string) (DevOrPath, error) {
+	if strings.HasPrefix(name, "/dev/") {
+		d, err := c.resolveDevice(name)
+		return DevOrPath{Device: d}, err
+	}
+	p, err := resolvePathname(name)
+	return DevOrPath{Path: p}, err
+}
+
 // Optgroup reports whether name is one of libguestfs's optional groups
 // (known) and whether this daemon implements all of its actions
 // (available).

@@ -156,12 +156,12 @@ func (s *Server) loop() error {
 				s.addDrive(m, files)
 				continue
 			}
-			closeFiles(files)
 			if m.Proc == "internal_ready" {
+				closeFiles(files)
 				s.reply(m.Serial, m.Proc, nil, nil)
 				continue
 			}
-			s.start(m)
+			s.start(m, files)
 		case *protocol.Cancel:
 			closeFiles(files)
 			s.mu.Lock()
@@ -248,29 +248,35 @@ func (s *Server) reply(serial uint32, proc string, result any, err error) {
 	}
 }
 
-// start runs call m in a goroutine of its own, so that the loop can still
-// read Cancel messages.
-func (s *Server) start(m *protocol.Call) {
+// start runs call m (with the host files that came with it, which it
+// closes when the call ends) in a goroutine of its own, so that the loop
+// can still read Cancel messages.
+func (s *Server) start(m *protocol.Call, files []*os.File) {
 	p, ok := procs[m.Proc]
 	if !ok {
+		closeFiles(files)
 		s.reply(m.Serial, errno.Cut(m.Proc), nil, errno.New(syscall.ENOSYS, "unknown action (the library and guestfsd come from different builds)"))
 		return
 	}
 	s.mu.Lock()
 	if s.running != nil {
 		s.mu.Unlock()
+		closeFiles(files)
 		s.reply(m.Serial, m.Proc, nil, errno.New(syscall.EBUSY, "another call is running"))
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &Call{Ctx: ctx, Serial: m.Serial, Proc: m.Proc, s: s, cancel: cancel,
-		progress: m.Progress && p.progress, start: time.Now()}
+		progress: m.Progress && p.progress, start: time.Now(), files: files}
 	done := make(chan struct{})
 	s.running, s.done = c, done
 	s.mu.Unlock()
 	body := func() {
 		defer close(done)
 		result, err := s.run(c, p, m.Args)
+		if cerr := c.closeFiles(); err == nil {
+			err = cerr
+		}
 		c.finishProgress()
 		cancel()
 		// Idle again before the reply goes out: the library may send its
@@ -328,6 +334,9 @@ type Call struct {
 	cancel   context.CancelFunc
 	progress bool
 	start    time.Time
+	// files are the host files that came with the call (its FileIn and
+	// FileOut arguments, in order), closed when it ends.
+	files []*os.File
 
 	mu                 sync.Mutex
 	last               time.Time // when the last progress message went out
@@ -382,3 +391,24 @@ func (c *Call) Logf(format string, args ...any) { c.s.Logf(format, args...) }
 
 // Flush flushes every group and the drives, as sync does.
 func (c *Call) Flush() error { return c.s.Flush() }
+
+// wantFiles checks that the call came with n host files.
+func (c *Call) wantFiles(n int) error {
+	if len(c.files) != n {
+		return errno.New(syscall.EINVAL, "the call came with %d host file descriptors, want %d", len(c.files), n)
+	}
+	return nil
+}
+
+// closeFiles closes the call's host files. A FileOut whose close fails
+// (a write-back error of the host's filesystem) fails the call with it.
+func (c *Call) closeFiles() error {
+	var errs []error
+	for _, f := range c.files {
+		if err := f.Close(); err != nil {
+			errs = append(errs, errno.New(syscall.EIO, "closing a host file: %v", err))
+		}
+	}
+	c.files = nil
+	return errors.Join(errs...)
+}

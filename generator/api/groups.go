@@ -8,6 +8,7 @@ var groups = []Group{
 	{"part", "partition tables: MBR and GPT"},
 	{"fs", "filesystems: making, mounting, labels, checking"},
 	{"file", "files and directories of the mounted filesystems"},
+	{"transfer", "moving data between host files and the guest, and between devices and files"},
 }
 
 // optgroups are libguestfs's optional groups, all of them, so that

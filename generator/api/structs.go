@@ -44,5 +44,6 @@ func API() *Table {
 	all = append(all, daemonActions...)
 	all = append(all, fsActions...)
 	all = append(all, fileActions...)
+	all = append(all, transferActions...)
 	return &Table{Actions: all, Structs: structs, Groups: groups, Optgroups: optgroups}
 }

@@ -13,7 +13,9 @@ type ArgKind int
 
 // The argument kinds. Device and Pathname are strings whose value the action
 // checks (a device name such as /dev/sda1, an absolute path in the guest).
-// FileIn and FileOut name host files. BufferIn is a byte buffer with a length.
+// DevOrPath is a device name when it starts with /dev/, else a Pathname.
+// FileIn and FileOut name host files, which the library opens and passes to
+// the daemon as descriptors. BufferIn is a byte buffer with a length.
 const (
 	String ArgKind = iota
 	OptString
@@ -26,13 +28,14 @@ const (
 	FileIn
 	FileOut
 	BufferIn
+	DevOrPath
 )
 
 // IsString reports whether the argument is passed as one C string that may
 // not be NULL.
 func (k ArgKind) IsString() bool {
 	switch k {
-	case String, Pathname, Device, FileIn, FileOut:
+	case String, Pathname, Device, DevOrPath, FileIn, FileOut:
 		return true
 	}
 	return false
@@ -201,3 +204,7 @@ func (t *Table) Struct(name string) *Struct {
 	}
 	return nil
 }
+
+// IsHostFile reports whether the argument names a host file that travels
+// as a descriptor.
+func (k ArgKind) IsHostFile() bool { return k == FileIn || k == FileOut }

@@ -43,7 +43,7 @@ func CParams(a *api.Action) [][2]string {
 	var ps [][2]string
 	for _, arg := range a.Args {
 		switch arg.Kind {
-		case api.String, api.Pathname, api.Device, api.FileIn, api.FileOut, api.OptString:
+		case api.String, api.Pathname, api.Device, api.DevOrPath, api.FileIn, api.FileOut, api.OptString:
 			ps = append(ps, [2]string{"const char *", arg.Name})
 		case api.StringList:
 			ps = append(ps, [2]string{"char *const *", arg.Name})

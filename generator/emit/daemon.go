@@ -20,7 +20,13 @@ func emitDaemon(t *api.Table) ([]File, error) {
 		return nil, err
 	}
 	var b Buffer
-	b.P("%s\npackage server\n\nimport (\n\t\"goguestfs/daemon/devices\"\n\t\"goguestfs/protocol\"\n)\n\n", Banner("//"))
+	osImport := ""
+	for i := range t.Actions {
+		if a := &t.Actions[i]; a.Daemon && hostFiles(a) > 0 {
+			osImport = "\t\"os\"\n\n"
+		}
+	}
+	b.P("%s\npackage server\n\nimport (\n%s\t\"goguestfs/daemon/devices\"\n\t\"goguestfs/protocol\"\n)\n\n", Banner("//"), osImport)
 	for _, s := range t.Structs {
 		b.P("// %s is the %s struct.\ntype %s struct {\n", Camel(s.Name), s.Name, Camel(s.Name))
 		for i, f := range s.Fields {
@@ -29,7 +35,7 @@ func emitDaemon(t *api.Table) ([]File, error) {
 		b.P("}\n\n")
 	}
 	for _, g := range t.Groups {
-		b.P("// %s is the %s group: %s. Package daemon/actions/%s implements it.\n// A Device argument arrives resolved, a Pathname absolute (not cleaned).\n// An error carries a syscall.Errno and names the object, not the action.\ntype %s interface {\n", groupInterface(g.Name), g.Name, g.Doc, g.Name, groupInterface(g.Name))
+		b.P("// %s is the %s group: %s. Package daemon/actions/%s implements it.\n// A Device argument arrives resolved, a Pathname absolute (not cleaned), a\n// FileIn or FileOut as the open host file (the server closes it after).\n// An error carries a syscall.Errno and names the object, not the action.\ntype %s interface {\n", groupInterface(g.Name), g.Name, g.Doc, g.Name, groupInterface(g.Name))
 		for i := range t.Actions {
 			a := &t.Actions[i]
 			if a.Daemon && a.Group == g.Name {
@@ -106,9 +112,19 @@ func emitDaemon(t *api.Table) ([]File, error) {
 		b.P("\t\tif g.%s == nil {\n\t\t\treturn nil, errGroupAbsent(%q)\n\t\t}\n", g, a.Group)
 		b.P("\t\tvar args %s\n\t\tif err := protocol.Unmarshal(raw, &args); err != nil {\n\t\t\treturn nil, errBadArgs(err)\n\t\t}\n", WireArgsType(a))
 		call := []string{"c"}
+		if n := hostFiles(a); n > 0 {
+			b.P("\t\tif err := c.wantFiles(%d); err != nil {\n\t\t\treturn nil, err\n\t\t}\n", n)
+		}
+		file := 0
 		for _, arg := range a.Args {
 			v := "args." + Camel(arg.Name)
 			switch arg.Kind {
+			case api.FileIn, api.FileOut:
+				v = fmt.Sprintf("c.files[%d]", file)
+				file++
+			case api.DevOrPath:
+				b.P("\t\t%s, err := c.resolveDevOrPath(%s)\n\t\tif err != nil {\n\t\t\treturn nil, err\n\t\t}\n", goName(arg.Name), v)
+				v = goName(arg.Name)
 			case api.Device:
 				b.P("\t\t%s, err := c.resolveDevice(%s)\n\t\tif err != nil {\n\t\t\treturn nil, err\n\t\t}\n", goName(arg.Name), v)
 				v = goName(arg.Name)
@@ -183,12 +199,30 @@ func checkGroups(t *api.Table) error {
 func groupInterface(group string) string { return Camel(group) + "Actions" }
 
 // daemonArgType is the Go type a daemon handler receives for an argument:
-// a Device resolved, everything else as on the wire.
+// a Device or DevOrPath resolved, a host file open, everything else as on
+// the wire.
 func daemonArgType(k api.ArgKind) string {
-	if k == api.Device {
+	switch k {
+	case api.Device:
 		return "*devices.Device"
+	case api.DevOrPath:
+		return "DevOrPath"
+	case api.FileIn, api.FileOut:
+		return "*os.File"
 	}
 	return GoArgType(k)
+}
+
+// hostFiles counts an action's FileIn and FileOut arguments: the
+// descriptors its call carries, in argument order.
+func hostFiles(a *api.Action) int {
+	n := 0
+	for _, arg := range a.Args {
+		if arg.Kind.IsHostFile() {
+			n++
+		}
+	}
+	return n
 }
 
 // daemonSignature is the Actions method of a daemon action.

@@ -336,10 +336,20 @@ func goClientStub(b *Buffer, a *api.Action) {
 	for _, o := range a.OptArgs {
 		b.P("\targs.Opt%s = opts.%s\n", Camel(o.Name), Camel(o.Name))
 	}
-	if ret == "" {
-		b.P("\terr = h.daemonCall(%q, %v, args, nil)\n", a.Name, a.Progress)
+	result := "nil"
+	if ret != "" {
+		result = "&r"
+	}
+	var files []string
+	for _, arg := range a.Args {
+		if arg.Kind.IsHostFile() {
+			files = append(files, fmt.Sprintf("{name: %s, out: %v}", goName(arg.Name), arg.Kind == api.FileOut))
+		}
+	}
+	if len(files) > 0 {
+		b.P("\terr = h.daemonCallFiles(%q, %v, args, %s, []hostFile{%s})\n", a.Name, a.Progress, result, strings.Join(files, ", "))
 	} else {
-		b.P("\terr = h.daemonCall(%q, %v, args, &r)\n", a.Name, a.Progress)
+		b.P("\terr = h.daemonCall(%q, %v, args, %s)\n", a.Name, a.Progress, result)
 	}
 	b.P("\treturn\n}\n\n")
 }

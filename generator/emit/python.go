@@ -159,7 +159,7 @@ func pyActionC(b *Buffer, a *api.Action) {
 	for _, arg := range a.Args {
 		n := "a_" + arg.Name
 		switch arg.Kind {
-		case api.String, api.Pathname, api.Device, api.FileIn, api.FileOut:
+		case api.String, api.Pathname, api.Device, api.DevOrPath, api.FileIn, api.FileOut:
 			b.P("  const char *%s;\n", n)
 			format += "s"
 			targets = append(targets, "&"+n)

@@ -1166,6 +1166,13 @@ class GuestFS(object):
         """
         return libguestfsmod.find(self._o, directory)
 
+    def find0(self, directory, files):
+        """find all files and directories, returning NUL-separated list.
+
+        Write every path below `directory` to the host file `files`, as `find` returns them (relative, no leading `/`), each followed by a NUL byte instead of being returned, as `find -print0` does, so that any name fits and the list may be longer than a message. The list is not sorted: it is in the directories' own order, depth first, a directory before its contents. Symbolic links are listed, not followed; mounts beneath `directory` are crossed. The FileOut rules of `download` apply; `user_cancel` stops it with EINTR.
+        """
+        return libguestfsmod.find0(self._o, directory, files)
+
     def readdir(self, dir):
         """read directories entries.
 
@@ -1722,3 +1729,136 @@ class GuestFS(object):
         Return true if `path` exists and is a socket. A final symbolic link is not followed unless `followsymlinks` is true. A missing path, or one whose parent is not a directory, is false, not an error.
         """
         return libguestfsmod.is_socket_opts(self._o, path, followsymlinks)
+
+    def upload(self, filename, remotefilename):
+        """upload a file from the local machine.
+
+        Copy the host file `filename` to `remotefilename`: a guest file is created (mode 0644) or truncated, a device (`/dev/...`) overwritten from its start. Holes of a regular host file (SEEK_DATA/SEEK_HOLE) stay holes in a guest file. A file larger than its filesystem allows gives EFBIG (vfat: 4 GiB - 1). A FileIn or FileOut argument names a host file, which the library opens (a FileOut is created or truncated, mode 0666 less the umask); `-`, `/dev/stdin`, `/dev/stdout` and `/dev/stderr` mean the caller's own descriptors and `/dev/fd/N` descriptor N, used from its current offset. The daemon streams through the descriptor in bounded memory. Reports progress; `user_cancel` stops it with EINTR, leaving what was written so far (a partial file), as libguestfs does.
+        """
+        return libguestfsmod.upload(self._o, filename, remotefilename)
+
+    def download(self, remotefilename, filename):
+        """download a file to the local machine.
+
+        Copy the guest file or device `remotefilename` to the host file `filename`. Unallocated ranges of a guest file stay holes in a regular host file. A FileIn or FileOut argument names a host file, which the library opens (a FileOut is created or truncated, mode 0666 less the umask); `-`, `/dev/stdin`, `/dev/stdout` and `/dev/stderr` mean the caller's own descriptors and `/dev/fd/N` descriptor N, used from its current offset. The daemon streams through the descriptor in bounded memory. Reports progress; `user_cancel` stops it with EINTR, leaving what was written so far (a partial file), as libguestfs does.
+        """
+        return libguestfsmod.download(self._o, remotefilename, filename)
+
+    def upload_offset(self, filename, remotefilename, offset):
+        """upload a file from the local machine with offset.
+
+        Write the host file `filename` into `remotefilename` starting at byte `offset`, without truncating it: a missing guest file is created with a hole before `offset`. The whole host file is written unless an error occurs. A negative offset gives EINVAL. A FileIn or FileOut argument names a host file, which the library opens (a FileOut is created or truncated, mode 0666 less the umask); `-`, `/dev/stdin`, `/dev/stdout` and `/dev/stderr` mean the caller's own descriptors and `/dev/fd/N` descriptor N, used from its current offset. The daemon streams through the descriptor in bounded memory. Reports progress; `user_cancel` stops it with EINTR, leaving what was written so far (a partial file), as libguestfs does.
+        """
+        return libguestfsmod.upload_offset(self._o, filename, remotefilename, offset)
+
+    def download_offset(self, remotefilename, filename, offset, size):
+        """download a file to the local machine with offset and size.
+
+        Copy `size` bytes of `remotefilename` starting at `offset` to the host file `filename`. Fewer bytes when the file ends first; a negative offset or size gives EINVAL. A FileIn or FileOut argument names a host file, which the library opens (a FileOut is created or truncated, mode 0666 less the umask); `-`, `/dev/stdin`, `/dev/stdout` and `/dev/stderr` mean the caller's own descriptors and `/dev/fd/N` descriptor N, used from its current offset. The daemon streams through the descriptor in bounded memory. Reports progress; `user_cancel` stops it with EINTR, leaving what was written so far (a partial file), as libguestfs does.
+        """
+        return libguestfsmod.download_offset(self._o, remotefilename, filename, offset, size)
+
+    def fill(self, c, len, path):
+        """fill a file with octets.
+
+        Create (or truncate) the file `path` and write `len` bytes of value `c` (0 to 255) to it. A `c` of 0 writes real zero blocks, not a hole, as libguestfs does. EINVAL for `c` out of range or a negative `len`. Reports progress; `user_cancel` stops it with EINTR.
+        """
+        return libguestfsmod.fill(self._o, c, len, path)
+
+    def fill_pattern(self, pattern, len, path):
+        """fill a file with a repeating pattern of bytes.
+
+        Create (or truncate) the file `path` and write `len` bytes to it: `pattern` repeated, the last copy cut short. EINVAL for an empty pattern or a negative `len`. Reports progress; `user_cancel` stops it with EINTR.
+        """
+        return libguestfsmod.fill_pattern(self._o, pattern, len, path)
+
+    def fill_dir(self, dir, nr):
+        """fill a directory with empty files.
+
+        Create `nr` empty files in the directory `dir`, named `00000000` to `nr - 1`, eight digits padded with zeros, as libguestfs does. An existing name gives EEXIST. Reports progress; `user_cancel` stops it with EINTR, leaving the files made so far.
+        """
+        return libguestfsmod.fill_dir(self._o, dir, nr)
+
+    def copy_device_to_device(self, src, dest, srcoffset=None, destoffset=None, size=None, sparse=None, append=None):
+        """copy from source device to destination device.
+
+        Copy `size` bytes (default: from `srcoffset` to the end of the source) from `src` at `srcoffset` (default 0) to `dest` at `destoffset` (default 0). A destination file is created when missing and extended when short; it is truncated first unless `append` is set, which writes at its end instead (`append` with a device destination, or with `destoffset`, gives EINVAL). With `sparse` set, blocks of zeros are not written (the destination must already read as zeros there; a file destination is extended over them). A source shorter than `srcoffset + size` gives EINVAL, a destination device shorter than `destoffset + size` ENOSPC. Reports progress; `user_cancel` stops it with EINTR, leaving the bytes copied so far.
+        """
+        return libguestfsmod.copy_device_to_device(self._o, src, dest, srcoffset, destoffset, size, sparse, append)
+
+    def copy_device_to_file(self, src, dest, srcoffset=None, destoffset=None, size=None, sparse=None, append=None):
+        """copy from source device to destination file.
+
+        Copy `size` bytes (default: from `srcoffset` to the end of the source) from `src` at `srcoffset` (default 0) to `dest` at `destoffset` (default 0). A destination file is created when missing and extended when short; it is truncated first unless `append` is set, which writes at its end instead (`append` with a device destination, or with `destoffset`, gives EINVAL). With `sparse` set, blocks of zeros are not written (the destination must already read as zeros there; a file destination is extended over them). A source shorter than `srcoffset + size` gives EINVAL, a destination device shorter than `destoffset + size` ENOSPC. Reports progress; `user_cancel` stops it with EINTR, leaving the bytes copied so far.
+        """
+        return libguestfsmod.copy_device_to_file(self._o, src, dest, srcoffset, destoffset, size, sparse, append)
+
+    def copy_file_to_device(self, src, dest, srcoffset=None, destoffset=None, size=None, sparse=None, append=None):
+        """copy from source file to destination device.
+
+        Copy `size` bytes (default: from `srcoffset` to the end of the source) from `src` at `srcoffset` (default 0) to `dest` at `destoffset` (default 0). A destination file is created when missing and extended when short; it is truncated first unless `append` is set, which writes at its end instead (`append` with a device destination, or with `destoffset`, gives EINVAL). With `sparse` set, blocks of zeros are not written (the destination must already read as zeros there; a file destination is extended over them). A source shorter than `srcoffset + size` gives EINVAL, a destination device shorter than `destoffset + size` ENOSPC. Reports progress; `user_cancel` stops it with EINTR, leaving the bytes copied so far.
+        """
+        return libguestfsmod.copy_file_to_device(self._o, src, dest, srcoffset, destoffset, size, sparse, append)
+
+    def copy_file_to_file(self, src, dest, srcoffset=None, destoffset=None, size=None, sparse=None, append=None):
+        """copy from source file to destination file.
+
+        Copy `size` bytes (default: from `srcoffset` to the end of the source) from `src` at `srcoffset` (default 0) to `dest` at `destoffset` (default 0). A destination file is created when missing and extended when short; it is truncated first unless `append` is set, which writes at its end instead (`append` with a device destination, or with `destoffset`, gives EINVAL). With `sparse` set, blocks of zeros are not written (the destination must already read as zeros there; a file destination is extended over them). A source shorter than `srcoffset + size` gives EINVAL, a destination device shorter than `destoffset + size` ENOSPC. Reports progress; `user_cancel` stops it with EINTR, leaving the bytes copied so far.
+        """
+        return libguestfsmod.copy_file_to_file(self._o, src, dest, srcoffset, destoffset, size, sparse, append)
+
+    def tar_in(self, tarfile, directory, compress=None, xattrs=None):
+        """unpack tarfile to directory.
+
+        `tar_in_opts` with no optional arguments (the C name; Python and Ruby take the optional arguments here).
+        """
+        return libguestfsmod.tar_in_opts(self._o, tarfile, directory, compress, xattrs)
+
+    def tar_in_opts(self, tarfile, directory, compress=None, xattrs=None):
+        """unpack tarfile to directory.
+
+        Unpack the host tar file `tarfile` (ustar, pax or GNU format) into the guest directory `directory`, as `tar -xf` run as root: owners (by number), modes, times, symbolic and hard links, devices and FIFOs are restored, existing files replaced. `compress` is `gzip` for a gzip-compressed archive (absent or `none` for none; other methods give ENOTSUP). With `xattrs`, the members' extended attributes (pax `SCHILY.xattr.*`) are set too. A member that would land outside `directory` (an absolute name, `..`, a hard link to outside, or a path through a symbolic link) is refused with EINVAL before anything of it is written; members before it stay. Progress counts the bytes read of the archive. A FileIn or FileOut argument names a host file, which the library opens (a FileOut is created or truncated, mode 0666 less the umask); `-`, `/dev/stdin`, `/dev/stdout` and `/dev/stderr` mean the caller's own descriptors and `/dev/fd/N` descriptor N, used from its current offset. The daemon streams through the descriptor in bounded memory. Reports progress; `user_cancel` stops it with EINTR, leaving what was written so far (a partial file), as libguestfs does.
+        """
+        return libguestfsmod.tar_in_opts(self._o, tarfile, directory, compress, xattrs)
+
+    def tar_out(self, directory, tarfile, compress=None, numericowner=None, excludes=None, xattrs=None):
+        """pack directory into tarfile.
+
+        `tar_out_opts` with no optional arguments (the C name; Python and Ruby take the optional arguments here).
+        """
+        return libguestfsmod.tar_out_opts(self._o, directory, tarfile, compress, numericowner, excludes, xattrs)
+
+    def tar_out_opts(self, directory, tarfile, compress=None, numericowner=None, excludes=None, xattrs=None):
+        """pack directory into tarfile.
+
+        Write the contents of the guest directory `directory` to the host file `tarfile` as a tar archive (GNU format, as `tar -cf - .` run in the directory: names start with `./`), sorted by name, with owners, modes, times, symbolic and hard links and special files. `compress` `gzip` compresses it (absent or `none`: none; other methods give ENOTSUP). Owners are numbers, as the guest's user names are not known here (`numericowner` is accepted for compatibility). `excludes` are shell patterns (as in `glob`) matched against each member's name without its leading `./` and against its last component; matching directories are skipped whole. With `xattrs` extended attributes are stored as pax `SCHILY.xattr.*` records. Mounts beneath `directory` are included. A FileIn or FileOut argument names a host file, which the library opens (a FileOut is created or truncated, mode 0666 less the umask); `-`, `/dev/stdin`, `/dev/stdout` and `/dev/stderr` mean the caller's own descriptors and `/dev/fd/N` descriptor N, used from its current offset. The daemon streams through the descriptor in bounded memory. Reports progress; `user_cancel` stops it with EINTR, leaving what was written so far (a partial file), as libguestfs does.
+        """
+        return libguestfsmod.tar_out_opts(self._o, directory, tarfile, compress, numericowner, excludes, xattrs)
+
+    def checksum_device(self, csumtype, device):
+        """compute MD5, SHAx or CRC checksum of the contents of a device.
+
+        Return the checksum of the whole device, as `checksum` does for a file (`crc`, `md5`, `sha1`, `sha224`, `sha256`, `sha384`, `sha512`). Reports progress; `user_cancel` stops it with EINTR.
+        """
+        return libguestfsmod.checksum_device(self._o, csumtype, device)
+
+    def checksums_out(self, csumtype, directory, sumsfile):
+        """compute MD5, SHAx or CRC checksum of files in a directory.
+
+        Write to the host file `sumsfile` one line per regular file beneath `directory` (symbolic links not followed, mounts crossed), sorted by name, in the format of coreutils' `sha256sum` and friends: the checksum, two spaces, and the path relative to `directory` starting with `./` (`crc` lines are `cksum`'s: checksum, size, path). A name holding a newline or backslash is escaped as coreutils does (`\\n`, `\\\\`) and its line starts with a backslash. A FileIn or FileOut argument names a host file, which the library opens (a FileOut is created or truncated, mode 0666 less the umask); `-`, `/dev/stdin`, `/dev/stdout` and `/dev/stderr` mean the caller's own descriptors and `/dev/fd/N` descriptor N, used from its current offset. The daemon streams through the descriptor in bounded memory. Reports progress; `user_cancel` stops it with EINTR, leaving what was written so far (a partial file), as libguestfs does.
+        """
+        return libguestfsmod.checksums_out(self._o, csumtype, directory, sumsfile)
+
+    def compress_out(self, ctype, file, zfile, level=None):
+        """output compressed file.
+
+        Compress the guest file `file` with `ctype` and write the result to the host file `zfile`. `ctype` `gzip` is supported, with `level` 1 (fastest) to 9 (best, the default 6); libguestfs's other methods (`compress`, `bzip2`, `lzop`, `xz`) give ENOTSUP, anything else EINVAL. A FileIn or FileOut argument names a host file, which the library opens (a FileOut is created or truncated, mode 0666 less the umask); `-`, `/dev/stdin`, `/dev/stdout` and `/dev/stderr` mean the caller's own descriptors and `/dev/fd/N` descriptor N, used from its current offset. The daemon streams through the descriptor in bounded memory. Reports progress; `user_cancel` stops it with EINTR, leaving what was written so far (a partial file), as libguestfs does.
+        """
+        return libguestfsmod.compress_out(self._o, ctype, file, zfile, level)
+
+    def zero_free_space(self, directory):
+        """zero free space in a filesystem.
+
+        Make every free block of the filesystem mounted read-write at (or holding) `directory` read as zeros, without touching its files, so that the image compresses and sparsifies well: free blocks become holes in the image where the drive allows it. Works on ext2/3/4 and vfat; a read-only mount gives EROFS. Reports progress; `user_cancel` stops it with EINTR.
+        """
+        return libguestfsmod.zero_free_space(self._o, directory)

@@ -6349,6 +6349,41 @@ py_find (PyObject *self, PyObject *args)
   return py_r;
 }
 
+/* find0: find all files and directories, returning NUL-separated list */
+static PyObject *
+py_find0 (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_directory;
+  const char *a_files;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:find0",
+                         &guestfs_int_py_handle_type, &py_h, &a_directory, &a_files))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_find0 (g, a_directory, a_files);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
 /* readdir: read directories entries */
 static PyObject *
 py_readdir (PyObject *self, PyObject *args)
@@ -8944,6 +8979,792 @@ py_is_socket_opts (PyObject *self, PyObject *args)
   return py_r;
 }
 
+/* upload: upload a file from the local machine */
+static PyObject *
+py_upload (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_filename;
+  const char *a_remotefilename;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:upload",
+                         &guestfs_int_py_handle_type, &py_h, &a_filename, &a_remotefilename))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_upload (g, a_filename, a_remotefilename);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* download: download a file to the local machine */
+static PyObject *
+py_download (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_remotefilename;
+  const char *a_filename;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:download",
+                         &guestfs_int_py_handle_type, &py_h, &a_remotefilename, &a_filename))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_download (g, a_remotefilename, a_filename);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* upload_offset: upload a file from the local machine with offset */
+static PyObject *
+py_upload_offset (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_filename;
+  const char *a_remotefilename;
+  long long a_offset;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ssL:upload_offset",
+                         &guestfs_int_py_handle_type, &py_h, &a_filename, &a_remotefilename, &a_offset))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_upload_offset (g, a_filename, a_remotefilename, (int64_t) a_offset);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* download_offset: download a file to the local machine with offset and size */
+static PyObject *
+py_download_offset (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_remotefilename;
+  const char *a_filename;
+  long long a_offset;
+  long long a_size;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ssLL:download_offset",
+                         &guestfs_int_py_handle_type, &py_h, &a_remotefilename, &a_filename, &a_offset, &a_size))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_download_offset (g, a_remotefilename, a_filename, (int64_t) a_offset, (int64_t) a_size);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* fill: fill a file with octets */
+static PyObject *
+py_fill (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  int a_c;
+  int a_len;
+  const char *a_path;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!iis:fill",
+                         &guestfs_int_py_handle_type, &py_h, &a_c, &a_len, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_fill (g, a_c, a_len, a_path);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* fill_pattern: fill a file with a repeating pattern of bytes */
+static PyObject *
+py_fill_pattern (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_pattern;
+  int a_len;
+  const char *a_path;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sis:fill_pattern",
+                         &guestfs_int_py_handle_type, &py_h, &a_pattern, &a_len, &a_path))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_fill_pattern (g, a_pattern, a_len, a_path);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* fill_dir: fill a directory with empty files */
+static PyObject *
+py_fill_dir (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_dir;
+  int a_nr;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!si:fill_dir",
+                         &guestfs_int_py_handle_type, &py_h, &a_dir, &a_nr))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_fill_dir (g, a_dir, a_nr);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* copy_device_to_device: copy from source device to destination device */
+static PyObject *
+py_copy_device_to_device (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_src;
+  const char *a_dest;
+  struct guestfs_copy_device_to_device_argv optargs_s = { .bitmask = 0 };
+  PyObject *py_o_srcoffset;
+  PyObject *py_o_destoffset;
+  PyObject *py_o_size;
+  PyObject *py_o_sparse;
+  PyObject *py_o_append;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ssOOOOO:copy_device_to_device",
+                         &guestfs_int_py_handle_type, &py_h, &a_src, &a_dest, &py_o_srcoffset, &py_o_destoffset, &py_o_size, &py_o_sparse, &py_o_append))
+    return NULL;
+  if (py_o_srcoffset != Py_None) {
+    if (guestfs_int_py_as_int64 (py_o_srcoffset, "srcoffset", &optargs_s.srcoffset) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_COPY_DEVICE_TO_DEVICE_SRCOFFSET_BITMASK;
+  }
+  if (py_o_destoffset != Py_None) {
+    if (guestfs_int_py_as_int64 (py_o_destoffset, "destoffset", &optargs_s.destoffset) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_COPY_DEVICE_TO_DEVICE_DESTOFFSET_BITMASK;
+  }
+  if (py_o_size != Py_None) {
+    if (guestfs_int_py_as_int64 (py_o_size, "size", &optargs_s.size) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_COPY_DEVICE_TO_DEVICE_SIZE_BITMASK;
+  }
+  if (py_o_sparse != Py_None) {
+    optargs_s.sparse = PyObject_IsTrue (py_o_sparse);
+    if (optargs_s.sparse == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_COPY_DEVICE_TO_DEVICE_SPARSE_BITMASK;
+  }
+  if (py_o_append != Py_None) {
+    optargs_s.append = PyObject_IsTrue (py_o_append);
+    if (optargs_s.append == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_COPY_DEVICE_TO_DEVICE_APPEND_BITMASK;
+  }
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_copy_device_to_device_argv (g, a_src, a_dest, &optargs_s);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* copy_device_to_file: copy from source device to destination file */
+static PyObject *
+py_copy_device_to_file (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_src;
+  const char *a_dest;
+  struct guestfs_copy_device_to_file_argv optargs_s = { .bitmask = 0 };
+  PyObject *py_o_srcoffset;
+  PyObject *py_o_destoffset;
+  PyObject *py_o_size;
+  PyObject *py_o_sparse;
+  PyObject *py_o_append;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ssOOOOO:copy_device_to_file",
+                         &guestfs_int_py_handle_type, &py_h, &a_src, &a_dest, &py_o_srcoffset, &py_o_destoffset, &py_o_size, &py_o_sparse, &py_o_append))
+    return NULL;
+  if (py_o_srcoffset != Py_None) {
+    if (guestfs_int_py_as_int64 (py_o_srcoffset, "srcoffset", &optargs_s.srcoffset) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_COPY_DEVICE_TO_FILE_SRCOFFSET_BITMASK;
+  }
+  if (py_o_destoffset != Py_None) {
+    if (guestfs_int_py_as_int64 (py_o_destoffset, "destoffset", &optargs_s.destoffset) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_COPY_DEVICE_TO_FILE_DESTOFFSET_BITMASK;
+  }
+  if (py_o_size != Py_None) {
+    if (guestfs_int_py_as_int64 (py_o_size, "size", &optargs_s.size) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_COPY_DEVICE_TO_FILE_SIZE_BITMASK;
+  }
+  if (py_o_sparse != Py_None) {
+    optargs_s.sparse = PyObject_IsTrue (py_o_sparse);
+    if (optargs_s.sparse == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_COPY_DEVICE_TO_FILE_SPARSE_BITMASK;
+  }
+  if (py_o_append != Py_None) {
+    optargs_s.append = PyObject_IsTrue (py_o_append);
+    if (optargs_s.append == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_COPY_DEVICE_TO_FILE_APPEND_BITMASK;
+  }
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_copy_device_to_file_argv (g, a_src, a_dest, &optargs_s);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* copy_file_to_device: copy from source file to destination device */
+static PyObject *
+py_copy_file_to_device (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_src;
+  const char *a_dest;
+  struct guestfs_copy_file_to_device_argv optargs_s = { .bitmask = 0 };
+  PyObject *py_o_srcoffset;
+  PyObject *py_o_destoffset;
+  PyObject *py_o_size;
+  PyObject *py_o_sparse;
+  PyObject *py_o_append;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ssOOOOO:copy_file_to_device",
+                         &guestfs_int_py_handle_type, &py_h, &a_src, &a_dest, &py_o_srcoffset, &py_o_destoffset, &py_o_size, &py_o_sparse, &py_o_append))
+    return NULL;
+  if (py_o_srcoffset != Py_None) {
+    if (guestfs_int_py_as_int64 (py_o_srcoffset, "srcoffset", &optargs_s.srcoffset) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_COPY_FILE_TO_DEVICE_SRCOFFSET_BITMASK;
+  }
+  if (py_o_destoffset != Py_None) {
+    if (guestfs_int_py_as_int64 (py_o_destoffset, "destoffset", &optargs_s.destoffset) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_COPY_FILE_TO_DEVICE_DESTOFFSET_BITMASK;
+  }
+  if (py_o_size != Py_None) {
+    if (guestfs_int_py_as_int64 (py_o_size, "size", &optargs_s.size) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_COPY_FILE_TO_DEVICE_SIZE_BITMASK;
+  }
+  if (py_o_sparse != Py_None) {
+    optargs_s.sparse = PyObject_IsTrue (py_o_sparse);
+    if (optargs_s.sparse == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_COPY_FILE_TO_DEVICE_SPARSE_BITMASK;
+  }
+  if (py_o_append != Py_None) {
+    optargs_s.append = PyObject_IsTrue (py_o_append);
+    if (optargs_s.append == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_COPY_FILE_TO_DEVICE_APPEND_BITMASK;
+  }
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_copy_file_to_device_argv (g, a_src, a_dest, &optargs_s);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* copy_file_to_file: copy from source file to destination file */
+static PyObject *
+py_copy_file_to_file (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_src;
+  const char *a_dest;
+  struct guestfs_copy_file_to_file_argv optargs_s = { .bitmask = 0 };
+  PyObject *py_o_srcoffset;
+  PyObject *py_o_destoffset;
+  PyObject *py_o_size;
+  PyObject *py_o_sparse;
+  PyObject *py_o_append;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ssOOOOO:copy_file_to_file",
+                         &guestfs_int_py_handle_type, &py_h, &a_src, &a_dest, &py_o_srcoffset, &py_o_destoffset, &py_o_size, &py_o_sparse, &py_o_append))
+    return NULL;
+  if (py_o_srcoffset != Py_None) {
+    if (guestfs_int_py_as_int64 (py_o_srcoffset, "srcoffset", &optargs_s.srcoffset) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_COPY_FILE_TO_FILE_SRCOFFSET_BITMASK;
+  }
+  if (py_o_destoffset != Py_None) {
+    if (guestfs_int_py_as_int64 (py_o_destoffset, "destoffset", &optargs_s.destoffset) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_COPY_FILE_TO_FILE_DESTOFFSET_BITMASK;
+  }
+  if (py_o_size != Py_None) {
+    if (guestfs_int_py_as_int64 (py_o_size, "size", &optargs_s.size) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_COPY_FILE_TO_FILE_SIZE_BITMASK;
+  }
+  if (py_o_sparse != Py_None) {
+    optargs_s.sparse = PyObject_IsTrue (py_o_sparse);
+    if (optargs_s.sparse == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_COPY_FILE_TO_FILE_SPARSE_BITMASK;
+  }
+  if (py_o_append != Py_None) {
+    optargs_s.append = PyObject_IsTrue (py_o_append);
+    if (optargs_s.append == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_COPY_FILE_TO_FILE_APPEND_BITMASK;
+  }
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_copy_file_to_file_argv (g, a_src, a_dest, &optargs_s);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* tar_in_opts: unpack tarfile to directory */
+static PyObject *
+py_tar_in_opts (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_tarfile;
+  const char *a_directory;
+  struct guestfs_tar_in_opts_argv optargs_s = { .bitmask = 0 };
+  PyObject *py_o_compress;
+  PyObject *py_o_xattrs;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ssOO:tar_in_opts",
+                         &guestfs_int_py_handle_type, &py_h, &a_tarfile, &a_directory, &py_o_compress, &py_o_xattrs))
+    return NULL;
+  if (py_o_compress != Py_None) {
+    if (guestfs_int_py_as_string (py_o_compress, "compress", &optargs_s.compress) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_TAR_IN_OPTS_COMPRESS_BITMASK;
+  }
+  if (py_o_xattrs != Py_None) {
+    optargs_s.xattrs = PyObject_IsTrue (py_o_xattrs);
+    if (optargs_s.xattrs == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_TAR_IN_OPTS_XATTRS_BITMASK;
+  }
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_tar_in_opts_argv (g, a_tarfile, a_directory, &optargs_s);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* tar_out_opts: pack directory into tarfile */
+static PyObject *
+py_tar_out_opts (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_directory;
+  const char *a_tarfile;
+  struct guestfs_tar_out_opts_argv optargs_s = { .bitmask = 0 };
+  PyObject *py_o_compress;
+  PyObject *py_o_numericowner;
+  PyObject *py_o_excludes;
+  char **o_excludes = NULL;
+  PyObject *py_o_xattrs;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ssOOOO:tar_out_opts",
+                         &guestfs_int_py_handle_type, &py_h, &a_directory, &a_tarfile, &py_o_compress, &py_o_numericowner, &py_o_excludes, &py_o_xattrs))
+    return NULL;
+  if (py_o_compress != Py_None) {
+    if (guestfs_int_py_as_string (py_o_compress, "compress", &optargs_s.compress) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_TAR_OUT_OPTS_COMPRESS_BITMASK;
+  }
+  if (py_o_numericowner != Py_None) {
+    optargs_s.numericowner = PyObject_IsTrue (py_o_numericowner);
+    if (optargs_s.numericowner == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_TAR_OUT_OPTS_NUMERICOWNER_BITMASK;
+  }
+  if (py_o_excludes != Py_None) {
+    o_excludes = guestfs_int_py_get_string_list (py_o_excludes);
+    if (o_excludes == NULL)
+      goto out;
+    optargs_s.excludes = o_excludes;
+    optargs_s.bitmask |= GUESTFS_TAR_OUT_OPTS_EXCLUDES_BITMASK;
+  }
+  if (py_o_xattrs != Py_None) {
+    optargs_s.xattrs = PyObject_IsTrue (py_o_xattrs);
+    if (optargs_s.xattrs == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_TAR_OUT_OPTS_XATTRS_BITMASK;
+  }
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_tar_out_opts_argv (g, a_directory, a_tarfile, &optargs_s);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  guestfs_int_py_free_string_list (o_excludes);
+  return py_r;
+}
+
+/* checksum_device: compute MD5, SHAx or CRC checksum of the contents of a device */
+static PyObject *
+py_checksum_device (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_csumtype;
+  const char *a_device;
+  char *r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:checksum_device",
+                         &guestfs_int_py_handle_type, &py_h, &a_csumtype, &a_device))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_checksum_device (g, a_csumtype, a_device);
+  if (r == NULL)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == NULL) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = PyUnicode_FromString (r);
+  free (r);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* checksums_out: compute MD5, SHAx or CRC checksum of files in a directory */
+static PyObject *
+py_checksums_out (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_csumtype;
+  const char *a_directory;
+  const char *a_sumsfile;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sss:checksums_out",
+                         &guestfs_int_py_handle_type, &py_h, &a_csumtype, &a_directory, &a_sumsfile))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_checksums_out (g, a_csumtype, a_directory, a_sumsfile);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* compress_out: output compressed file */
+static PyObject *
+py_compress_out (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_ctype;
+  const char *a_file;
+  const char *a_zfile;
+  struct guestfs_compress_out_argv optargs_s = { .bitmask = 0 };
+  PyObject *py_o_level;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!sssO:compress_out",
+                         &guestfs_int_py_handle_type, &py_h, &a_ctype, &a_file, &a_zfile, &py_o_level))
+    return NULL;
+  if (py_o_level != Py_None) {
+    if (guestfs_int_py_as_int (py_o_level, "level", &optargs_s.level) == -1)
+      goto out;
+    optargs_s.bitmask |= GUESTFS_COMPRESS_OUT_LEVEL_BITMASK;
+  }
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_compress_out_argv (g, a_ctype, a_file, a_zfile, &optargs_s);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* zero_free_space: zero free space in a filesystem */
+static PyObject *
+py_zero_free_space (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_directory;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!s:zero_free_space",
+                         &guestfs_int_py_handle_type, &py_h, &a_directory))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_zero_free_space (g, a_directory);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
 /* The module's action functions, added to libguestfsmod at import. */
 PyMethodDef guestfs_int_py_action_methods[] = {
   { "set_verbose", py_set_verbose, METH_VARARGS,
@@ -9234,6 +10055,8 @@ PyMethodDef guestfs_int_py_action_methods[] = {
     "ll: list the files in a directory (long format)" },
   { "find", py_find, METH_VARARGS,
     "find: find all files and directories" },
+  { "find0", py_find0, METH_VARARGS,
+    "find0: find all files and directories, returning NUL-separated list" },
   { "readdir", py_readdir, METH_VARARGS,
     "readdir: read directories entries" },
   { "touch", py_touch, METH_VARARGS,
@@ -9376,5 +10199,39 @@ PyMethodDef guestfs_int_py_action_methods[] = {
     "is_fifo_opts: test if a FIFO (named pipe), with options" },
   { "is_socket_opts", py_is_socket_opts, METH_VARARGS,
     "is_socket_opts: test if a socket, with options" },
+  { "upload", py_upload, METH_VARARGS,
+    "upload: upload a file from the local machine" },
+  { "download", py_download, METH_VARARGS,
+    "download: download a file to the local machine" },
+  { "upload_offset", py_upload_offset, METH_VARARGS,
+    "upload_offset: upload a file from the local machine with offset" },
+  { "download_offset", py_download_offset, METH_VARARGS,
+    "download_offset: download a file to the local machine with offset and size" },
+  { "fill", py_fill, METH_VARARGS,
+    "fill: fill a file with octets" },
+  { "fill_pattern", py_fill_pattern, METH_VARARGS,
+    "fill_pattern: fill a file with a repeating pattern of bytes" },
+  { "fill_dir", py_fill_dir, METH_VARARGS,
+    "fill_dir: fill a directory with empty files" },
+  { "copy_device_to_device", py_copy_device_to_device, METH_VARARGS,
+    "copy_device_to_device: copy from source device to destination device" },
+  { "copy_device_to_file", py_copy_device_to_file, METH_VARARGS,
+    "copy_device_to_file: copy from source device to destination file" },
+  { "copy_file_to_device", py_copy_file_to_device, METH_VARARGS,
+    "copy_file_to_device: copy from source file to destination device" },
+  { "copy_file_to_file", py_copy_file_to_file, METH_VARARGS,
+    "copy_file_to_file: copy from source file to destination file" },
+  { "tar_in_opts", py_tar_in_opts, METH_VARARGS,
+    "tar_in_opts: unpack tarfile to directory" },
+  { "tar_out_opts", py_tar_out_opts, METH_VARARGS,
+    "tar_out_opts: pack directory into tarfile" },
+  { "checksum_device", py_checksum_device, METH_VARARGS,
+    "checksum_device: compute MD5, SHAx or CRC checksum of the contents of a device" },
+  { "checksums_out", py_checksums_out, METH_VARARGS,
+    "checksums_out: compute MD5, SHAx or CRC checksum of files in a directory" },
+  { "compress_out", py_compress_out, METH_VARARGS,
+    "compress_out: output compressed file" },
+  { "zero_free_space", py_zero_free_space, METH_VARARGS,
+    "zero_free_space: zero free space in a filesystem" },
   { NULL, NULL, 0, NULL }
 };

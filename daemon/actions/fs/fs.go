@@ -45,20 +45,9 @@ func (a *Actions) Flush() error {
 	return errors.Join(errs...)
 }
 
-// busy refuses a device that is mounted, or whose disk or one of whose
-// partitions is, as the kernel does for mkfs, checkers and mount.
-func (a *Actions) busy(d *devices.Device) error {
-	for _, m := range a.ns.Mounts() {
-		n, err := devices.Parse(m.Device)
-		if err != nil || n.Index != d.Index {
-			continue
-		}
-		if n.Part == d.Partnum || n.Part == 0 || d.Partnum == 0 {
-			return errno.New(syscall.EBUSY, "%s: %s is mounted on %s", d.Name, m.Device, m.Point)
-		}
-	}
-	return nil
-}
+// busy refuses (EBUSY) to change d while it, a partition of it, or the
+// disk it is a partition of is mounted.
+func (a *Actions) busy(d *devices.Device) error { return a.ns.Busy(d) }
 
 // splitOptions takes ro and rw out of a mount option string, which every
 // driver understands, and returns the rest for the driver.

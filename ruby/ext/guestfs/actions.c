@@ -8019,6 +8019,58 @@ rbg_find (VALUE self, VALUE directoryv)
   return rbg_strlist_value (a.r);
 }
 
+/* find0 */
+struct rbga_find0 {
+  const char *directory;
+  const char *files;
+  int r;
+};
+
+static void
+rbgf_find0 (struct rbg_call *c)
+{
+  struct rbga_find0 *a = c->data;
+  a->r = guestfs_find0 (c->g, a->directory, a->files);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.find0(directory, files) -> nil
+ *
+ * find all files and directories, returning NUL-separated list
+ *
+ * Write every path below <tt>directory</tt> to the host file
+ * <tt>files</tt>, as <tt>find</tt> returns them (relative, no leading
+ * <tt>/</tt>), each followed by a NUL byte instead of being returned, as
+ * <tt>find -print0</tt> does, so that any name fits and the list may be
+ * longer than a message. The list is not sorted: it is in the directories'
+ * own order, depth first, a directory before its contents. Symbolic links
+ * are listed, not followed; mounts beneath <tt>directory</tt> are crossed.
+ * The FileOut rules of <tt>download</tt> apply; <tt>user_cancel</tt> stops
+ * it with EINTR.
+ */
+static VALUE
+rbg_find0 (VALUE self, VALUE directoryv, VALUE filesv)
+{
+  struct rbga_find0 a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.directory = rbg_cstr (directoryv, keep);
+  a.files = rbg_cstr (filesv, keep);
+
+  rbg_call_init (&c, self, "find0", rbgf_find0, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
 /* readdir */
 struct rbga_readdir {
   const char *dir;
@@ -11530,6 +11582,1187 @@ rbg_is_socket_opts (int argc, VALUE *argv, VALUE self)
   return INT2NUM (a.r);
 }
 
+/* upload */
+struct rbga_upload {
+  const char *filename;
+  const char *remotefilename;
+  int r;
+};
+
+static void
+rbgf_upload (struct rbg_call *c)
+{
+  struct rbga_upload *a = c->data;
+  a->r = guestfs_upload (c->g, a->filename, a->remotefilename);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.upload(filename, remotefilename) -> nil
+ *
+ * upload a file from the local machine
+ *
+ * Copy the host file <tt>filename</tt> to <tt>remotefilename</tt>: a guest
+ * file is created (mode 0644) or truncated, a device (<tt>/dev/...</tt>)
+ * overwritten from its start. Holes of a regular host file
+ * (SEEK_DATA/SEEK_HOLE) stay holes in a guest file. A file larger than its
+ * filesystem allows gives EFBIG (vfat: 4 GiB - 1). A FileIn or FileOut
+ * argument names a host file, which the library opens (a FileOut is
+ * created or truncated, mode 0666 less the umask); <tt>-</tt>,
+ * <tt>/dev/stdin</tt>, <tt>/dev/stdout</tt> and <tt>/dev/stderr</tt> mean
+ * the caller's own descriptors and <tt>/dev/fd/N</tt> descriptor N, used
+ * from its current offset. The daemon streams through the descriptor in
+ * bounded memory. Reports progress; <tt>user_cancel</tt> stops it with
+ * EINTR, leaving what was written so far (a partial file), as libguestfs
+ * does.
+ */
+static VALUE
+rbg_upload (VALUE self, VALUE filenamev, VALUE remotefilenamev)
+{
+  struct rbga_upload a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.filename = rbg_cstr (filenamev, keep);
+  a.remotefilename = rbg_cstr (remotefilenamev, keep);
+
+  rbg_call_init (&c, self, "upload", rbgf_upload, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* download */
+struct rbga_download {
+  const char *remotefilename;
+  const char *filename;
+  int r;
+};
+
+static void
+rbgf_download (struct rbg_call *c)
+{
+  struct rbga_download *a = c->data;
+  a->r = guestfs_download (c->g, a->remotefilename, a->filename);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.download(remotefilename, filename) -> nil
+ *
+ * download a file to the local machine
+ *
+ * Copy the guest file or device <tt>remotefilename</tt> to the host file
+ * <tt>filename</tt>. Unallocated ranges of a guest file stay holes in a
+ * regular host file. A FileIn or FileOut argument names a host file, which
+ * the library opens (a FileOut is created or truncated, mode 0666 less the
+ * umask); <tt>-</tt>, <tt>/dev/stdin</tt>, <tt>/dev/stdout</tt> and
+ * <tt>/dev/stderr</tt> mean the caller's own descriptors and
+ * <tt>/dev/fd/N</tt> descriptor N, used from its current offset. The
+ * daemon streams through the descriptor in bounded memory. Reports
+ * progress; <tt>user_cancel</tt> stops it with EINTR, leaving what was
+ * written so far (a partial file), as libguestfs does.
+ */
+static VALUE
+rbg_download (VALUE self, VALUE remotefilenamev, VALUE filenamev)
+{
+  struct rbga_download a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.remotefilename = rbg_cstr (remotefilenamev, keep);
+  a.filename = rbg_cstr (filenamev, keep);
+
+  rbg_call_init (&c, self, "download", rbgf_download, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* upload_offset */
+struct rbga_upload_offset {
+  const char *filename;
+  const char *remotefilename;
+  int64_t offset;
+  int r;
+};
+
+static void
+rbgf_upload_offset (struct rbg_call *c)
+{
+  struct rbga_upload_offset *a = c->data;
+  a->r = guestfs_upload_offset (c->g, a->filename, a->remotefilename, a->offset);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.upload_offset(filename, remotefilename, offset) -> nil
+ *
+ * upload a file from the local machine with offset
+ *
+ * Write the host file <tt>filename</tt> into <tt>remotefilename</tt>
+ * starting at byte <tt>offset</tt>, without truncating it: a missing guest
+ * file is created with a hole before <tt>offset</tt>. The whole host file
+ * is written unless an error occurs. A negative offset gives EINVAL. A
+ * FileIn or FileOut argument names a host file, which the library opens (a
+ * FileOut is created or truncated, mode 0666 less the umask); <tt>-</tt>,
+ * <tt>/dev/stdin</tt>, <tt>/dev/stdout</tt> and <tt>/dev/stderr</tt> mean
+ * the caller's own descriptors and <tt>/dev/fd/N</tt> descriptor N, used
+ * from its current offset. The daemon streams through the descriptor in
+ * bounded memory. Reports progress; <tt>user_cancel</tt> stops it with
+ * EINTR, leaving what was written so far (a partial file), as libguestfs
+ * does.
+ */
+static VALUE
+rbg_upload_offset (VALUE self, VALUE filenamev, VALUE remotefilenamev, VALUE offsetv)
+{
+  struct rbga_upload_offset a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.filename = rbg_cstr (filenamev, keep);
+  a.remotefilename = rbg_cstr (remotefilenamev, keep);
+  a.offset = NUM2LL (offsetv);
+
+  rbg_call_init (&c, self, "upload_offset", rbgf_upload_offset, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* download_offset */
+struct rbga_download_offset {
+  const char *remotefilename;
+  const char *filename;
+  int64_t offset;
+  int64_t size;
+  int r;
+};
+
+static void
+rbgf_download_offset (struct rbg_call *c)
+{
+  struct rbga_download_offset *a = c->data;
+  a->r = guestfs_download_offset (c->g, a->remotefilename, a->filename, a->offset, a->size);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.download_offset(remotefilename, filename, offset, size) -> nil
+ *
+ * download a file to the local machine with offset and size
+ *
+ * Copy <tt>size</tt> bytes of <tt>remotefilename</tt> starting at
+ * <tt>offset</tt> to the host file <tt>filename</tt>. Fewer bytes when the
+ * file ends first; a negative offset or size gives EINVAL. A FileIn or
+ * FileOut argument names a host file, which the library opens (a FileOut
+ * is created or truncated, mode 0666 less the umask); <tt>-</tt>,
+ * <tt>/dev/stdin</tt>, <tt>/dev/stdout</tt> and <tt>/dev/stderr</tt> mean
+ * the caller's own descriptors and <tt>/dev/fd/N</tt> descriptor N, used
+ * from its current offset. The daemon streams through the descriptor in
+ * bounded memory. Reports progress; <tt>user_cancel</tt> stops it with
+ * EINTR, leaving what was written so far (a partial file), as libguestfs
+ * does.
+ */
+static VALUE
+rbg_download_offset (VALUE self, VALUE remotefilenamev, VALUE filenamev, VALUE offsetv, VALUE sizev)
+{
+  struct rbga_download_offset a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.remotefilename = rbg_cstr (remotefilenamev, keep);
+  a.filename = rbg_cstr (filenamev, keep);
+  a.offset = NUM2LL (offsetv);
+  a.size = NUM2LL (sizev);
+
+  rbg_call_init (&c, self, "download_offset", rbgf_download_offset, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* fill */
+struct rbga_fill {
+  int c;
+  int len;
+  const char *path;
+  int r;
+};
+
+static void
+rbgf_fill (struct rbg_call *c)
+{
+  struct rbga_fill *a = c->data;
+  a->r = guestfs_fill (c->g, a->c, a->len, a->path);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.fill(c, len, path) -> nil
+ *
+ * fill a file with octets
+ *
+ * Create (or truncate) the file <tt>path</tt> and write <tt>len</tt> bytes
+ * of value <tt>c</tt> (0 to 255) to it. A <tt>c</tt> of 0 writes real zero
+ * blocks, not a hole, as libguestfs does. EINVAL for <tt>c</tt> out of
+ * range or a negative <tt>len</tt>. Reports progress; <tt>user_cancel</tt>
+ * stops it with EINTR.
+ */
+static VALUE
+rbg_fill (VALUE self, VALUE cv, VALUE lenv, VALUE pathv)
+{
+  struct rbga_fill a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.c = NUM2INT (cv);
+  a.len = NUM2INT (lenv);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "fill", rbgf_fill, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* fill_pattern */
+struct rbga_fill_pattern {
+  const char *pattern;
+  int len;
+  const char *path;
+  int r;
+};
+
+static void
+rbgf_fill_pattern (struct rbg_call *c)
+{
+  struct rbga_fill_pattern *a = c->data;
+  a->r = guestfs_fill_pattern (c->g, a->pattern, a->len, a->path);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.fill_pattern(pattern, len, path) -> nil
+ *
+ * fill a file with a repeating pattern of bytes
+ *
+ * Create (or truncate) the file <tt>path</tt> and write <tt>len</tt> bytes
+ * to it: <tt>pattern</tt> repeated, the last copy cut short. EINVAL for an
+ * empty pattern or a negative <tt>len</tt>. Reports progress;
+ * <tt>user_cancel</tt> stops it with EINTR.
+ */
+static VALUE
+rbg_fill_pattern (VALUE self, VALUE patternv, VALUE lenv, VALUE pathv)
+{
+  struct rbga_fill_pattern a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.pattern = rbg_cstr (patternv, keep);
+  a.len = NUM2INT (lenv);
+  a.path = rbg_cstr (pathv, keep);
+
+  rbg_call_init (&c, self, "fill_pattern", rbgf_fill_pattern, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* fill_dir */
+struct rbga_fill_dir {
+  const char *dir;
+  int nr;
+  int r;
+};
+
+static void
+rbgf_fill_dir (struct rbg_call *c)
+{
+  struct rbga_fill_dir *a = c->data;
+  a->r = guestfs_fill_dir (c->g, a->dir, a->nr);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.fill_dir(dir, nr) -> nil
+ *
+ * fill a directory with empty files
+ *
+ * Create <tt>nr</tt> empty files in the directory <tt>dir</tt>, named
+ * <tt>00000000</tt> to <tt>nr - 1</tt>, eight digits padded with zeros, as
+ * libguestfs does. An existing name gives EEXIST. Reports progress;
+ * <tt>user_cancel</tt> stops it with EINTR, leaving the files made so far.
+ */
+static VALUE
+rbg_fill_dir (VALUE self, VALUE dirv, VALUE nrv)
+{
+  struct rbga_fill_dir a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.dir = rbg_cstr (dirv, keep);
+  a.nr = NUM2INT (nrv);
+
+  rbg_call_init (&c, self, "fill_dir", rbgf_fill_dir, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* copy_device_to_device */
+struct rbga_copy_device_to_device {
+  const char *src;
+  const char *dest;
+  struct guestfs_copy_device_to_device_argv optargs;
+  int r;
+};
+
+static void
+rbgf_copy_device_to_device (struct rbg_call *c)
+{
+  struct rbga_copy_device_to_device *a = c->data;
+  a->r = guestfs_copy_device_to_device_argv (c->g, a->src, a->dest, &a->optargs);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.copy_device_to_device(src, dest) -> nil
+ *   g.copy_device_to_device(src, dest, {srcoffset: ..., destoffset: ..., size: ..., ...}) -> nil
+ *
+ * copy from source device to destination device
+ *
+ * Copy <tt>size</tt> bytes (default: from <tt>srcoffset</tt> to the end of
+ * the source) from <tt>src</tt> at <tt>srcoffset</tt> (default 0) to
+ * <tt>dest</tt> at <tt>destoffset</tt> (default 0). A destination file is
+ * created when missing and extended when short; it is truncated first
+ * unless <tt>append</tt> is set, which writes at its end instead
+ * (<tt>append</tt> with a device destination, or with <tt>destoffset</tt>,
+ * gives EINVAL). With <tt>sparse</tt> set, blocks of zeros are not written
+ * (the destination must already read as zeros there; a file destination is
+ * extended over them). A source shorter than <tt>srcoffset + size</tt>
+ * gives EINVAL, a destination device shorter than <tt>destoffset +
+ * size</tt> ENOSPC. Reports progress; <tt>user_cancel</tt> stops it with
+ * EINTR, leaving the bytes copied so far.
+ *
+ * Optional arguments (a Hash with Symbol or String keys; nil values are
+ * ignored): +srcoffset+, +destoffset+, +size+, +sparse+, +append+.
+ */
+static VALUE
+rbg_copy_device_to_device (int argc, VALUE *argv, VALUE self)
+{
+  struct rbga_copy_device_to_device a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE srcv;
+  VALUE destv;
+  VALUE optargsv = Qnil, v;
+  static const char *const optnames[] = {"srcoffset", "destoffset", "size", "sparse", "append"};
+
+  rb_check_arity (argc, 2, 3);
+  srcv = argv[0];
+  destv = argv[1];
+  if (argc == 3)
+    optargsv = argv[2];
+  optargsv = rbg_optargs (optargsv, optnames, 5);
+
+  memset (&a, 0, sizeof a);
+  a.src = rbg_cstr (srcv, keep);
+  a.dest = rbg_cstr (destv, keep);
+  v = rbg_optarg (optargsv, "srcoffset");
+  if (!NIL_P (v)) {
+    a.optargs.srcoffset = NUM2LL (v);
+    a.optargs.bitmask |= GUESTFS_COPY_DEVICE_TO_DEVICE_SRCOFFSET_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "destoffset");
+  if (!NIL_P (v)) {
+    a.optargs.destoffset = NUM2LL (v);
+    a.optargs.bitmask |= GUESTFS_COPY_DEVICE_TO_DEVICE_DESTOFFSET_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "size");
+  if (!NIL_P (v)) {
+    a.optargs.size = NUM2LL (v);
+    a.optargs.bitmask |= GUESTFS_COPY_DEVICE_TO_DEVICE_SIZE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "sparse");
+  if (!NIL_P (v)) {
+    a.optargs.sparse = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_COPY_DEVICE_TO_DEVICE_SPARSE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "append");
+  if (!NIL_P (v)) {
+    a.optargs.append = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_COPY_DEVICE_TO_DEVICE_APPEND_BITMASK;
+  }
+
+  rbg_call_init (&c, self, "copy_device_to_device", rbgf_copy_device_to_device, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* copy_device_to_file */
+struct rbga_copy_device_to_file {
+  const char *src;
+  const char *dest;
+  struct guestfs_copy_device_to_file_argv optargs;
+  int r;
+};
+
+static void
+rbgf_copy_device_to_file (struct rbg_call *c)
+{
+  struct rbga_copy_device_to_file *a = c->data;
+  a->r = guestfs_copy_device_to_file_argv (c->g, a->src, a->dest, &a->optargs);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.copy_device_to_file(src, dest) -> nil
+ *   g.copy_device_to_file(src, dest, {srcoffset: ..., destoffset: ..., size: ..., ...}) -> nil
+ *
+ * copy from source device to destination file
+ *
+ * Copy <tt>size</tt> bytes (default: from <tt>srcoffset</tt> to the end of
+ * the source) from <tt>src</tt> at <tt>srcoffset</tt> (default 0) to
+ * <tt>dest</tt> at <tt>destoffset</tt> (default 0). A destination file is
+ * created when missing and extended when short; it is truncated first
+ * unless <tt>append</tt> is set, which writes at its end instead
+ * (<tt>append</tt> with a device destination, or with <tt>destoffset</tt>,
+ * gives EINVAL). With <tt>sparse</tt> set, blocks of zeros are not written
+ * (the destination must already read as zeros there; a file destination is
+ * extended over them). A source shorter than <tt>srcoffset + size</tt>
+ * gives EINVAL, a destination device shorter than <tt>destoffset +
+ * size</tt> ENOSPC. Reports progress; <tt>user_cancel</tt> stops it with
+ * EINTR, leaving the bytes copied so far.
+ *
+ * Optional arguments (a Hash with Symbol or String keys; nil values are
+ * ignored): +srcoffset+, +destoffset+, +size+, +sparse+, +append+.
+ */
+static VALUE
+rbg_copy_device_to_file (int argc, VALUE *argv, VALUE self)
+{
+  struct rbga_copy_device_to_file a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE srcv;
+  VALUE destv;
+  VALUE optargsv = Qnil, v;
+  static const char *const optnames[] = {"srcoffset", "destoffset", "size", "sparse", "append"};
+
+  rb_check_arity (argc, 2, 3);
+  srcv = argv[0];
+  destv = argv[1];
+  if (argc == 3)
+    optargsv = argv[2];
+  optargsv = rbg_optargs (optargsv, optnames, 5);
+
+  memset (&a, 0, sizeof a);
+  a.src = rbg_cstr (srcv, keep);
+  a.dest = rbg_cstr (destv, keep);
+  v = rbg_optarg (optargsv, "srcoffset");
+  if (!NIL_P (v)) {
+    a.optargs.srcoffset = NUM2LL (v);
+    a.optargs.bitmask |= GUESTFS_COPY_DEVICE_TO_FILE_SRCOFFSET_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "destoffset");
+  if (!NIL_P (v)) {
+    a.optargs.destoffset = NUM2LL (v);
+    a.optargs.bitmask |= GUESTFS_COPY_DEVICE_TO_FILE_DESTOFFSET_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "size");
+  if (!NIL_P (v)) {
+    a.optargs.size = NUM2LL (v);
+    a.optargs.bitmask |= GUESTFS_COPY_DEVICE_TO_FILE_SIZE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "sparse");
+  if (!NIL_P (v)) {
+    a.optargs.sparse = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_COPY_DEVICE_TO_FILE_SPARSE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "append");
+  if (!NIL_P (v)) {
+    a.optargs.append = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_COPY_DEVICE_TO_FILE_APPEND_BITMASK;
+  }
+
+  rbg_call_init (&c, self, "copy_device_to_file", rbgf_copy_device_to_file, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* copy_file_to_device */
+struct rbga_copy_file_to_device {
+  const char *src;
+  const char *dest;
+  struct guestfs_copy_file_to_device_argv optargs;
+  int r;
+};
+
+static void
+rbgf_copy_file_to_device (struct rbg_call *c)
+{
+  struct rbga_copy_file_to_device *a = c->data;
+  a->r = guestfs_copy_file_to_device_argv (c->g, a->src, a->dest, &a->optargs);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.copy_file_to_device(src, dest) -> nil
+ *   g.copy_file_to_device(src, dest, {srcoffset: ..., destoffset: ..., size: ..., ...}) -> nil
+ *
+ * copy from source file to destination device
+ *
+ * Copy <tt>size</tt> bytes (default: from <tt>srcoffset</tt> to the end of
+ * the source) from <tt>src</tt> at <tt>srcoffset</tt> (default 0) to
+ * <tt>dest</tt> at <tt>destoffset</tt> (default 0). A destination file is
+ * created when missing and extended when short; it is truncated first
+ * unless <tt>append</tt> is set, which writes at its end instead
+ * (<tt>append</tt> with a device destination, or with <tt>destoffset</tt>,
+ * gives EINVAL). With <tt>sparse</tt> set, blocks of zeros are not written
+ * (the destination must already read as zeros there; a file destination is
+ * extended over them). A source shorter than <tt>srcoffset + size</tt>
+ * gives EINVAL, a destination device shorter than <tt>destoffset +
+ * size</tt> ENOSPC. Reports progress; <tt>user_cancel</tt> stops it with
+ * EINTR, leaving the bytes copied so far.
+ *
+ * Optional arguments (a Hash with Symbol or String keys; nil values are
+ * ignored): +srcoffset+, +destoffset+, +size+, +sparse+, +append+.
+ */
+static VALUE
+rbg_copy_file_to_device (int argc, VALUE *argv, VALUE self)
+{
+  struct rbga_copy_file_to_device a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE srcv;
+  VALUE destv;
+  VALUE optargsv = Qnil, v;
+  static const char *const optnames[] = {"srcoffset", "destoffset", "size", "sparse", "append"};
+
+  rb_check_arity (argc, 2, 3);
+  srcv = argv[0];
+  destv = argv[1];
+  if (argc == 3)
+    optargsv = argv[2];
+  optargsv = rbg_optargs (optargsv, optnames, 5);
+
+  memset (&a, 0, sizeof a);
+  a.src = rbg_cstr (srcv, keep);
+  a.dest = rbg_cstr (destv, keep);
+  v = rbg_optarg (optargsv, "srcoffset");
+  if (!NIL_P (v)) {
+    a.optargs.srcoffset = NUM2LL (v);
+    a.optargs.bitmask |= GUESTFS_COPY_FILE_TO_DEVICE_SRCOFFSET_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "destoffset");
+  if (!NIL_P (v)) {
+    a.optargs.destoffset = NUM2LL (v);
+    a.optargs.bitmask |= GUESTFS_COPY_FILE_TO_DEVICE_DESTOFFSET_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "size");
+  if (!NIL_P (v)) {
+    a.optargs.size = NUM2LL (v);
+    a.optargs.bitmask |= GUESTFS_COPY_FILE_TO_DEVICE_SIZE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "sparse");
+  if (!NIL_P (v)) {
+    a.optargs.sparse = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_COPY_FILE_TO_DEVICE_SPARSE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "append");
+  if (!NIL_P (v)) {
+    a.optargs.append = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_COPY_FILE_TO_DEVICE_APPEND_BITMASK;
+  }
+
+  rbg_call_init (&c, self, "copy_file_to_device", rbgf_copy_file_to_device, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* copy_file_to_file */
+struct rbga_copy_file_to_file {
+  const char *src;
+  const char *dest;
+  struct guestfs_copy_file_to_file_argv optargs;
+  int r;
+};
+
+static void
+rbgf_copy_file_to_file (struct rbg_call *c)
+{
+  struct rbga_copy_file_to_file *a = c->data;
+  a->r = guestfs_copy_file_to_file_argv (c->g, a->src, a->dest, &a->optargs);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.copy_file_to_file(src, dest) -> nil
+ *   g.copy_file_to_file(src, dest, {srcoffset: ..., destoffset: ..., size: ..., ...}) -> nil
+ *
+ * copy from source file to destination file
+ *
+ * Copy <tt>size</tt> bytes (default: from <tt>srcoffset</tt> to the end of
+ * the source) from <tt>src</tt> at <tt>srcoffset</tt> (default 0) to
+ * <tt>dest</tt> at <tt>destoffset</tt> (default 0). A destination file is
+ * created when missing and extended when short; it is truncated first
+ * unless <tt>append</tt> is set, which writes at its end instead
+ * (<tt>append</tt> with a device destination, or with <tt>destoffset</tt>,
+ * gives EINVAL). With <tt>sparse</tt> set, blocks of zeros are not written
+ * (the destination must already read as zeros there; a file destination is
+ * extended over them). A source shorter than <tt>srcoffset + size</tt>
+ * gives EINVAL, a destination device shorter than <tt>destoffset +
+ * size</tt> ENOSPC. Reports progress; <tt>user_cancel</tt> stops it with
+ * EINTR, leaving the bytes copied so far.
+ *
+ * Optional arguments (a Hash with Symbol or String keys; nil values are
+ * ignored): +srcoffset+, +destoffset+, +size+, +sparse+, +append+.
+ */
+static VALUE
+rbg_copy_file_to_file (int argc, VALUE *argv, VALUE self)
+{
+  struct rbga_copy_file_to_file a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE srcv;
+  VALUE destv;
+  VALUE optargsv = Qnil, v;
+  static const char *const optnames[] = {"srcoffset", "destoffset", "size", "sparse", "append"};
+
+  rb_check_arity (argc, 2, 3);
+  srcv = argv[0];
+  destv = argv[1];
+  if (argc == 3)
+    optargsv = argv[2];
+  optargsv = rbg_optargs (optargsv, optnames, 5);
+
+  memset (&a, 0, sizeof a);
+  a.src = rbg_cstr (srcv, keep);
+  a.dest = rbg_cstr (destv, keep);
+  v = rbg_optarg (optargsv, "srcoffset");
+  if (!NIL_P (v)) {
+    a.optargs.srcoffset = NUM2LL (v);
+    a.optargs.bitmask |= GUESTFS_COPY_FILE_TO_FILE_SRCOFFSET_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "destoffset");
+  if (!NIL_P (v)) {
+    a.optargs.destoffset = NUM2LL (v);
+    a.optargs.bitmask |= GUESTFS_COPY_FILE_TO_FILE_DESTOFFSET_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "size");
+  if (!NIL_P (v)) {
+    a.optargs.size = NUM2LL (v);
+    a.optargs.bitmask |= GUESTFS_COPY_FILE_TO_FILE_SIZE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "sparse");
+  if (!NIL_P (v)) {
+    a.optargs.sparse = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_COPY_FILE_TO_FILE_SPARSE_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "append");
+  if (!NIL_P (v)) {
+    a.optargs.append = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_COPY_FILE_TO_FILE_APPEND_BITMASK;
+  }
+
+  rbg_call_init (&c, self, "copy_file_to_file", rbgf_copy_file_to_file, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* tar_in_opts */
+struct rbga_tar_in_opts {
+  const char *tarfile;
+  const char *directory;
+  struct guestfs_tar_in_opts_argv optargs;
+  int r;
+};
+
+static void
+rbgf_tar_in_opts (struct rbg_call *c)
+{
+  struct rbga_tar_in_opts *a = c->data;
+  a->r = guestfs_tar_in_opts_argv (c->g, a->tarfile, a->directory, &a->optargs);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.tar_in_opts(tarfile, directory) -> nil
+ *   g.tar_in_opts(tarfile, directory, {compress: ..., xattrs: ...}) -> nil
+ *
+ * unpack tarfile to directory
+ *
+ * Unpack the host tar file <tt>tarfile</tt> (ustar, pax or GNU format)
+ * into the guest directory <tt>directory</tt>, as <tt>tar -xf</tt> run as
+ * root: owners (by number), modes, times, symbolic and hard links, devices
+ * and FIFOs are restored, existing files replaced. <tt>compress</tt> is
+ * <tt>gzip</tt> for a gzip-compressed archive (absent or <tt>none</tt> for
+ * none; other methods give ENOTSUP). With <tt>xattrs</tt>, the members'
+ * extended attributes (pax <tt>SCHILY.xattr.*</tt>) are set too. A member
+ * that would land outside <tt>directory</tt> (an absolute name,
+ * <tt>..</tt>, a hard link to outside, or a path through a symbolic link)
+ * is refused with EINVAL before anything of it is written; members before
+ * it stay. Progress counts the bytes read of the archive. A FileIn or
+ * FileOut argument names a host file, which the library opens (a FileOut
+ * is created or truncated, mode 0666 less the umask); <tt>-</tt>,
+ * <tt>/dev/stdin</tt>, <tt>/dev/stdout</tt> and <tt>/dev/stderr</tt> mean
+ * the caller's own descriptors and <tt>/dev/fd/N</tt> descriptor N, used
+ * from its current offset. The daemon streams through the descriptor in
+ * bounded memory. Reports progress; <tt>user_cancel</tt> stops it with
+ * EINTR, leaving what was written so far (a partial file), as libguestfs
+ * does.
+ *
+ * Optional arguments (a Hash with Symbol or String keys; nil values are
+ * ignored): +compress+, +xattrs+.
+ */
+static VALUE
+rbg_tar_in_opts (int argc, VALUE *argv, VALUE self)
+{
+  struct rbga_tar_in_opts a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE tarfilev;
+  VALUE directoryv;
+  VALUE optargsv = Qnil, v;
+  static const char *const optnames[] = {"compress", "xattrs"};
+
+  rb_check_arity (argc, 2, 3);
+  tarfilev = argv[0];
+  directoryv = argv[1];
+  if (argc == 3)
+    optargsv = argv[2];
+  optargsv = rbg_optargs (optargsv, optnames, 2);
+
+  memset (&a, 0, sizeof a);
+  a.tarfile = rbg_cstr (tarfilev, keep);
+  a.directory = rbg_cstr (directoryv, keep);
+  v = rbg_optarg (optargsv, "compress");
+  if (!NIL_P (v)) {
+    a.optargs.compress = rbg_cstr (v, keep);
+    a.optargs.bitmask |= GUESTFS_TAR_IN_OPTS_COMPRESS_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "xattrs");
+  if (!NIL_P (v)) {
+    a.optargs.xattrs = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_TAR_IN_OPTS_XATTRS_BITMASK;
+  }
+
+  rbg_call_init (&c, self, "tar_in_opts", rbgf_tar_in_opts, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* tar_out_opts */
+struct rbga_tar_out_opts {
+  const char *directory;
+  const char *tarfile;
+  struct guestfs_tar_out_opts_argv optargs;
+  int r;
+};
+
+static void
+rbgf_tar_out_opts (struct rbg_call *c)
+{
+  struct rbga_tar_out_opts *a = c->data;
+  a->r = guestfs_tar_out_opts_argv (c->g, a->directory, a->tarfile, &a->optargs);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.tar_out_opts(directory, tarfile) -> nil
+ *   g.tar_out_opts(directory, tarfile, {compress: ..., numericowner: ..., excludes: ..., xattrs: ...}) -> nil
+ *
+ * pack directory into tarfile
+ *
+ * Write the contents of the guest directory <tt>directory</tt> to the host
+ * file <tt>tarfile</tt> as a tar archive (GNU format, as <tt>tar -cf -
+ * .</tt> run in the directory: names start with <tt>./</tt>), sorted by
+ * name, with owners, modes, times, symbolic and hard links and special
+ * files. <tt>compress</tt> <tt>gzip</tt> compresses it (absent or
+ * <tt>none</tt>: none; other methods give ENOTSUP). Owners are numbers, as
+ * the guest's user names are not known here (<tt>numericowner</tt> is
+ * accepted for compatibility). <tt>excludes</tt> are shell patterns (as in
+ * <tt>glob</tt>) matched against each member's name without its leading
+ * <tt>./</tt> and against its last component; matching directories are
+ * skipped whole. With <tt>xattrs</tt> extended attributes are stored as
+ * pax <tt>SCHILY.xattr.*</tt> records. Mounts beneath <tt>directory</tt>
+ * are included. A FileIn or FileOut argument names a host file, which the
+ * library opens (a FileOut is created or truncated, mode 0666 less the
+ * umask); <tt>-</tt>, <tt>/dev/stdin</tt>, <tt>/dev/stdout</tt> and
+ * <tt>/dev/stderr</tt> mean the caller's own descriptors and
+ * <tt>/dev/fd/N</tt> descriptor N, used from its current offset. The
+ * daemon streams through the descriptor in bounded memory. Reports
+ * progress; <tt>user_cancel</tt> stops it with EINTR, leaving what was
+ * written so far (a partial file), as libguestfs does.
+ *
+ * Optional arguments (a Hash with Symbol or String keys; nil values are
+ * ignored): +compress+, +numericowner+, +excludes+, +xattrs+.
+ */
+static VALUE
+rbg_tar_out_opts (int argc, VALUE *argv, VALUE self)
+{
+  struct rbga_tar_out_opts a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE directoryv;
+  VALUE tarfilev;
+  VALUE optargsv = Qnil, v;
+  static const char *const optnames[] = {"compress", "numericowner", "excludes", "xattrs"};
+
+  rb_check_arity (argc, 2, 3);
+  directoryv = argv[0];
+  tarfilev = argv[1];
+  if (argc == 3)
+    optargsv = argv[2];
+  optargsv = rbg_optargs (optargsv, optnames, 4);
+
+  memset (&a, 0, sizeof a);
+  a.directory = rbg_cstr (directoryv, keep);
+  a.tarfile = rbg_cstr (tarfilev, keep);
+  v = rbg_optarg (optargsv, "compress");
+  if (!NIL_P (v)) {
+    a.optargs.compress = rbg_cstr (v, keep);
+    a.optargs.bitmask |= GUESTFS_TAR_OUT_OPTS_COMPRESS_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "numericowner");
+  if (!NIL_P (v)) {
+    a.optargs.numericowner = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_TAR_OUT_OPTS_NUMERICOWNER_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "excludes");
+  if (!NIL_P (v)) {
+    a.optargs.excludes = (char *const *) rbg_strlist (v, keep);
+    a.optargs.bitmask |= GUESTFS_TAR_OUT_OPTS_EXCLUDES_BITMASK;
+  }
+  v = rbg_optarg (optargsv, "xattrs");
+  if (!NIL_P (v)) {
+    a.optargs.xattrs = rbg_bool (v);
+    a.optargs.bitmask |= GUESTFS_TAR_OUT_OPTS_XATTRS_BITMASK;
+  }
+
+  rbg_call_init (&c, self, "tar_out_opts", rbgf_tar_out_opts, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* checksum_device */
+struct rbga_checksum_device {
+  const char *csumtype;
+  const char *device;
+  char *r;
+};
+
+static void
+rbgf_checksum_device (struct rbg_call *c)
+{
+  struct rbga_checksum_device *a = c->data;
+  a->r = guestfs_checksum_device (c->g, a->csumtype, a->device);
+  if (a->r == NULL)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.checksum_device(csumtype, device) -> String
+ *
+ * compute MD5, SHAx or CRC checksum of the contents of a device
+ *
+ * Return the checksum of the whole device, as <tt>checksum</tt> does for a
+ * file (<tt>crc</tt>, <tt>md5</tt>, <tt>sha1</tt>, <tt>sha224</tt>,
+ * <tt>sha256</tt>, <tt>sha384</tt>, <tt>sha512</tt>). Reports progress;
+ * <tt>user_cancel</tt> stops it with EINTR.
+ */
+static VALUE
+rbg_checksum_device (VALUE self, VALUE csumtypev, VALUE devicev)
+{
+  struct rbga_checksum_device a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE v;
+
+  memset (&a, 0, sizeof a);
+  a.csumtype = rbg_cstr (csumtypev, keep);
+  a.device = rbg_cstr (devicev, keep);
+
+  rbg_call_init (&c, self, "checksum_device", rbgf_checksum_device, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    if (!c.failed)
+      free (a.r);
+    rbg_call_raise (&c);
+  }
+  v = rbg_str_new (a.r);
+  free (a.r);
+  return v;
+}
+
+/* checksums_out */
+struct rbga_checksums_out {
+  const char *csumtype;
+  const char *directory;
+  const char *sumsfile;
+  int r;
+};
+
+static void
+rbgf_checksums_out (struct rbg_call *c)
+{
+  struct rbga_checksums_out *a = c->data;
+  a->r = guestfs_checksums_out (c->g, a->csumtype, a->directory, a->sumsfile);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.checksums_out(csumtype, directory, sumsfile) -> nil
+ *
+ * compute MD5, SHAx or CRC checksum of files in a directory
+ *
+ * Write to the host file <tt>sumsfile</tt> one line per regular file
+ * beneath <tt>directory</tt> (symbolic links not followed, mounts
+ * crossed), sorted by name, in the format of coreutils' <tt>sha256sum</tt>
+ * and friends: the checksum, two spaces, and the path relative to
+ * <tt>directory</tt> starting with <tt>./</tt> (<tt>crc</tt> lines are
+ * <tt>cksum</tt>'s: checksum, size, path). A name holding a newline or
+ * backslash is escaped as coreutils does (<tt>\n</tt>, <tt>\\</tt>) and
+ * its line starts with a backslash. A FileIn or FileOut argument names a
+ * host file, which the library opens (a FileOut is created or truncated,
+ * mode 0666 less the umask); <tt>-</tt>, <tt>/dev/stdin</tt>,
+ * <tt>/dev/stdout</tt> and <tt>/dev/stderr</tt> mean the caller's own
+ * descriptors and <tt>/dev/fd/N</tt> descriptor N, used from its current
+ * offset. The daemon streams through the descriptor in bounded memory.
+ * Reports progress; <tt>user_cancel</tt> stops it with EINTR, leaving what
+ * was written so far (a partial file), as libguestfs does.
+ */
+static VALUE
+rbg_checksums_out (VALUE self, VALUE csumtypev, VALUE directoryv, VALUE sumsfilev)
+{
+  struct rbga_checksums_out a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.csumtype = rbg_cstr (csumtypev, keep);
+  a.directory = rbg_cstr (directoryv, keep);
+  a.sumsfile = rbg_cstr (sumsfilev, keep);
+
+  rbg_call_init (&c, self, "checksums_out", rbgf_checksums_out, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* compress_out */
+struct rbga_compress_out {
+  const char *ctype;
+  const char *file;
+  const char *zfile;
+  struct guestfs_compress_out_argv optargs;
+  int r;
+};
+
+static void
+rbgf_compress_out (struct rbg_call *c)
+{
+  struct rbga_compress_out *a = c->data;
+  a->r = guestfs_compress_out_argv (c->g, a->ctype, a->file, a->zfile, &a->optargs);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.compress_out(ctype, file, zfile) -> nil
+ *   g.compress_out(ctype, file, zfile, {level: ...}) -> nil
+ *
+ * output compressed file
+ *
+ * Compress the guest file <tt>file</tt> with <tt>ctype</tt> and write the
+ * result to the host file <tt>zfile</tt>. <tt>ctype</tt> <tt>gzip</tt> is
+ * supported, with <tt>level</tt> 1 (fastest) to 9 (best, the default 6);
+ * libguestfs's other methods (<tt>compress</tt>, <tt>bzip2</tt>,
+ * <tt>lzop</tt>, <tt>xz</tt>) give ENOTSUP, anything else EINVAL. A FileIn
+ * or FileOut argument names a host file, which the library opens (a
+ * FileOut is created or truncated, mode 0666 less the umask); <tt>-</tt>,
+ * <tt>/dev/stdin</tt>, <tt>/dev/stdout</tt> and <tt>/dev/stderr</tt> mean
+ * the caller's own descriptors and <tt>/dev/fd/N</tt> descriptor N, used
+ * from its current offset. The daemon streams through the descriptor in
+ * bounded memory. Reports progress; <tt>user_cancel</tt> stops it with
+ * EINTR, leaving what was written so far (a partial file), as libguestfs
+ * does.
+ *
+ * Optional arguments (a Hash with Symbol or String keys; nil values are
+ * ignored): +level+.
+ */
+static VALUE
+rbg_compress_out (int argc, VALUE *argv, VALUE self)
+{
+  struct rbga_compress_out a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+  VALUE ctypev;
+  VALUE filev;
+  VALUE zfilev;
+  VALUE optargsv = Qnil, v;
+  static const char *const optnames[] = {"level"};
+
+  rb_check_arity (argc, 3, 4);
+  ctypev = argv[0];
+  filev = argv[1];
+  zfilev = argv[2];
+  if (argc == 4)
+    optargsv = argv[3];
+  optargsv = rbg_optargs (optargsv, optnames, 1);
+
+  memset (&a, 0, sizeof a);
+  a.ctype = rbg_cstr (ctypev, keep);
+  a.file = rbg_cstr (filev, keep);
+  a.zfile = rbg_cstr (zfilev, keep);
+  v = rbg_optarg (optargsv, "level");
+  if (!NIL_P (v)) {
+    a.optargs.level = NUM2INT (v);
+    a.optargs.bitmask |= GUESTFS_COMPRESS_OUT_LEVEL_BITMASK;
+  }
+
+  rbg_call_init (&c, self, "compress_out", rbgf_compress_out, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* zero_free_space */
+struct rbga_zero_free_space {
+  const char *directory;
+  int r;
+};
+
+static void
+rbgf_zero_free_space (struct rbg_call *c)
+{
+  struct rbga_zero_free_space *a = c->data;
+  a->r = guestfs_zero_free_space (c->g, a->directory);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.zero_free_space(directory) -> nil
+ *
+ * zero free space in a filesystem
+ *
+ * Make every free block of the filesystem mounted read-write at (or
+ * holding) <tt>directory</tt> read as zeros, without touching its files,
+ * so that the image compresses and sparsifies well: free blocks become
+ * holes in the image where the drive allows it. Works on ext2/3/4 and
+ * vfat; a read-only mount gives EROFS. Reports progress;
+ * <tt>user_cancel</tt> stops it with EINTR.
+ */
+static VALUE
+rbg_zero_free_space (VALUE self, VALUE directoryv)
+{
+  struct rbga_zero_free_space a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.directory = rbg_cstr (directoryv, keep);
+
+  rbg_call_init (&c, self, "zero_free_space", rbgf_zero_free_space, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
 /* Define the action methods and the event constants. */
 void
 rbg_init_actions (void)
@@ -11707,6 +12940,7 @@ rbg_init_actions (void)
   rb_define_method (c_guestfs, "ls", rbg_ls, 1);
   rb_define_method (c_guestfs, "ll", rbg_ll, 1);
   rb_define_method (c_guestfs, "find", rbg_find, 1);
+  rb_define_method (c_guestfs, "find0", rbg_find0, 2);
   rb_define_method (c_guestfs, "readdir", rbg_readdir, 1);
   rb_define_method (c_guestfs, "touch", rbg_touch, 1);
   rb_define_method (c_guestfs, "mkdir", rbg_mkdir, 1);
@@ -11786,4 +13020,23 @@ rbg_init_actions (void)
   rb_define_method (c_guestfs, "is_fifo_opts", rbg_is_fifo_opts, -1);
   rb_define_method (c_guestfs, "is_socket", rbg_is_socket_opts, -1);
   rb_define_method (c_guestfs, "is_socket_opts", rbg_is_socket_opts, -1);
+  rb_define_method (c_guestfs, "upload", rbg_upload, 2);
+  rb_define_method (c_guestfs, "download", rbg_download, 2);
+  rb_define_method (c_guestfs, "upload_offset", rbg_upload_offset, 3);
+  rb_define_method (c_guestfs, "download_offset", rbg_download_offset, 4);
+  rb_define_method (c_guestfs, "fill", rbg_fill, 3);
+  rb_define_method (c_guestfs, "fill_pattern", rbg_fill_pattern, 3);
+  rb_define_method (c_guestfs, "fill_dir", rbg_fill_dir, 2);
+  rb_define_method (c_guestfs, "copy_device_to_device", rbg_copy_device_to_device, -1);
+  rb_define_method (c_guestfs, "copy_device_to_file", rbg_copy_device_to_file, -1);
+  rb_define_method (c_guestfs, "copy_file_to_device", rbg_copy_file_to_device, -1);
+  rb_define_method (c_guestfs, "copy_file_to_file", rbg_copy_file_to_file, -1);
+  rb_define_method (c_guestfs, "tar_in", rbg_tar_in_opts, -1);
+  rb_define_method (c_guestfs, "tar_in_opts", rbg_tar_in_opts, -1);
+  rb_define_method (c_guestfs, "tar_out", rbg_tar_out_opts, -1);
+  rb_define_method (c_guestfs, "tar_out_opts", rbg_tar_out_opts, -1);
+  rb_define_method (c_guestfs, "checksum_device", rbg_checksum_device, 2);
+  rb_define_method (c_guestfs, "checksums_out", rbg_checksums_out, 3);
+  rb_define_method (c_guestfs, "compress_out", rbg_compress_out, -1);
+  rb_define_method (c_guestfs, "zero_free_space", rbg_zero_free_space, 1);
 }

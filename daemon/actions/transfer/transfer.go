@@ -1,0 +1,22 @@
+// Package transfer implements the daemon's transfer group: moving data
+// between host files (passed as descriptors with the call) and the guest's
+// files and devices, and between guest files and devices, in bounded
+// memory, with progress and cancellation. Guest paths are resolved by the
+// file group (package file), which it builds on.
+package transfer
+
+import (
+	"goguestfs/daemon/actions/file"
+	"goguestfs/daemon/devices"
+)
+
+// Actions is the transfer group over the drives and the file group.
+type Actions struct {
+	devs  *devices.Set
+	files *file.Actions
+}
+
+// New returns the transfer group over devs and files.
+func New(devs *devices.Set, files *file.Actions) *Actions {
+	return &Actions{devs: devs, files: files}
+}
