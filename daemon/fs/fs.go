@@ -3,7 +3,7 @@
 // (Driver: probe and open; FS: stat, read a directory, open a file, sync,
 // close), optional capabilities that the daemon finds by type assertion
 // (Formatter, Writer, Readlinker, Lchowner, Mknoder, Labeler, StatFSer, Xattrer,
-// LinkXattrer), and a registry that each
+// LinkXattrer, DataFile, FreeSpaceZeroer), and a registry that each
 // driver joins from its init function with Register.
 //
 // A driver lives in its own package, daemon/fs/<name>, with its on-disk
@@ -192,4 +192,24 @@ type LinkXattrer interface {
 	LGetXattr(path, name string) ([]byte, error)
 	LSetXattr(path, name string, value []byte) error
 	LRemoveXattr(path, name string) error
+}
+
+// DataFile is a File that knows where its data is, so that transfers
+// keep holes: NextData returns the first range [start, end) at or after
+// off that may hold data (every byte of the file outside such ranges
+// reads as zeros), or io.EOF when no data follows off before the file's
+// end. Ranges may be larger than the data (whole blocks, or the rest of
+// the file when the driver cannot tell), never smaller.
+type DataFile interface {
+	NextData(off int64) (start, end int64, err error)
+}
+
+// FreeSpaceZeroer is a Writer whose free space can be made to read as
+// zeros (zero_free_space): every block the filesystem does not use is
+// zeroed on the device (blockdev.Zero, which punches holes where it can),
+// files untouched. progress is called with blocks done and total as it
+// goes; cancelled is checked as often, and its error ends the work early
+// (what was zeroed stays zeroed, the filesystem stays consistent).
+type FreeSpaceZeroer interface {
+	ZeroFreeSpace(progress func(done, total uint64), cancelled func() error) error
 }

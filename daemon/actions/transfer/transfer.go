@@ -8,15 +8,19 @@ package transfer
 import (
 	"goguestfs/daemon/actions/file"
 	"goguestfs/daemon/devices"
+	"goguestfs/daemon/mountns"
 )
 
-// Actions is the transfer group over the drives and the file group.
+// Actions is the transfer group over the drives, the namespace of mounts
+// (to refuse writing a device under a mounted filesystem) and the file
+// group (which resolves guest paths).
 type Actions struct {
 	devs  *devices.Set
+	ns    *mountns.NS
 	files *file.Actions
 }
 
-// New returns the transfer group over devs and files.
-func New(devs *devices.Set, files *file.Actions) *Actions {
-	return &Actions{devs: devs, files: files}
+// New returns the transfer group over devs, ns and files.
+func New(devs *devices.Set, ns *mountns.NS, files *file.Actions) *Actions {
+	return &Actions{devs: devs, ns: ns, files: files}
 }
