@@ -92,12 +92,21 @@ func (d *Daemon) send(m *protocol.Call, fds ...int) error {
 // wait reads messages until the end of the current call, decoding a reply
 // into result (when not nil); progress messages are returned in order.
 func (d *Daemon) wait(result any) ([]*protocol.Progress, error) {
+	return d.waitCancel(result, false)
+}
+
+// waitCancel is wait that, with cancel set, sends Cancel for the call when
+// its first progress message arrives.
+func (d *Daemon) waitCancel(result any, cancel bool) ([]*protocol.Progress, error) {
 	var progress []*protocol.Progress
 	for {
 		m, err := d.conn.Recv()
 		require.NoError(d.t, err)
 		switch m := m.(type) {
 		case *protocol.Progress:
+			if cancel && len(progress) == 0 {
+				require.NoError(d.t, d.conn.Send(&protocol.Cancel{Serial: d.serial}))
+			}
 			progress = append(progress, m)
 		case *protocol.Log:
 		case *protocol.Reply:
@@ -123,12 +132,25 @@ func (d *Daemon) Call(proc string, result any, args ...any) error {
 	return err
 }
 
+// CallCancelled runs action proc as Call does and cancels it as soon as
+// its first progress message arrives, as user_cancel during a transfer
+// does; it returns the call's error (EINTR when the cancel came in time).
+func (d *Daemon) CallCancelled(proc string, args ...any) error {
+	d.t.Helper()
+	_, err := d.callProgress(proc, nil, nil, true, args)
+	return err
+}
+
 // CallOpts is Call with optional arguments (by their position in the
 // action's table entry) and progress: it returns the progress messages.
 // An *os.File argument is a FileIn or FileOut: its descriptor goes with
 // the call, as the library passes it, and its name on the wire.
 func (d *Daemon) CallOpts(proc string, opts map[int]any, result any, args ...any) ([]*protocol.Progress, error) {
 	d.t.Helper()
+	return d.callProgress(proc, opts, result, false, args)
+}
+
+func (d *Daemon) callProgress(proc string, opts map[int]any, result any, cancel bool, args []any) ([]*protocol.Progress, error) {
 	wire := map[int]any{}
 	var fds []int
 	for i, a := range args {
@@ -142,5 +164,5 @@ func (d *Daemon) CallOpts(proc string, opts map[int]any, result any, args ...any
 		wire[100+i] = o
 	}
 	require.NoError(d.t, d.send(&protocol.Call{Proc: proc, Args: mustMarshal(d.t, wire), Progress: true}, fds...))
-	return d.wait(result)
+	return d.waitCancel(result, cancel)
 }
