@@ -4,19 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	iofs "io/fs"
 	"os"
-	"strconv"
-	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -623,41 +615,18 @@ func (a *Actions) Checksum(c *server.Call, csumtype string, p string) (string, e
 		return "", err
 	}
 	defer f.Close()
-	var h hash.Hash
-	var crc *cksum
-	switch strings.ToLower(csumtype) {
-	case "crc":
-		crc = &cksum{}
-	case "md5":
-		h = md5.New()
-	case "sha1":
-		h = sha1.New()
-	case "sha224":
-		h = sha256.New224()
-	case "sha256":
-		h = sha256.New()
-	case "sha384":
-		h = sha512.New384()
-	case "sha512":
-		h = sha512.New()
-	default:
-		return "", errno.New(syscall.EINVAL, "%s: unknown checksum type, expecting crc|md5|sha1|sha224|sha256|sha384|sha512", errno.Cut(csumtype))
+	h, err := NewHash(csumtype)
+	if err != nil {
+		return "", err
 	}
 	r, err := newFileReader(c, n, f)
 	if err != nil {
 		return "", err
 	}
-	var w io.Writer = h
-	if crc != nil {
-		w = crc
-	}
-	if _, err := io.CopyBuffer(w, r, make([]byte, readChunk)); err != nil {
+	if _, err := io.CopyBuffer(h, r, make([]byte, readChunk)); err != nil {
 		return "", err
 	}
-	if crc != nil {
-		return strconv.FormatUint(uint64(crc.value()), 10), nil
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return h.Sum(), nil
 }
 
 // File describes a file as file(1) -b does: its type, or for a regular
