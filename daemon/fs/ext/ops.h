@@ -72,4 +72,7 @@ errcode_t e2_xattr_set(ext2_filsys fs, ext2_ino_t ino, const char *key, const vo
 errcode_t e2_xattr_remove(ext2_filsys fs, ext2_ino_t ino, const char *key);
 errcode_t e2_xattr_list(ext2_filsys fs, ext2_ino_t ino, char **buf, size_t *len);
 void e2_free_mem(void *p);
+/* ops_data.c */
+errcode_t e2_next_data(ext2_filsys fs, ext2_ino_t ino, unsigned long long off,
+		       unsigned long long *start, unsigned long long *end, int *found);
 #endif
