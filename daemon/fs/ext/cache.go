@@ -142,9 +142,12 @@ func (c *cachedDev) get(off int64, whole bool) (*centry, error) {
 		c.lru.MoveToFront(el)
 		return el.Value.(*centry), nil
 	}
+	// An evicted entry is reused, so that streaming through a full
+	// cache makes no garbage (the daemon's memory stays flat).
+	var e *centry
 	for c.lru.Len() >= c.max {
 		el := c.lru.Back()
-		e := el.Value.(*centry)
+		e = el.Value.(*centry)
 		if e.dirty {
 			if err := c.store(e); err != nil {
 				return nil, err
@@ -153,7 +156,10 @@ func (c *cachedDev) get(off int64, whole bool) (*centry, error) {
 		c.lru.Remove(el)
 		delete(c.entries, e.off)
 	}
-	e := &centry{off: off, data: make([]byte, min(cacheBlock, c.size-off))}
+	if n := min(cacheBlock, c.size-off); e == nil || int64(len(e.data)) != n {
+		e = &centry{data: make([]byte, n)}
+	}
+	e.off, e.dirty = off, false
 	if !whole {
 		n, err := c.dev.ReadAt(e.data, off)
 		if err != nil && !(errors.Is(err, io.EOF) && n == len(e.data)) {
