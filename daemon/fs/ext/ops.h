@@ -75,4 +75,8 @@ void e2_free_mem(void *p);
 /* ops_data.c */
 errcode_t e2_next_data(ext2_filsys fs, ext2_ino_t ino, unsigned long long off,
 		       unsigned long long *start, unsigned long long *end, int *found);
+/* ops_zerofree.c */
+errcode_t e2_free_run(ext2_filsys fs, unsigned long long from, unsigned long long last,
+		      unsigned long long *start, unsigned long long *end);
+errcode_t e2_flush(ext2_filsys fs);
 #endif
