@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -148,4 +149,141 @@ func TestCopyDeviceToDevice(t *testing.T) {
 	assert.Equal(t, data[2<<20:], img[2<<20:])
 	_, err = d.CallOpts("copy_device_to_device", map[int]any{optDestoffset: int64(100), optSize: int64(1000)}, nil, "/dev/sdc", "/dev/sdc")
 	assert.Equal(t, syscall.EINVAL, cpErrno(t, err))
+}
+
+// TestCopyFiles copies between a raw drive and ext4 files and between
+// files: ranges, append, sparse, and a file onto itself, each compared
+// with the same bytes cut here.
+func TestCopyFiles(t *testing.T) {
+	img := cpFsImage(t, 96<<20, "mkfs.ext4", "-q", "-F")
+	raw, data := cpRandImage(t, 24<<20)
+	out := daemontest.Image(t, 8<<20)
+	d := daemontest.Start(t, img, raw, out)
+	require.NoError(t, d.Call("mount", nil, "/dev/sda", "/"))
+
+	progress, err := d.CallOpts("copy_device_to_file", nil, nil, "/dev/sdb", "/f")
+	require.NoError(t, err)
+	cpProgress(t, progress, 24<<20)
+	assert.Equal(t, sha(data), cpSum(t, d, "/f"))
+
+	// A range at an offset: a hole before it, the file truncated first.
+	require.NoError(t, d.Call("fill", nil, 9, 30<<20, "/g"))
+	_, err = d.CallOpts("copy_file_to_file", map[int]any{optSrcoffset: int64(1000), optDestoffset: int64(777), optSize: int64(5<<20 + 3)}, nil, "/f", "/g")
+	require.NoError(t, err)
+	want := append(make([]byte, 777), data[1000:1000+5<<20+3]...)
+	assert.Equal(t, sha(want), cpSum(t, d, "/g"))
+
+	// append writes at the end; a file onto itself with append doubles.
+	_, err = d.CallOpts("copy_file_to_file", map[int]any{optAppend: true, optSize: int64(100)}, nil, "/f", "/g")
+	require.NoError(t, err)
+	want = append(want, data[:100]...)
+	assert.Equal(t, sha(want), cpSum(t, d, "/g"))
+	_, err = d.CallOpts("copy_file_to_file", map[int]any{optAppend: true}, nil, "/g", "/g")
+	require.NoError(t, err)
+	want = append(want, want...)
+	assert.Equal(t, sha(want), cpSum(t, d, "/g"))
+	_, err = d.CallOpts("copy_file_to_file", nil, nil, "/g", "/g")
+	assert.Equal(t, syscall.EINVAL, cpErrno(t, err), "onto itself without append")
+	assert.Equal(t, sha(want), cpSum(t, d, "/g"), "left alone")
+
+	// Sparse: zeros between data are skipped, the size still ends right.
+	require.NoError(t, d.Call("fill", nil, 0, 8<<20, "/z"))
+	require.NoError(t, d.Call("pwrite", nil, "/z", []byte("middle"), int64(3<<20)))
+	_, err = d.CallOpts("copy_file_to_file", map[int]any{optSparse: true}, nil, "/z", "/s")
+	require.NoError(t, err)
+	zs := make([]byte, 8<<20)
+	copy(zs[3<<20:], "middle")
+	assert.Equal(t, sha(zs), cpSum(t, d, "/s"))
+	st := cpStat(t, d, "/s")
+	assert.EqualValues(t, 8<<20, st.StSize)
+	assert.Less(t, st.StBlocks*512, int64(1<<20), "only the block holding data is written")
+	_, err = d.CallOpts("copy_file_to_file", map[int]any{optSparse: true, optSrcoffset: int64(4 << 20)}, nil, "/z", "/s")
+	require.NoError(t, err)
+	assert.Equal(t, sha(make([]byte, 4<<20)), cpSum(t, d, "/s"), "all zeros: a hole of the right size")
+
+	// A guest file to a device, at an offset; the rest untouched.
+	_, err = d.CallOpts("copy_file_to_device", map[int]any{optDestoffset: int64(4096), optSize: int64(3 << 20)}, nil, "/f", "/dev/sdc")
+	require.NoError(t, err)
+	got, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Equal(t, make([]byte, 4096), got[:4096])
+	assert.Equal(t, data[:3<<20], got[4096:4096+3<<20])
+	assert.Equal(t, make([]byte, 8<<20-4096-3<<20), got[4096+3<<20:])
+
+	// The device copied to a file from an offset to its end.
+	_, err = d.CallOpts("copy_device_to_file", map[int]any{optSrcoffset: int64(4096)}, nil, "/dev/sdc", "/h")
+	require.NoError(t, err)
+	assert.Equal(t, sha(got[4096:]), cpSum(t, d, "/h"))
+	cpChecked(t, d, img, "e2fsck", "-fn")
+}
+
+// TestCopyErrors checks the refusals, each before anything is written.
+func TestCopyErrors(t *testing.T) {
+	img := cpFsImage(t, 32<<20, "mkfs.ext4", "-q", "-F")
+	raw, data := cpRandImage(t, 4<<20)
+	d := daemontest.Start(t, img, raw)
+	require.NoError(t, d.Call("mount", nil, "/dev/sda", "/"))
+	require.NoError(t, d.Call("write", nil, "/f", []byte("0123456789")))
+	require.NoError(t, d.Call("mkdir", nil, "/dir"))
+	for _, c := range []struct {
+		proc string
+		opts map[int]any
+		args []any
+		want syscall.Errno
+	}{
+		{"copy_file_to_file", map[int]any{optSrcoffset: int64(-1)}, []any{"/f", "/g"}, syscall.EINVAL},
+		{"copy_file_to_file", map[int]any{optDestoffset: int64(-1)}, []any{"/f", "/g"}, syscall.EINVAL},
+		{"copy_file_to_file", map[int]any{optSize: int64(-1)}, []any{"/f", "/g"}, syscall.EINVAL},
+		{"copy_file_to_file", map[int]any{optSize: int64(11)}, []any{"/f", "/g"}, syscall.EINVAL},
+		{"copy_file_to_file", map[int]any{optSrcoffset: int64(5), optSize: int64(6)}, []any{"/f", "/g"}, syscall.EINVAL},
+		{"copy_file_to_file", map[int]any{optSrcoffset: int64(11)}, []any{"/f", "/g"}, syscall.EINVAL},
+		{"copy_file_to_file", map[int]any{optAppend: true, optDestoffset: int64(0)}, []any{"/f", "/g"}, syscall.EINVAL},
+		{"copy_file_to_file", nil, []any{"/nope", "/g"}, syscall.ENOENT},
+		{"copy_file_to_file", nil, []any{"/f", "/nope/g"}, syscall.ENOENT},
+		{"copy_file_to_file", nil, []any{"/f", "/dir"}, syscall.EISDIR},
+		{"copy_file_to_file", nil, []any{"/dir", "/g"}, syscall.EISDIR},
+		{"copy_file_to_device", map[int]any{optAppend: true}, []any{"/f", "/dev/sdb"}, syscall.EINVAL},
+		{"copy_file_to_device", map[int]any{optDestoffset: int64(4<<20 - 9)}, []any{"/f", "/dev/sdb"}, syscall.ENOSPC},
+		{"copy_device_to_device", map[int]any{optDestoffset: int64(1)}, []any{"/dev/sdb", "/dev/sdb"}, syscall.EINVAL},
+		{"copy_device_to_device", nil, []any{"/dev/sdb", "/dev/sda"}, syscall.EBUSY},
+		{"copy_file_to_device", nil, []any{"/f", "/dev/sda"}, syscall.EBUSY},
+		{"copy_device_to_file", map[int]any{optSize: int64(4<<20 + 1)}, []any{"/dev/sdb", "/g"}, syscall.EINVAL},
+		{"copy_device_to_file", nil, []any{"/dev/sdc", "/g"}, syscall.ENOENT},
+	} {
+		_, err := d.CallOpts(c.proc, c.opts, nil, c.args...)
+		require.Error(t, err, "%s %v %v", c.proc, c.opts, c.args)
+		assert.Equal(t, c.want, cpErrno(t, err), "%s %v %v: %v", c.proc, c.opts, c.args, err)
+		assert.True(t, strings.HasPrefix(err.Error(), c.proc+": /"), "%v names the object after the action", err)
+		assert.Equal(t, 1, strings.Count(err.Error(), "copy_"), "%v names the action once", err)
+	}
+	var names []string
+	require.NoError(t, d.Call("ls", &names, "/"))
+	assert.NotContains(t, names, "g", "no refusal created the destination")
+
+	require.NoError(t, d.Call("blockdev_setro", nil, "/dev/sdb"))
+	_, err := d.CallOpts("copy_file_to_device", nil, nil, "/f", "/dev/sdb")
+	assert.Equal(t, syscall.EROFS, cpErrno(t, err))
+	assert.Equal(t, "copy_file_to_device: /dev/sdb: device is read-only (blockdev_setro)", err.Error())
+	got, err := os.ReadFile(raw)
+	require.NoError(t, err)
+	assert.Equal(t, data, got)
+	cpChecked(t, d, img, "e2fsck", "-fn")
+}
+
+// TestCopyCancel cancels a copy at its first progress message: EINTR, the
+// bytes so far copied.
+func TestCopyCancel(t *testing.T) {
+	img := cpFsImage(t, 96<<20, "mkfs.ext4", "-q", "-F")
+	raw, data := cpRandImage(t, 48<<20)
+	d := daemontest.Start(t, img, raw)
+	require.NoError(t, d.Call("mount", nil, "/dev/sda", "/"))
+	assert.Equal(t, syscall.EINTR, cpErrno(t, d.CallCancelled("copy_device_to_file", "/dev/sdb", "/f")))
+	st := cpStat(t, d, "/f")
+	require.Less(t, st.StSize, int64(48<<20))
+	var part []byte
+	require.NoError(t, d.Call("pread", &part, "/f", 1<<20, int64(0)))
+	if st.StSize >= 1<<20 {
+		assert.Equal(t, data[:1<<20], part)
+	}
+	cpChecked(t, d, img, "e2fsck", "-fn")
 }
