@@ -287,3 +287,12 @@ func TestCopyCancel(t *testing.T) {
 	}
 	cpChecked(t, d, img, "e2fsck", "-fn")
 }
+
+// cpCreate creates the host file p, closed when the test ends.
+func cpCreate(t *testing.T, p string) *os.File {
+	t.Helper()
+	f, err := os.Create(p)
+	require.NoError(t, err)
+	t.Cleanup(func() { f.Close() })
+	return f
+}
