@@ -3613,3 +3613,23 @@ guestfs_zero_free_space (guestfs_h *g, const char *directory)
   return goguestfs_a_zero_free_space (g, (char *) directory);
 }
 
+int
+guestfs_copy_in (guestfs_h *g, const char *localpath, const char *remotedir)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_copy_in (g, (char *) localpath, (char *) remotedir);
+}
+
+int
+guestfs_copy_out (guestfs_h *g, const char *remotepath, const char *localdir)
+{
+  if (GOGUESTFS_IN_CHILD (g)) {
+    goguestfs_fork_error (g);
+    return -1;
+  }
+  return goguestfs_a_copy_out (g, (char *) remotepath, (char *) localdir);
+}
+

@@ -6692,3 +6692,53 @@ func goguestfs_a_zero_free_space(g *C.guestfs_h, arg_directory *C.char) (ret C.i
 	}
 	return 0
 }
+
+//export goguestfs_a_copy_in
+func goguestfs_a_copy_in(g *C.guestfs_h, arg_localpath *C.char, arg_remotedir *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("copy_in", p)
+			ret = -1
+		}
+	}()
+	if arg_localpath == nil {
+		b.nullArg("copy_in", "localpath")
+		return -1
+	}
+	go_localpath := C.GoString(arg_localpath)
+	if arg_remotedir == nil {
+		b.nullArg("copy_in", "remotedir")
+		return -1
+	}
+	go_remotedir := C.GoString(arg_remotedir)
+	if err := b.h.CopyIn(go_localpath, go_remotedir); err != nil {
+		return -1
+	}
+	return 0
+}
+
+//export goguestfs_a_copy_out
+func goguestfs_a_copy_out(g *C.guestfs_h, arg_remotepath *C.char, arg_localdir *C.char) (ret C.int) {
+	b := handleOf(g)
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked("copy_out", p)
+			ret = -1
+		}
+	}()
+	if arg_remotepath == nil {
+		b.nullArg("copy_out", "remotepath")
+		return -1
+	}
+	go_remotepath := C.GoString(arg_remotepath)
+	if arg_localdir == nil {
+		b.nullArg("copy_out", "localdir")
+		return -1
+	}
+	go_localdir := C.GoString(arg_localdir)
+	if err := b.h.CopyOut(go_remotepath, go_localdir); err != nil {
+		return -1
+	}
+	return 0
+}

@@ -1984,6 +1984,14 @@ extern GUESTFS_DLL_PUBLIC int guestfs_compress_out_argv (guestfs_h *g, const cha
 #define GUESTFS_HAVE_ZERO_FREE_SPACE 1
 extern GUESTFS_DLL_PUBLIC int guestfs_zero_free_space (guestfs_h *g, const char *directory);
 
+/* copy_in: copy local files or directories into an image */
+#define GUESTFS_HAVE_COPY_IN 1
+extern GUESTFS_DLL_PUBLIC int guestfs_copy_in (guestfs_h *g, const char *localpath, const char *remotedir);
+
+/* copy_out: copy remote files or directories out of an image */
+#define GUESTFS_HAVE_COPY_OUT 1
+extern GUESTFS_DLL_PUBLIC int guestfs_copy_out (guestfs_h *g, const char *remotepath, const char *localdir);
+
 #ifdef __cplusplus
 }
 #endif

@@ -7440,6 +7440,44 @@ func (h *Handle) zeroFreeSpace(directory string) (err error) {
 	return
 }
 
+// CopyIn: copy local files or directories into an image.
+//
+// Copy the host file or directory `localpath`, recursively, into the guest
+// directory `remotedir`, under its own last name, as libguestfs does: the
+// library makes a tar stream of it (regular files, directories, symbolic
+// links, FIFOs; owners, modes and times) and unpacks it with `tar_in`. Names
+// are bytes, so names that are not UTF-8 arrive unchanged. Host devices and
+// sockets are refused. Reports `tar_in`'s progress; `user_cancel` stops it.
+func (h *Handle) CopyIn(localpath string, remotedir string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(localpath)
+		t.str(remotedir)
+	}
+	bodyFn := func() error { return h.copyIn(localpath, remotedir) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("copy_in", false, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
+// CopyOut: copy remote files or directories out of an image.
+//
+// Copy the guest file or directory `remotepath`, recursively, into the
+// existing host directory `localdir`, under its own last name, as libguestfs
+// does: a regular file with `download`, a directory by unpacking `tar_out`'s
+// stream on the host (modes and times kept; owners only when running as root;
+// device nodes are skipped). Member names that would escape `localdir` are
+// refused. Reports progress; `user_cancel` stops it.
+func (h *Handle) CopyOut(remotepath string, localdir string) (err error) {
+	traceFn := func(t *tracer) {
+		t.str(remotepath)
+		t.str(localdir)
+	}
+	bodyFn := func() error { return h.copyOut(remotepath, localdir) }
+	resultFn := func(t *tracer) { t.opaque("0") }
+	err = h.call("copy_out", false, traceFn, bodyFn, resultFn, "-1")
+	return
+}
+
 // procNumbers maps each daemon action to its procedure number.
 var procNumbers = map[string]uint64{
 	"sync":                  1,

@@ -45,5 +45,6 @@ func API() *Table {
 	all = append(all, fsActions...)
 	all = append(all, fileActions...)
 	all = append(all, transferActions...)
+	all = append(all, hostCopyActions...)
 	return &Table{Actions: all, Structs: structs, Groups: groups, Optgroups: optgroups}
 }

@@ -1862,3 +1862,17 @@ class GuestFS(object):
         Make every free block of the filesystem mounted read-write at (or holding) `directory` read as zeros, without touching its files, so that the image compresses and sparsifies well: free blocks become holes in the image where the drive allows it. Works on ext2/3/4 and vfat; a read-only mount gives EROFS. Reports progress; `user_cancel` stops it with EINTR.
         """
         return libguestfsmod.zero_free_space(self._o, directory)
+
+    def copy_in(self, localpath, remotedir):
+        """copy local files or directories into an image.
+
+        Copy the host file or directory `localpath`, recursively, into the guest directory `remotedir`, under its own last name, as libguestfs does: the library makes a tar stream of it (regular files, directories, symbolic links, FIFOs; owners, modes and times) and unpacks it with `tar_in`. Names are bytes, so names that are not UTF-8 arrive unchanged. Host devices and sockets are refused. Reports `tar_in`'s progress; `user_cancel` stops it.
+        """
+        return libguestfsmod.copy_in(self._o, localpath, remotedir)
+
+    def copy_out(self, remotepath, localdir):
+        """copy remote files or directories out of an image.
+
+        Copy the guest file or directory `remotepath`, recursively, into the existing host directory `localdir`, under its own last name, as libguestfs does: a regular file with `download`, a directory by unpacking `tar_out`'s stream on the host (modes and times kept; owners only when running as root; device nodes are skipped). Member names that would escape `localdir` are refused. Reports progress; `user_cancel` stops it.
+        """
+        return libguestfsmod.copy_out(self._o, remotepath, localdir)

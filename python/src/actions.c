@@ -9765,6 +9765,76 @@ py_zero_free_space (PyObject *self, PyObject *args)
   return py_r;
 }
 
+/* copy_in: copy local files or directories into an image */
+static PyObject *
+py_copy_in (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_localpath;
+  const char *a_remotedir;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:copy_in",
+                         &guestfs_int_py_handle_type, &py_h, &a_localpath, &a_remotedir))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_copy_in (g, a_localpath, a_remotedir);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
+/* copy_out: copy remote files or directories out of an image */
+static PyObject *
+py_copy_out (PyObject *self, PyObject *args)
+{
+  PyObject *py_h;
+  guestfs_int_py_call call;
+  guestfs_h *g;
+  PyObject *py_r = NULL;
+  const char *a_remotepath;
+  const char *a_localdir;
+  int r;
+
+  (void) self;
+  if (!PyArg_ParseTuple (args, "O!ss:copy_out",
+                         &guestfs_int_py_handle_type, &py_h, &a_remotepath, &a_localdir))
+    return NULL;
+
+  g = guestfs_int_py_enter (py_h, &call);
+  if (g == NULL)
+    goto out;
+  Py_BEGIN_ALLOW_THREADS
+  r = guestfs_copy_out (g, a_remotepath, a_localdir);
+  if (r == -1)
+    guestfs_int_py_save_error (&call);
+  Py_END_ALLOW_THREADS
+  if (r == -1) {
+    py_r = guestfs_int_py_leave (&call, NULL);
+    goto out;
+  }
+  py_r = Py_NewRef (Py_None);
+  py_r = guestfs_int_py_leave (&call, py_r);
+ out:
+  return py_r;
+}
+
 /* The module's action functions, added to libguestfsmod at import. */
 PyMethodDef guestfs_int_py_action_methods[] = {
   { "set_verbose", py_set_verbose, METH_VARARGS,
@@ -10233,5 +10303,9 @@ PyMethodDef guestfs_int_py_action_methods[] = {
     "compress_out: output compressed file" },
   { "zero_free_space", py_zero_free_space, METH_VARARGS,
     "zero_free_space: zero free space in a filesystem" },
+  { "copy_in", py_copy_in, METH_VARARGS,
+    "copy_in: copy local files or directories into an image" },
+  { "copy_out", py_copy_out, METH_VARARGS,
+    "copy_out: copy remote files or directories out of an image" },
   { NULL, NULL, 0, NULL }
 };

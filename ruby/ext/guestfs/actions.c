@@ -12763,6 +12763,106 @@ rbg_zero_free_space (VALUE self, VALUE directoryv)
   return Qnil;
 }
 
+/* copy_in */
+struct rbga_copy_in {
+  const char *localpath;
+  const char *remotedir;
+  int r;
+};
+
+static void
+rbgf_copy_in (struct rbg_call *c)
+{
+  struct rbga_copy_in *a = c->data;
+  a->r = guestfs_copy_in (c->g, a->localpath, a->remotedir);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.copy_in(localpath, remotedir) -> nil
+ *
+ * copy local files or directories into an image
+ *
+ * Copy the host file or directory <tt>localpath</tt>, recursively, into
+ * the guest directory <tt>remotedir</tt>, under its own last name, as
+ * libguestfs does: the library makes a tar stream of it (regular files,
+ * directories, symbolic links, FIFOs; owners, modes and times) and unpacks
+ * it with <tt>tar_in</tt>. Names are bytes, so names that are not UTF-8
+ * arrive unchanged. Host devices and sockets are refused. Reports
+ * <tt>tar_in</tt>'s progress; <tt>user_cancel</tt> stops it.
+ */
+static VALUE
+rbg_copy_in (VALUE self, VALUE localpathv, VALUE remotedirv)
+{
+  struct rbga_copy_in a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.localpath = rbg_cstr (localpathv, keep);
+  a.remotedir = rbg_cstr (remotedirv, keep);
+
+  rbg_call_init (&c, self, "copy_in", rbgf_copy_in, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
+/* copy_out */
+struct rbga_copy_out {
+  const char *remotepath;
+  const char *localdir;
+  int r;
+};
+
+static void
+rbgf_copy_out (struct rbg_call *c)
+{
+  struct rbga_copy_out *a = c->data;
+  a->r = guestfs_copy_out (c->g, a->remotepath, a->localdir);
+  if (a->r == -1)
+    rbg_call_failed (c);
+}
+
+/*
+ * call-seq:
+ *   g.copy_out(remotepath, localdir) -> nil
+ *
+ * copy remote files or directories out of an image
+ *
+ * Copy the guest file or directory <tt>remotepath</tt>, recursively, into
+ * the existing host directory <tt>localdir</tt>, under its own last name,
+ * as libguestfs does: a regular file with <tt>download</tt>, a directory
+ * by unpacking <tt>tar_out</tt>'s stream on the host (modes and times
+ * kept; owners only when running as root; device nodes are skipped).
+ * Member names that would escape <tt>localdir</tt> are refused. Reports
+ * progress; <tt>user_cancel</tt> stops it.
+ */
+static VALUE
+rbg_copy_out (VALUE self, VALUE remotepathv, VALUE localdirv)
+{
+  struct rbga_copy_out a;
+  struct rbg_call c;
+  VALUE keep = rb_ary_new ();
+
+  memset (&a, 0, sizeof a);
+  a.remotepath = rbg_cstr (remotepathv, keep);
+  a.localdir = rbg_cstr (localdirv, keep);
+
+  rbg_call_init (&c, self, "copy_out", rbgf_copy_out, &a);
+  rbg_call_run (&c);
+  RB_GC_GUARD (keep);
+  if (rbg_call_check (&c)) {
+    rbg_call_raise (&c);
+  }
+  return Qnil;
+}
+
 /* Define the action methods and the event constants. */
 void
 rbg_init_actions (void)
@@ -13039,4 +13139,6 @@ rbg_init_actions (void)
   rb_define_method (c_guestfs, "checksums_out", rbg_checksums_out, 3);
   rb_define_method (c_guestfs, "compress_out", rbg_compress_out, -1);
   rb_define_method (c_guestfs, "zero_free_space", rbg_zero_free_space, 1);
+  rb_define_method (c_guestfs, "copy_in", rbg_copy_in, 2);
+  rb_define_method (c_guestfs, "copy_out", rbg_copy_out, 2);
 }
