@@ -266,7 +266,7 @@ type hostDir struct {
 
 // hostExtractor unpacks a tar stream into a host directory.
 type hostExtractor struct {
-	root string
+	root  string
 	root0 bool // running as root: owners are restored
 	dirs  []hostDir
 	buf   []byte
