@@ -104,11 +104,11 @@ func (a *Actions) CopyFileToFile(c *server.Call, src string, dest string, opts *
 // source), give EINVAL.
 func (a *Actions) copyData(c *server.Call, src, dest cpEnd, o cpOpts) error {
 	for _, v := range []struct {
-		name string
-		p    *int64
-	}{{"srcoffset", o.srcoffset}, {"destoffset", o.destoffset}, {"size", o.size}} {
+		obj, name string
+		p         *int64
+	}{{src.name(), "srcoffset", o.srcoffset}, {dest.name(), "destoffset", o.destoffset}, {src.name(), "size", o.size}} {
 		if v.p != nil && *v.p < 0 {
-			return errno.New(syscall.EINVAL, "%s: %s %d is negative", dest.name(), v.name, *v.p)
+			return errno.New(syscall.EINVAL, "%s: %s %d is negative", v.obj, v.name, *v.p)
 		}
 	}
 	if o.append && dest.dev != nil {
