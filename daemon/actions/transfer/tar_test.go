@@ -630,3 +630,26 @@ func TestTarProgress(t *testing.T) {
 	assert.EqualValues(t, len(big), last)
 	tarFsck(t, d, img, "e2fsck", "-fn")
 }
+
+func TestTarOutCrossesMounts(t *testing.T) {
+	ext := daemontest.Image(t, 64<<20)
+	out, err := exec.Command("mkfs.ext4", "-q", "-F", ext).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	fat := daemontest.Image(t, 32<<20)
+	out, err = exec.Command("mkfs.vfat", fat).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	d := daemontest.Start(t, ext, fat)
+	require.NoError(t, d.Call("mount", nil, "/dev/sda", "/"))
+	require.NoError(t, d.Call("mkdir_p", nil, "/t/mnt"))
+	require.NoError(t, d.Call("write", nil, "/t/a", []byte("on ext4")))
+	require.NoError(t, d.Call("mount", nil, "/dev/sdb", "/t/mnt"))
+	require.NoError(t, d.Call("write", nil, "/t/mnt/b", []byte("on vfat")))
+	arch := tarOut(t, d, "/t", nil)
+	assert.Equal(t, []string{"./", "./a", "./mnt/", "./mnt/b"}, tarNames(t, arch))
+	got, _ := tarRead(t, arch, false)
+	sum := sha256.Sum256([]byte("on vfat"))
+	assert.Equal(t, hex.EncodeToString(sum[:]), got["mnt/b"].Sum)
+	tarFsck(t, d, ext, "e2fsck", "-fn")
+	out, err = exec.Command("fsck.fat", "-n", fat).CombinedOutput()
+	assert.NoError(t, err, "fsck.fat: %s", out)
+}
