@@ -258,10 +258,12 @@ func (h *Handle) copyOut(remotepath, localdir string) error {
 	return nil
 }
 
-// hostDir is a directory member whose attributes are set at the end.
+// hostDir is a directory member whose attributes are set at the end, and
+// the directory made for it (to see whether a later member replaced it).
 type hostDir struct {
-	p string
-	h *tar.Header
+	p  string
+	h  *tar.Header
+	fi fs.FileInfo
 }
 
 // hostExtractor unpacks a tar stream into a host directory.
@@ -295,7 +297,14 @@ func extractTree(r io.Reader, root string) error {
 		}
 	}
 	for i := len(x.dirs) - 1; i >= 0; i-- {
-		if derr := x.attrs(x.dirs[i].p, x.dirs[i].h); err == nil {
+		d := x.dirs[i]
+		// A later member may have replaced the directory (by a symbolic
+		// link to outside, say): as GNU tar, its attributes are then not
+		// set, since chmod would follow the link.
+		if fi, lerr := os.Lstat(d.p); lerr != nil || !fi.IsDir() || !os.SameFile(fi, d.fi) {
+			continue
+		}
+		if derr := x.attrs(d.p, d.h); err == nil {
 			err = derr
 		}
 	}
@@ -393,7 +402,11 @@ func (x *hostExtractor) member(h *tar.Header, body io.Reader) error {
 		if err := os.Mkdir(p, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 			return hostErr(p, err)
 		}
-		x.dirs = append(x.dirs, hostDir{p, h})
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return hostErr(p, err)
+		}
+		x.dirs = append(x.dirs, hostDir{p, h, fi})
 		return nil
 	case tar.TypeChar, tar.TypeBlock:
 		// Device nodes are skipped, as a tar run by a user fails them.

@@ -44,6 +44,15 @@ func (d *Device) Whole() error {
 // Size returns the device's size in bytes.
 func (d *Device) Size() int64 { return d.dev.Size() }
 
+// DriveOffset returns where the device starts on its drive (Drive): 0
+// for a whole disk, a partition's first byte.
+func (d *Device) DriveOffset() int64 {
+	if p, ok := d.dev.(*blockdev.Part); ok {
+		return p.Start
+	}
+	return 0
+}
+
 // SectorSize returns the logical sector size.
 func (d *Device) SectorSize() int64 { return d.dev.SectorSize() }
 

@@ -240,6 +240,9 @@ type Writer struct {
 	file
 	pipe bool // a pipe: writes are cut to its free space, so none blocks
 	end  int64
+	// old is a regular file's size from the stream's start when it
+	// began: a hole skipped below it must clear the bytes there.
+	old int64
 }
 
 // pipeChunk bounds one write to a descriptor that is neither a regular
@@ -254,11 +257,13 @@ func NewWriter(f *os.File, name string, cancelled Cancelled) (*Writer, error) {
 		return nil, err
 	}
 	w := &Writer{file: h}
-	if !h.regular {
-		var st unix.Stat_t
-		if err := unix.Fstat(h.fd, &st); err != nil {
-			return nil, h.fail(err)
-		}
+	var st unix.Stat_t
+	if err := unix.Fstat(h.fd, &st); err != nil {
+		return nil, h.fail(err)
+	}
+	if h.regular {
+		w.old = max(st.Size-h.start, 0)
+	} else {
 		w.pipe = st.Mode&unix.S_IFMT == unix.S_IFIFO
 	}
 	return w, nil
@@ -297,13 +302,17 @@ func (w *Writer) Write(p []byte) (int, error) {
 }
 
 // room is how much of n bytes one write may carry without blocking once
-// poll said the descriptor is writable.
+// poll said the descriptor is writable. A pipe holds its data in page
+// slots, a partly read slot still taking a whole one, so its free bytes
+// cannot be told from what is queued: only an empty pipe takes its whole
+// size at once. Otherwise POLLOUT promises one free slot, which holds a
+// write of pipeChunk bytes (PIPE_BUF: written whole or not at all).
 func (w *Writer) room(n int) int {
 	if w.pipe {
 		size, err1 := unix.FcntlInt(uintptr(w.fd), unix.F_GETPIPE_SZ, 0)
 		queued, err2 := unix.IoctlGetInt(w.fd, unix.TIOCINQ) // FIONREAD
-		if err1 == nil && err2 == nil && size-queued > 0 {
-			return min(n, size-queued)
+		if err1 == nil && err2 == nil && queued == 0 {
+			return min(n, size)
 		}
 	}
 	return min(n, pipeChunk)
@@ -313,9 +322,15 @@ func (w *Writer) room(n int) int {
 var zeros = make([]byte, 64<<10)
 
 // Skip appends n zero bytes: a hole in a regular file (nothing is
-// written; Close sets the size), real zeros anywhere else.
+// written past its old end, a hole punched over old bytes; Close sets
+// the size), real zeros anywhere else.
 func (w *Writer) Skip(n int64) error {
 	if w.regular {
+		if end := min(w.off+n, w.old); end > w.off {
+			if err := w.clear(w.off, end-w.off); err != nil {
+				return err
+			}
+		}
 		w.off += n
 		return nil
 	}
@@ -325,6 +340,31 @@ func (w *Writer) Skip(n int64) error {
 			return err
 		}
 		n -= k
+	}
+	return nil
+}
+
+// clear makes n bytes at stream offset off of a regular file read as
+// zeros: a hole punched where the host's filesystem can, zeros written
+// where it cannot.
+func (w *Writer) clear(off, n int64) error {
+	err := unix.Fallocate(w.fd, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, w.start+off, n)
+	if err == nil {
+		return nil
+	}
+	if err != unix.EOPNOTSUPP && err != unix.ENOSYS {
+		return w.fail(err)
+	}
+	for n > 0 {
+		k, err := unix.Pwrite(w.fd, zeros[:min(n, int64(len(zeros)))], w.start+off)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return w.fail(err)
+		}
+		off += int64(k)
+		n -= int64(k)
 	}
 	return nil
 }

@@ -22,6 +22,10 @@ func (a *Actions) ChecksumDevice(c *server.Call, csumtype string, device *device
 	if err != nil {
 		return "", err
 	}
+	// What the mounted filesystems wrote must be on the device.
+	if err := c.Flush(); err != nil {
+		return "", err
+	}
 	n := device.Size()
 	report := func(done int64) { c.Progress(uint64(done), uint64(n)) }
 	if err := cpSum(c, h, device, device.Name, n, report); err != nil {

@@ -118,7 +118,7 @@ func (a *Actions) copyData(c *server.Call, src, dest cpEnd, o cpOpts) error {
 		return errno.New(syscall.EINVAL, "%s: append cannot be set with destoffset", dest.name())
 	}
 
-	r, srcSize, closeSrc, err := a.cpOpenSource(src)
+	r, srcSize, closeSrc, err := a.cpOpenSource(c, src)
 	if err != nil {
 		return err
 	}
@@ -143,8 +143,9 @@ func (a *Actions) copyData(c *server.Call, src, dest cpEnd, o cpOpts) error {
 	var df vfs.File
 	if dest.dev != nil {
 		d := dest.dev
-		if src.dev != nil && src.dev.Index == d.Index && src.dev.Partnum == d.Partnum &&
-			n > 0 && destoff > srcoff && destoff < srcoff+n {
+		// Offsets on the drive, so that a partition and its disk compare.
+		if s := src.dev; s != nil && s.Index == d.Index && n > 0 &&
+			d.DriveOffset()+destoff > s.DriveOffset()+srcoff && d.DriveOffset()+destoff < s.DriveOffset()+srcoff+n {
 			return errno.New(syscall.EINVAL, "%s: the destination range overlaps the source range after it (destoffset %d, srcoffset %d, size %d)", d.Name, destoff, srcoff, n)
 		}
 		if err := a.ns.Busy(d); err != nil {
@@ -211,8 +212,12 @@ func (a *Actions) copyData(c *server.Call, src, dest cpEnd, o cpOpts) error {
 
 // cpOpenSource opens a copy's source for reading: its reader, size, and the
 // function that releases it.
-func (a *Actions) cpOpenSource(src cpEnd) (io.ReaderAt, int64, func(), error) {
+func (a *Actions) cpOpenSource(c *server.Call, src cpEnd) (io.ReaderAt, int64, func(), error) {
 	if src.dev != nil {
+		// What the mounted filesystems wrote must be on the device.
+		if err := c.Flush(); err != nil {
+			return nil, 0, nil, err
+		}
 		return src.dev, src.dev.Size(), func() {}, nil
 	}
 	f, err := a.files.OpenFile(src.path, os.O_RDONLY, 0)

@@ -14,7 +14,9 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"goguestfs/daemon/errno"
+	vfs "goguestfs/daemon/fs"
 	"goguestfs/daemon/hostio"
+	"goguestfs/daemon/mountns"
 	"goguestfs/daemon/server"
 )
 
@@ -133,10 +135,35 @@ type extractor struct {
 	dirs []pendingDir
 }
 
-// pendingDir is a directory member extracted at p.
+// pendingDir is a directory member extracted at p, the inode ino (of
+// the mount m) there when it was extracted.
 type pendingDir struct {
-	p string
-	h *tar.Header
+	p   string
+	h   *tar.Header
+	ino uint64
+	m   *mountns.Mount
+}
+
+// pending records the directory member h extracted at p (the root, whose
+// links are followed, when root is set).
+func (x *extractor) pending(p string, h *tar.Header, root bool) error {
+	loc, fi, err := x.dirAt(p, root)
+	if err != nil {
+		return err
+	}
+	x.dirs = append(x.dirs, pendingDir{p: p, h: h, ino: fi.Ino, m: loc.Mount})
+	return nil
+}
+
+// dirAt returns where p is and what is there, not following a final link
+// unless follow is set.
+func (x *extractor) dirAt(p string, follow bool) (mountns.Loc, vfs.FileInfo, error) {
+	loc, err := x.a.ns.Resolve(p, follow)
+	if err != nil {
+		return mountns.Loc{}, vfs.FileInfo{}, err
+	}
+	fi, err := x.a.files.StatPath(p, follow)
+	return loc, fi, err
 }
 
 // drain reads the rest of the stream after the end of the archive.
@@ -171,8 +198,7 @@ func (x *extractor) member(h *tar.Header, body io.Reader) error {
 		if !dir {
 			return errno.New(syscall.EINVAL, "%s: a member that is not a directory names the directory itself", errno.Cut(h.Name))
 		}
-		x.dirs = append(x.dirs, pendingDir{x.root, h})
-		return nil
+		return x.pending(x.root, h, true)
 	}
 	parent, err := x.parents(h.Name, comps[:len(comps)-1])
 	if err != nil {
@@ -264,8 +290,7 @@ func (x *extractor) dir(t string, h *tar.Header) error {
 	default:
 		return err
 	}
-	x.dirs = append(x.dirs, pendingDir{t, h})
-	return nil
+	return x.pending(t, h, false)
 }
 
 // hardLink extracts a hard link member at t to another member, whose
@@ -462,7 +487,14 @@ func (x *extractor) finishDirs() error {
 	var first error
 	for i := len(x.dirs) - 1; i >= 0; i-- {
 		d := x.dirs[i]
-		err := x.a.files.Lchown(x.c, d.h.Uid, d.h.Gid, d.p)
+		// A later member may have replaced the directory (by a symbolic
+		// link to outside, say): as GNU tar, its attributes are then not
+		// set, since Chmod would follow the link.
+		loc, fi, err := x.dirAt(d.p, d.p == x.root)
+		if err != nil || !fi.Mode.IsDir() || fi.Ino != d.ino || loc.Mount != d.m {
+			continue
+		}
+		err = x.a.files.Lchown(x.c, d.h.Uid, d.h.Gid, d.p)
 		if err != nil && ownerIgnored(err) {
 			err = nil
 		}

@@ -50,6 +50,9 @@ type target struct {
 // fill writes zeros over [off, off+n) of the target where it held data
 // before the upload.
 func (t *target) fill(buf []byte, off, n int64) error {
+	if t.zero != nil && off+n > t.size {
+		return errno.New(syscall.ENOSPC, "%s: writing %d bytes at %d goes past the end of the device (%d bytes)", t.name, n, off, t.size)
+	}
 	end := min(off+n, t.size)
 	if off >= end {
 		return nil
@@ -196,8 +199,11 @@ func (a *Actions) uploadTo(c *server.Call, filename *os.File, remote server.DevO
 		return err
 	}
 	var t *target
-	if remote.Device != nil {
-		t, err = a.deviceTarget(remote.Device, offset)
+	if d := remote.Device; d != nil {
+		if size, known := r.Size(); known && offset+size > d.Size() {
+			return errno.New(syscall.ENOSPC, "%s: %d bytes at %d do not fit on the device (%d bytes)", d.Name, size, offset, d.Size())
+		}
+		t, err = a.deviceTarget(d, offset)
 	} else {
 		t, err = a.fileTarget(remote.Path, offset, trunc)
 	}
