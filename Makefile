@@ -148,6 +148,7 @@ bench: all
 	$(GO) test -run=NONE -bench=. -benchmem ./core/... | tee $(BUILD)/bench/go.txt
 	./run python3 bench/bench.py | tee $(BUILD)/bench/python.txt
 	./run python3 bench/filesystems.py | tee $(BUILD)/bench/filesystems.txt
+	./run python3 bench/transfer.py | tee $(BUILD)/bench/transfer.txt
 
 clean:
 	rm -rf $(BUILD)
