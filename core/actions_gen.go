@@ -6527,11 +6527,13 @@ func (h *Handle) isSocketOpts(path string, opts *IsSocketOptsOpts) (r bool, err 
 // Upload: upload a file from the local machine.
 //
 // Copy the host file `filename` to `remotefilename`: a guest file is created
-// (mode 0644) or truncated, a device (`/dev/...`) overwritten from its start.
-// Holes of a regular host file (SEEK_DATA/SEEK_HOLE) stay holes in a guest
-// file. A file larger than its filesystem allows gives EFBIG (vfat: 4 GiB -
-// 1). A FileIn or FileOut argument names a host file, which the library opens
-// (a FileOut is created or truncated, mode 0666 less the umask); `-`,
+// (mode 0644) or truncated, a device (`/dev/...`) overwritten from its start
+// (EBUSY while a filesystem on it, or on a partition of it, is mounted;
+// ENOSPC, before anything is written, when the host file is longer than the
+// device). Holes of a regular host file (SEEK_DATA/SEEK_HOLE) stay holes in a
+// guest file. A file larger than its filesystem allows gives EFBIG (vfat: 4
+// GiB - 1). A FileIn or FileOut argument names a host file, which the library
+// opens (a FileOut is created or truncated, mode 0666 less the umask); `-`,
 // `/dev/stdin`, `/dev/stdout` and `/dev/stderr` mean the caller's own
 // descriptors and `/dev/fd/N` descriptor N, used from its current offset. The
 // daemon streams through the descriptor in bounded memory. Reports progress;
@@ -6566,10 +6568,11 @@ func (h *Handle) upload(filename string, remotefilename string) (err error) {
 
 // Download: download a file to the local machine.
 //
-// Copy the guest file or device `remotefilename` to the host file `filename`.
-// Unallocated ranges of a guest file stay holes in a regular host file. A
-// FileIn or FileOut argument names a host file, which the library opens (a
-// FileOut is created or truncated, mode 0666 less the umask); `-`,
+// Copy the guest file or device `remotefilename` to the host file `filename`
+// (a device after the mounted filesystems were flushed, so that it holds what
+// they wrote). Unallocated ranges of a guest file stay holes in a regular host
+// file. A FileIn or FileOut argument names a host file, which the library
+// opens (a FileOut is created or truncated, mode 0666 less the umask); `-`,
 // `/dev/stdin`, `/dev/stdout` and `/dev/stderr` mean the caller's own
 // descriptors and `/dev/fd/N` descriptor N, used from its current offset. The
 // daemon streams through the descriptor in bounded memory. Reports progress;
@@ -6810,9 +6813,15 @@ type CopyDeviceToDeviceOpts struct {
 // (`append` with a device destination, or with `destoffset`, gives EINVAL).
 // With `sparse` set, blocks of zeros are not written (the destination must
 // already read as zeros there; a file destination is extended over them). A
-// source shorter than `srcoffset + size` gives EINVAL, a destination device
-// shorter than `destoffset + size` ENOSPC. Reports progress; `user_cancel`
-// stops it with EINTR, leaving the bytes copied so far.
+// source shorter than `srcoffset + size`, or a `srcoffset` past its end, gives
+// EINVAL, a destination device shorter than `destoffset + size` ENOSPC. A copy
+// within one device (a partition and its disk count as one) whose destination
+// range starts inside the source range, after its start, gives EINVAL (a
+// forward copy would read what it wrote); so does a file copied onto itself
+// without `append`. A device source is read after the mounted filesystems were
+// flushed; a destination device under a mounted filesystem gives EBUSY.
+// Reports progress; `user_cancel` stops it with EINTR, leaving the bytes
+// copied so far.
 func (h *Handle) CopyDeviceToDevice(src string, dest string, opts *CopyDeviceToDeviceOpts) (err error) {
 	if opts == nil {
 		opts = &CopyDeviceToDeviceOpts{}
@@ -6886,9 +6895,15 @@ type CopyDeviceToFileOpts struct {
 // (`append` with a device destination, or with `destoffset`, gives EINVAL).
 // With `sparse` set, blocks of zeros are not written (the destination must
 // already read as zeros there; a file destination is extended over them). A
-// source shorter than `srcoffset + size` gives EINVAL, a destination device
-// shorter than `destoffset + size` ENOSPC. Reports progress; `user_cancel`
-// stops it with EINTR, leaving the bytes copied so far.
+// source shorter than `srcoffset + size`, or a `srcoffset` past its end, gives
+// EINVAL, a destination device shorter than `destoffset + size` ENOSPC. A copy
+// within one device (a partition and its disk count as one) whose destination
+// range starts inside the source range, after its start, gives EINVAL (a
+// forward copy would read what it wrote); so does a file copied onto itself
+// without `append`. A device source is read after the mounted filesystems were
+// flushed; a destination device under a mounted filesystem gives EBUSY.
+// Reports progress; `user_cancel` stops it with EINTR, leaving the bytes
+// copied so far.
 func (h *Handle) CopyDeviceToFile(src string, dest string, opts *CopyDeviceToFileOpts) (err error) {
 	if opts == nil {
 		opts = &CopyDeviceToFileOpts{}
@@ -6962,9 +6977,15 @@ type CopyFileToDeviceOpts struct {
 // (`append` with a device destination, or with `destoffset`, gives EINVAL).
 // With `sparse` set, blocks of zeros are not written (the destination must
 // already read as zeros there; a file destination is extended over them). A
-// source shorter than `srcoffset + size` gives EINVAL, a destination device
-// shorter than `destoffset + size` ENOSPC. Reports progress; `user_cancel`
-// stops it with EINTR, leaving the bytes copied so far.
+// source shorter than `srcoffset + size`, or a `srcoffset` past its end, gives
+// EINVAL, a destination device shorter than `destoffset + size` ENOSPC. A copy
+// within one device (a partition and its disk count as one) whose destination
+// range starts inside the source range, after its start, gives EINVAL (a
+// forward copy would read what it wrote); so does a file copied onto itself
+// without `append`. A device source is read after the mounted filesystems were
+// flushed; a destination device under a mounted filesystem gives EBUSY.
+// Reports progress; `user_cancel` stops it with EINTR, leaving the bytes
+// copied so far.
 func (h *Handle) CopyFileToDevice(src string, dest string, opts *CopyFileToDeviceOpts) (err error) {
 	if opts == nil {
 		opts = &CopyFileToDeviceOpts{}
@@ -7038,9 +7059,15 @@ type CopyFileToFileOpts struct {
 // (`append` with a device destination, or with `destoffset`, gives EINVAL).
 // With `sparse` set, blocks of zeros are not written (the destination must
 // already read as zeros there; a file destination is extended over them). A
-// source shorter than `srcoffset + size` gives EINVAL, a destination device
-// shorter than `destoffset + size` ENOSPC. Reports progress; `user_cancel`
-// stops it with EINTR, leaving the bytes copied so far.
+// source shorter than `srcoffset + size`, or a `srcoffset` past its end, gives
+// EINVAL, a destination device shorter than `destoffset + size` ENOSPC. A copy
+// within one device (a partition and its disk count as one) whose destination
+// range starts inside the source range, after its start, gives EINVAL (a
+// forward copy would read what it wrote); so does a file copied onto itself
+// without `append`. A device source is read after the mounted filesystems were
+// flushed; a destination device under a mounted filesystem gives EBUSY.
+// Reports progress; `user_cancel` stops it with EINTR, leaving the bytes
+// copied so far.
 func (h *Handle) CopyFileToFile(src string, dest string, opts *CopyFileToFileOpts) (err error) {
 	if opts == nil {
 		opts = &CopyFileToFileOpts{}
@@ -7279,9 +7306,10 @@ func (h *Handle) tarOutOpts(directory string, tarfile string, opts *TarOutOptsOp
 
 // ChecksumDevice: compute MD5, SHAx or CRC checksum of the contents of a device.
 //
-// Return the checksum of the whole device, as `checksum` does for a file
-// (`crc`, `md5`, `sha1`, `sha224`, `sha256`, `sha384`, `sha512`). Reports
-// progress; `user_cancel` stops it with EINTR.
+// Return the checksum of the whole device (read after the mounted filesystems
+// were flushed), as `checksum` does for a file (`crc`, `md5`, `sha1`,
+// `sha224`, `sha256`, `sha384`, `sha512`). Reports progress; `user_cancel`
+// stops it with EINTR.
 func (h *Handle) ChecksumDevice(csumtype string, device string) (r string, err error) {
 	traceFn := func(t *tracer) {
 		t.str(csumtype)
@@ -7315,11 +7343,12 @@ func (h *Handle) checksumDevice(csumtype string, device string) (r string, err e
 // `directory` (symbolic links not followed, mounts crossed), sorted by name,
 // in the format of coreutils' `sha256sum` and friends: the checksum, two
 // spaces, and the path relative to `directory` starting with `./` (`crc` lines
-// are `cksum`'s: checksum, size, path). A name holding a newline or backslash
-// is escaped as coreutils does (`\n`, `\\`) and its line starts with a
-// backslash. A FileIn or FileOut argument names a host file, which the library
-// opens (a FileOut is created or truncated, mode 0666 less the umask); `-`,
-// `/dev/stdin`, `/dev/stdout` and `/dev/stderr` mean the caller's own
+// are `cksum`'s: checksum, size, path). A name holding a newline, carriage
+// return or backslash is escaped as coreutils 9 does (`\n`, `\r`, `\\`) and
+// its line starts with a backslash; `crc` lines are never escaped, as `cksum`
+// prints them. A FileIn or FileOut argument names a host file, which the
+// library opens (a FileOut is created or truncated, mode 0666 less the umask);
+// `-`, `/dev/stdin`, `/dev/stdout` and `/dev/stderr` mean the caller's own
 // descriptors and `/dev/fd/N` descriptor N, used from its current offset. The
 // daemon streams through the descriptor in bounded memory. Reports progress;
 // `user_cancel` stops it with EINTR, leaving what was written so far (a

@@ -5,7 +5,7 @@ package api
 var copyOpts = []OptArg{{OInt64, "srcoffset"}, {OInt64, "destoffset"}, {OInt64, "size"}, {OBool, "sparse"}, {OBool, "append"}}
 
 // copyLong is the description the copy_*_to_* actions share.
-const copyLong = "Copy `size` bytes (default: from `srcoffset` to the end of the source) from `src` at `srcoffset` (default 0) to `dest` at `destoffset` (default 0). A destination file is created when missing and extended when short; it is truncated first unless `append` is set, which writes at its end instead (`append` with a device destination, or with `destoffset`, gives EINVAL). With `sparse` set, blocks of zeros are not written (the destination must already read as zeros there; a file destination is extended over them). A source shorter than `srcoffset + size` gives EINVAL, a destination device shorter than `destoffset + size` ENOSPC. Reports progress; `user_cancel` stops it with EINTR, leaving the bytes copied so far."
+const copyLong = "Copy `size` bytes (default: from `srcoffset` to the end of the source) from `src` at `srcoffset` (default 0) to `dest` at `destoffset` (default 0). A destination file is created when missing and extended when short; it is truncated first unless `append` is set, which writes at its end instead (`append` with a device destination, or with `destoffset`, gives EINVAL). With `sparse` set, blocks of zeros are not written (the destination must already read as zeros there; a file destination is extended over them). A source shorter than `srcoffset + size`, or a `srcoffset` past its end, gives EINVAL, a destination device shorter than `destoffset + size` ENOSPC. A copy within one device (a partition and its disk count as one) whose destination range starts inside the source range, after its start, gives EINVAL (a forward copy would read what it wrote); so does a file copied onto itself without `append`. A device source is read after the mounted filesystems were flushed; a destination device under a mounted filesystem gives EBUSY. Reports progress; `user_cancel` stops it with EINTR, leaving the bytes copied so far."
 
 // transferLong is what every transfer action says about host files.
 const transferLong = " A FileIn or FileOut argument names a host file, which the library opens (a FileOut is created or truncated, mode 0666 less the umask); `-`, `/dev/stdin`, `/dev/stdout` and `/dev/stderr` mean the caller's own descriptors and `/dev/fd/N` descriptor N, used from its current offset. The daemon streams through the descriptor in bounded memory. Reports progress; `user_cancel` stops it with EINTR, leaving what was written so far (a partial file), as libguestfs does."
@@ -16,11 +16,11 @@ var transferActions = []Action{
 	{Name: "upload", Ret: Ret{Kind: RErr}, Args: []Arg{{FileIn, "filename"}, {DevOrPath, "remotefilename"}},
 		Daemon: true, Group: "transfer", Progress: true, Cancellable: true, ProcNr: 137,
 		Shortdesc: "upload a file from the local machine",
-		Longdesc:  "Copy the host file `filename` to `remotefilename`: a guest file is created (mode 0644) or truncated, a device (`/dev/...`) overwritten from its start. Holes of a regular host file (SEEK_DATA/SEEK_HOLE) stay holes in a guest file. A file larger than its filesystem allows gives EFBIG (vfat: 4 GiB - 1)." + transferLong},
+		Longdesc:  "Copy the host file `filename` to `remotefilename`: a guest file is created (mode 0644) or truncated, a device (`/dev/...`) overwritten from its start (EBUSY while a filesystem on it, or on a partition of it, is mounted; ENOSPC, before anything is written, when the host file is longer than the device). Holes of a regular host file (SEEK_DATA/SEEK_HOLE) stay holes in a guest file. A file larger than its filesystem allows gives EFBIG (vfat: 4 GiB - 1)." + transferLong},
 	{Name: "download", Ret: Ret{Kind: RErr}, Args: []Arg{{DevOrPath, "remotefilename"}, {FileOut, "filename"}},
 		Daemon: true, Group: "transfer", Progress: true, Cancellable: true, ProcNr: 138,
 		Shortdesc: "download a file to the local machine",
-		Longdesc:  "Copy the guest file or device `remotefilename` to the host file `filename`. Unallocated ranges of a guest file stay holes in a regular host file." + transferLong},
+		Longdesc:  "Copy the guest file or device `remotefilename` to the host file `filename` (a device after the mounted filesystems were flushed, so that it holds what they wrote). Unallocated ranges of a guest file stay holes in a regular host file." + transferLong},
 	{Name: "upload_offset", Ret: Ret{Kind: RErr}, Args: []Arg{{FileIn, "filename"}, {DevOrPath, "remotefilename"}, {Int64, "offset"}},
 		Daemon: true, Group: "transfer", Progress: true, Cancellable: true, ProcNr: 139,
 		Shortdesc: "upload a file from the local machine with offset",
@@ -74,11 +74,11 @@ var transferActions = []Action{
 	{Name: "checksum_device", Ret: Ret{Kind: RString}, Args: []Arg{{String, "csumtype"}, {Device, "device"}},
 		Daemon: true, Group: "transfer", Progress: true, Cancellable: true, ProcNr: 150,
 		Shortdesc: "compute MD5, SHAx or CRC checksum of the contents of a device",
-		Longdesc:  "Return the checksum of the whole device, as `checksum` does for a file (`crc`, `md5`, `sha1`, `sha224`, `sha256`, `sha384`, `sha512`). Reports progress; `user_cancel` stops it with EINTR."},
+		Longdesc:  "Return the checksum of the whole device (read after the mounted filesystems were flushed), as `checksum` does for a file (`crc`, `md5`, `sha1`, `sha224`, `sha256`, `sha384`, `sha512`). Reports progress; `user_cancel` stops it with EINTR."},
 	{Name: "checksums_out", Ret: Ret{Kind: RErr}, Args: []Arg{{String, "csumtype"}, {Pathname, "directory"}, {FileOut, "sumsfile"}},
 		Daemon: true, Group: "transfer", Progress: true, Cancellable: true, ProcNr: 151,
 		Shortdesc: "compute MD5, SHAx or CRC checksum of files in a directory",
-		Longdesc:  "Write to the host file `sumsfile` one line per regular file beneath `directory` (symbolic links not followed, mounts crossed), sorted by name, in the format of coreutils' `sha256sum` and friends: the checksum, two spaces, and the path relative to `directory` starting with `./` (`crc` lines are `cksum`'s: checksum, size, path). A name holding a newline or backslash is escaped as coreutils does (`\\n`, `\\\\`) and its line starts with a backslash." + transferLong},
+		Longdesc:  "Write to the host file `sumsfile` one line per regular file beneath `directory` (symbolic links not followed, mounts crossed), sorted by name, in the format of coreutils' `sha256sum` and friends: the checksum, two spaces, and the path relative to `directory` starting with `./` (`crc` lines are `cksum`'s: checksum, size, path). A name holding a newline, carriage return or backslash is escaped as coreutils 9 does (`\\n`, `\\r`, `\\\\`) and its line starts with a backslash; `crc` lines are never escaped, as `cksum` prints them." + transferLong},
 	{Name: "compress_out", Ret: Ret{Kind: RErr}, Args: []Arg{{String, "ctype"}, {Pathname, "file"}, {FileOut, "zfile"}}, OptArgs: []OptArg{{OInt, "level"}},
 		Daemon: true, Group: "transfer", Progress: true, Cancellable: true, ProcNr: 152,
 		Shortdesc: "output compressed file",

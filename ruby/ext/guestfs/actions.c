@@ -11606,7 +11606,9 @@ rbgf_upload (struct rbg_call *c)
  *
  * Copy the host file <tt>filename</tt> to <tt>remotefilename</tt>: a guest
  * file is created (mode 0644) or truncated, a device (<tt>/dev/...</tt>)
- * overwritten from its start. Holes of a regular host file
+ * overwritten from its start (EBUSY while a filesystem on it, or on a
+ * partition of it, is mounted; ENOSPC, before anything is written, when
+ * the host file is longer than the device). Holes of a regular host file
  * (SEEK_DATA/SEEK_HOLE) stay holes in a guest file. A file larger than its
  * filesystem allows gives EFBIG (vfat: 4 GiB - 1). A FileIn or FileOut
  * argument names a host file, which the library opens (a FileOut is
@@ -11661,15 +11663,16 @@ rbgf_download (struct rbg_call *c)
  * download a file to the local machine
  *
  * Copy the guest file or device <tt>remotefilename</tt> to the host file
- * <tt>filename</tt>. Unallocated ranges of a guest file stay holes in a
- * regular host file. A FileIn or FileOut argument names a host file, which
- * the library opens (a FileOut is created or truncated, mode 0666 less the
- * umask); <tt>-</tt>, <tt>/dev/stdin</tt>, <tt>/dev/stdout</tt> and
- * <tt>/dev/stderr</tt> mean the caller's own descriptors and
- * <tt>/dev/fd/N</tt> descriptor N, used from its current offset. The
- * daemon streams through the descriptor in bounded memory. Reports
- * progress; <tt>user_cancel</tt> stops it with EINTR, leaving what was
- * written so far (a partial file), as libguestfs does.
+ * <tt>filename</tt> (a device after the mounted filesystems were flushed,
+ * so that it holds what they wrote). Unallocated ranges of a guest file
+ * stay holes in a regular host file. A FileIn or FileOut argument names a
+ * host file, which the library opens (a FileOut is created or truncated,
+ * mode 0666 less the umask); <tt>-</tt>, <tt>/dev/stdin</tt>,
+ * <tt>/dev/stdout</tt> and <tt>/dev/stderr</tt> mean the caller's own
+ * descriptors and <tt>/dev/fd/N</tt> descriptor N, used from its current
+ * offset. The daemon streams through the descriptor in bounded memory.
+ * Reports progress; <tt>user_cancel</tt> stops it with EINTR, leaving what
+ * was written so far (a partial file), as libguestfs does.
  */
 static VALUE
 rbg_download (VALUE self, VALUE remotefilenamev, VALUE filenamev)
@@ -11984,10 +11987,16 @@ rbgf_copy_device_to_device (struct rbg_call *c)
  * (<tt>append</tt> with a device destination, or with <tt>destoffset</tt>,
  * gives EINVAL). With <tt>sparse</tt> set, blocks of zeros are not written
  * (the destination must already read as zeros there; a file destination is
- * extended over them). A source shorter than <tt>srcoffset + size</tt>
- * gives EINVAL, a destination device shorter than <tt>destoffset +
- * size</tt> ENOSPC. Reports progress; <tt>user_cancel</tt> stops it with
- * EINTR, leaving the bytes copied so far.
+ * extended over them). A source shorter than <tt>srcoffset + size</tt>, or
+ * a <tt>srcoffset</tt> past its end, gives EINVAL, a destination device
+ * shorter than <tt>destoffset + size</tt> ENOSPC. A copy within one device
+ * (a partition and its disk count as one) whose destination range starts
+ * inside the source range, after its start, gives EINVAL (a forward copy
+ * would read what it wrote); so does a file copied onto itself without
+ * <tt>append</tt>. A device source is read after the mounted filesystems
+ * were flushed; a destination device under a mounted filesystem gives
+ * EBUSY. Reports progress; <tt>user_cancel</tt> stops it with EINTR,
+ * leaving the bytes copied so far.
  *
  * Optional arguments (a Hash with Symbol or String keys; nil values are
  * ignored): +srcoffset+, +destoffset+, +size+, +sparse+, +append+.
@@ -12080,10 +12089,16 @@ rbgf_copy_device_to_file (struct rbg_call *c)
  * (<tt>append</tt> with a device destination, or with <tt>destoffset</tt>,
  * gives EINVAL). With <tt>sparse</tt> set, blocks of zeros are not written
  * (the destination must already read as zeros there; a file destination is
- * extended over them). A source shorter than <tt>srcoffset + size</tt>
- * gives EINVAL, a destination device shorter than <tt>destoffset +
- * size</tt> ENOSPC. Reports progress; <tt>user_cancel</tt> stops it with
- * EINTR, leaving the bytes copied so far.
+ * extended over them). A source shorter than <tt>srcoffset + size</tt>, or
+ * a <tt>srcoffset</tt> past its end, gives EINVAL, a destination device
+ * shorter than <tt>destoffset + size</tt> ENOSPC. A copy within one device
+ * (a partition and its disk count as one) whose destination range starts
+ * inside the source range, after its start, gives EINVAL (a forward copy
+ * would read what it wrote); so does a file copied onto itself without
+ * <tt>append</tt>. A device source is read after the mounted filesystems
+ * were flushed; a destination device under a mounted filesystem gives
+ * EBUSY. Reports progress; <tt>user_cancel</tt> stops it with EINTR,
+ * leaving the bytes copied so far.
  *
  * Optional arguments (a Hash with Symbol or String keys; nil values are
  * ignored): +srcoffset+, +destoffset+, +size+, +sparse+, +append+.
@@ -12176,10 +12191,16 @@ rbgf_copy_file_to_device (struct rbg_call *c)
  * (<tt>append</tt> with a device destination, or with <tt>destoffset</tt>,
  * gives EINVAL). With <tt>sparse</tt> set, blocks of zeros are not written
  * (the destination must already read as zeros there; a file destination is
- * extended over them). A source shorter than <tt>srcoffset + size</tt>
- * gives EINVAL, a destination device shorter than <tt>destoffset +
- * size</tt> ENOSPC. Reports progress; <tt>user_cancel</tt> stops it with
- * EINTR, leaving the bytes copied so far.
+ * extended over them). A source shorter than <tt>srcoffset + size</tt>, or
+ * a <tt>srcoffset</tt> past its end, gives EINVAL, a destination device
+ * shorter than <tt>destoffset + size</tt> ENOSPC. A copy within one device
+ * (a partition and its disk count as one) whose destination range starts
+ * inside the source range, after its start, gives EINVAL (a forward copy
+ * would read what it wrote); so does a file copied onto itself without
+ * <tt>append</tt>. A device source is read after the mounted filesystems
+ * were flushed; a destination device under a mounted filesystem gives
+ * EBUSY. Reports progress; <tt>user_cancel</tt> stops it with EINTR,
+ * leaving the bytes copied so far.
  *
  * Optional arguments (a Hash with Symbol or String keys; nil values are
  * ignored): +srcoffset+, +destoffset+, +size+, +sparse+, +append+.
@@ -12272,10 +12293,16 @@ rbgf_copy_file_to_file (struct rbg_call *c)
  * (<tt>append</tt> with a device destination, or with <tt>destoffset</tt>,
  * gives EINVAL). With <tt>sparse</tt> set, blocks of zeros are not written
  * (the destination must already read as zeros there; a file destination is
- * extended over them). A source shorter than <tt>srcoffset + size</tt>
- * gives EINVAL, a destination device shorter than <tt>destoffset +
- * size</tt> ENOSPC. Reports progress; <tt>user_cancel</tt> stops it with
- * EINTR, leaving the bytes copied so far.
+ * extended over them). A source shorter than <tt>srcoffset + size</tt>, or
+ * a <tt>srcoffset</tt> past its end, gives EINVAL, a destination device
+ * shorter than <tt>destoffset + size</tt> ENOSPC. A copy within one device
+ * (a partition and its disk count as one) whose destination range starts
+ * inside the source range, after its start, gives EINVAL (a forward copy
+ * would read what it wrote); so does a file copied onto itself without
+ * <tt>append</tt>. A device source is read after the mounted filesystems
+ * were flushed; a destination device under a mounted filesystem gives
+ * EBUSY. Reports progress; <tt>user_cancel</tt> stops it with EINTR,
+ * leaving the bytes copied so far.
  *
  * Optional arguments (a Hash with Symbol or String keys; nil values are
  * ignored): +srcoffset+, +destoffset+, +size+, +sparse+, +append+.
@@ -12545,8 +12572,9 @@ rbgf_checksum_device (struct rbg_call *c)
  *
  * compute MD5, SHAx or CRC checksum of the contents of a device
  *
- * Return the checksum of the whole device, as <tt>checksum</tt> does for a
- * file (<tt>crc</tt>, <tt>md5</tt>, <tt>sha1</tt>, <tt>sha224</tt>,
+ * Return the checksum of the whole device (read after the mounted
+ * filesystems were flushed), as <tt>checksum</tt> does for a file
+ * (<tt>crc</tt>, <tt>md5</tt>, <tt>sha1</tt>, <tt>sha224</tt>,
  * <tt>sha256</tt>, <tt>sha384</tt>, <tt>sha512</tt>). Reports progress;
  * <tt>user_cancel</tt> stops it with EINTR.
  */
@@ -12603,16 +12631,18 @@ rbgf_checksums_out (struct rbg_call *c)
  * crossed), sorted by name, in the format of coreutils' <tt>sha256sum</tt>
  * and friends: the checksum, two spaces, and the path relative to
  * <tt>directory</tt> starting with <tt>./</tt> (<tt>crc</tt> lines are
- * <tt>cksum</tt>'s: checksum, size, path). A name holding a newline or
- * backslash is escaped as coreutils does (<tt>\n</tt>, <tt>\\</tt>) and
- * its line starts with a backslash. A FileIn or FileOut argument names a
- * host file, which the library opens (a FileOut is created or truncated,
- * mode 0666 less the umask); <tt>-</tt>, <tt>/dev/stdin</tt>,
- * <tt>/dev/stdout</tt> and <tt>/dev/stderr</tt> mean the caller's own
- * descriptors and <tt>/dev/fd/N</tt> descriptor N, used from its current
- * offset. The daemon streams through the descriptor in bounded memory.
- * Reports progress; <tt>user_cancel</tt> stops it with EINTR, leaving what
- * was written so far (a partial file), as libguestfs does.
+ * <tt>cksum</tt>'s: checksum, size, path). A name holding a newline,
+ * carriage return or backslash is escaped as coreutils 9 does
+ * (<tt>\n</tt>, <tt>\r</tt>, <tt>\\</tt>) and its line starts with a
+ * backslash; <tt>crc</tt> lines are never escaped, as <tt>cksum</tt>
+ * prints them. A FileIn or FileOut argument names a host file, which the
+ * library opens (a FileOut is created or truncated, mode 0666 less the
+ * umask); <tt>-</tt>, <tt>/dev/stdin</tt>, <tt>/dev/stdout</tt> and
+ * <tt>/dev/stderr</tt> mean the caller's own descriptors and
+ * <tt>/dev/fd/N</tt> descriptor N, used from its current offset. The
+ * daemon streams through the descriptor in bounded memory. Reports
+ * progress; <tt>user_cancel</tt> stops it with EINTR, leaving what was
+ * written so far (a partial file), as libguestfs does.
  */
 static VALUE
 rbg_checksums_out (VALUE self, VALUE csumtypev, VALUE directoryv, VALUE sumsfilev)
