@@ -2,7 +2,9 @@
 """Build a bootable-layout disk image from Python: a GPT disk with an EFI
 system partition (vfat, /EFI/BOOT/BOOTX64.EFI) and an ext4 root filesystem
 (/etc/os-release, a symbolic link, a directory tree), then open it again in
-a new read-only handle and list what is there. Run from the source tree
+a new read-only handle and list what is there. Host files go in with
+upload and copy_in and come out with download and tar_out (checked here
+with Python's tarfile). Run from the source tree
 after `make`:
 
     ./run python3 examples/python/efi_image.py disk.img
@@ -10,7 +12,10 @@ after `make`:
 `make demo` then checks the image with sgdisk -v, fsck.fat -n and e2fsck -fn.
 """
 
+import os
 import sys
+import tarfile
+import tempfile
 
 import guestfs
 
@@ -51,6 +56,17 @@ def build(image):
     g.chmod(0o644, "/etc/hostname")
     for i in range(50):
         g.write("/usr/lib/module-%02d.conf" % i, b"# module %d\n" % i)
+    # Host files: this script with upload, a small /etc/skel tree with copy_in.
+    g.mkdir_p("/usr/share/demo")
+    g.upload(__file__, "/usr/share/demo/efi_image.py")
+    with tempfile.TemporaryDirectory() as tmp:
+        skel = os.path.join(tmp, "skel")
+        os.makedirs(os.path.join(skel, ".config"))
+        with open(os.path.join(skel, ".profile"), "w") as f:
+            f.write("PATH=/usr/local/bin:/usr/bin:/bin\n")
+        with open(os.path.join(skel, ".config", "demo.conf"), "w") as f:
+            f.write("demo=1\n")
+        g.copy_in(skel, "/etc")
     print("mounted:", g.mountpoints())
     print("statvfs /:", {k: v for k, v in g.statvfs("/").items() if k in ("bsize", "blocks", "bfree")})
     g.umount_all()
@@ -75,6 +91,18 @@ def show(image):
     print("ESP:", g.find("/boot/efi"))
     print("sha256 BOOTX64.EFI:", g.checksum("sha256", "/boot/efi/EFI/BOOT/BOOTX64.EFI"))
     print("files under /usr/lib:", len(g.ls("/usr/lib")))
+    with tempfile.TemporaryDirectory() as tmp:
+        script = os.path.join(tmp, "script")
+        g.download("/usr/share/demo/efi_image.py", script)
+        with open(script, "rb") as a, open(__file__, "rb") as b:
+            assert a.read() == b.read(), "download differs from what was uploaded"
+        print("download of the uploaded script: identical")
+        archive = os.path.join(tmp, "etc.tar.gz")
+        g.tar_out("/etc", archive, compress="gzip")
+        with tarfile.open(archive) as t:
+            names = sorted(t.getnames())
+        assert "./skel/.config/demo.conf" in names, names
+        print("tar_out /etc (gzip), read by Python's tarfile:", names)
     g.close()
 
 
