@@ -4,8 +4,9 @@ Imported by both sides of tests/oracle/test_crosscheck.py: by the test itself
 (through this project's `guestfs`, under ./run) and by oracle_side.py (through
 Debian's libguestfs, under ../shared/tools/oracle). Both bindings have the
 same API, so the same operations build image A (ours) and image B (the real
-kernel's); only bulk content differs: ours creates it call by call, the
-kernel side through tar_in/upload (each call into the appliance costs ~20 ms).
+kernel's); bulk content goes in through tar_in and upload on both sides (each
+call into the appliance costs ~20 ms), so the kernel also reads back what
+our tar_in and upload wrote.
 
 Standard library only; no import of `guestfs` here.
 """
@@ -15,6 +16,7 @@ import io
 import random
 import stat
 import tarfile
+import tempfile
 
 MiB = 1 << 20
 
@@ -90,7 +92,7 @@ def esp_many_entries():
 
 
 # Operations, in libguestfs's argument order. ("bulk", dir, entries) and
-# ("upload", path, data) are the two that the sides carry out differently.
+# ("upload", path, data) go through a host file (tar_in, upload).
 def root_ops():
     ops = [
         ("mkdir_p", "/etc"),
@@ -291,38 +293,29 @@ def tarball(entries):
     return buf.getvalue()
 
 
-def apply(g, ops, base="", side="ours", workdir=None):
-    """Carry out ops on handle g, paths prefixed with base (a mount point)."""
+def apply(g, ops, base="", workdir=None):
+    """Carry out ops on handle g, paths prefixed with base (a mount point);
+    host files for tar_in and upload are written in workdir (a temporary
+    directory when None)."""
+    if workdir is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            return apply(g, ops, base, tmp)
     P = lambda p: base + p if base else p  # noqa: E731
     for op in ops:
         name, args = op[0], op[1:]
         if name == "bulk":
             d, entries = args
             g.mkdir_p(P(d))
-            if side == "kernel":
-                path = "%s/bulk-%s.tar" % (workdir, hashlib.sha1(P(d).encode()).hexdigest())
-                with open(path, "wb") as f:
-                    f.write(tarball(entries))
-                g.tar_in(path, P(d))
-            else:
-                for rel, data in entries:
-                    if data is None:
-                        g.mkdir(P(d) + "/" + rel)
-                    elif data:
-                        g.write(P(d) + "/" + rel, data)
-                    else:
-                        g.touch(P(d) + "/" + rel)
+            path = "%s/bulk-%s.tar" % (workdir, hashlib.sha1(P(d).encode()).hexdigest())
+            with open(path, "wb") as f:
+                f.write(tarball(entries))
+            g.tar_in(path, P(d))
         elif name == "upload":
             p, data = args
-            if side == "kernel":
-                path = "%s/upload-%s" % (workdir, hashlib.sha1(P(p).encode()).hexdigest())
-                with open(path, "wb") as f:
-                    f.write(data)
-                g.upload(path, P(p))
-            else:
-                g.touch(P(p))
-                for off in range(0, len(data), MiB):
-                    g.pwrite(P(p), data[off:off + MiB], off)
+            path = "%s/upload-%s" % (workdir, hashlib.sha1(P(p).encode()).hexdigest())
+            with open(path, "wb") as f:
+                f.write(data)
+            g.upload(path, P(p))
         elif name in ("mkdir_p", "mkdir", "touch", "rm", "rm_rf"):
             getattr(g, name)(P(args[0]))
         elif name in ("write",):

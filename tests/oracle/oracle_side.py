@@ -48,9 +48,9 @@ def build_two_part(g, disk, lay, workdir):
     g.mkfs("vfat", disk + "1", label="ESP")
     g.mkfs("ext4", disk + "2", label="root")
     g.mount(disk + "2", "/")
-    content.apply(g, content.root_ops(), side="kernel", workdir=workdir)
+    content.apply(g, content.root_ops(), workdir=workdir)
     g.mount(disk + "1", ESP)
-    content.apply(g, content.esp_ops(), base=ESP, side="kernel", workdir=workdir)
+    content.apply(g, content.esp_ops(), base=ESP, workdir=workdir)
     g.umount_all()
 
 
@@ -137,14 +137,14 @@ def main():
         g.mkdir(D)
         g.mount_options("commit=1,noatime", "/dev/sdd1", D)
         for base in ("", D):
-            content.apply(g, content.crash_data_ops(), base=base, side="kernel", workdir=workdir)
+            content.apply(g, content.crash_data_ops(), base=base, workdir=workdir)
         g.sync()
         # From here on nothing reaches the filesystems' home locations: the
         # flusher is off, and only the journal (commit every second) is written.
         g.debug("sh", ["echo 0 > /proc/sys/vm/dirty_writeback_centisecs;"
                        " echo 360000 > /proc/sys/vm/dirty_expire_centisecs"])
         for base in ("", D):
-            content.apply(g, content.crash_meta_ops(), base=base, side="kernel", workdir=workdir)
+            content.apply(g, content.crash_meta_ops(), base=base, workdir=workdir)
             # An orphan: unlinked while a process keeps it open.
             f = "/sysroot%s/orphan-data" % base
             g.debug("sh", ["exec 3<%s; rm %s; setsid sleep 100000 <&3 >/dev/null 2>&1 & exit 0"
