@@ -36,9 +36,9 @@ func TestChecksumDevice(t *testing.T) {
 		assert.Equal(t, strings.Fields(string(out))[0], sum, typ)
 		cpProgress(t, progress, 24<<20)
 	}
-	assert.Equal(t, syscall.EINVAL, cpErrno(t, d.Call("checksum_device", nil, "sha3", "/dev/sda")))
-	assert.Equal(t, syscall.ENOENT, cpErrno(t, d.Call("checksum_device", nil, "md5", "/dev/sdb")))
-	assert.Equal(t, syscall.EINTR, cpErrno(t, d.CallCancelled("checksum_device", "sha512", "/dev/sda")))
+	assert.Equal(t, syscall.EINVAL, errnoOf(t, d.Call("checksum_device", nil, "sha3", "/dev/sda")))
+	assert.Equal(t, syscall.ENOENT, errnoOf(t, d.Call("checksum_device", nil, "md5", "/dev/sdb")))
+	assert.Equal(t, syscall.EINTR, errnoOf(t, d.CallCancelled("checksum_device", "sha512", "/dev/sda")))
 }
 
 // TestChecksumsOut builds one tree in the guest (ext4 with a vfat mounted
@@ -47,8 +47,8 @@ func TestChecksumDevice(t *testing.T) {
 // with a newline, backslash or carriage return escaped as coreutils does,
 // cksum's lines for crc, links and empty directories left out.
 func TestChecksumsOut(t *testing.T) {
-	img := cpFsImage(t, 64<<20, "mkfs.ext4", "-q", "-F")
-	vfat := cpFsImage(t, 16<<20, "mkfs.vfat")
+	img := fsImage(t, 64<<20, "mkfs.ext4", "-q", "-F")
+	vfat := fsImage(t, 16<<20, "mkfs.vfat")
 	d := daemontest.Start(t, img, vfat)
 	require.NoError(t, d.Call("mount", nil, "/dev/sda", "/"))
 	host := t.TempDir()
@@ -95,7 +95,7 @@ func TestChecksumsOut(t *testing.T) {
 		want, err := cmd.Output()
 		require.NoError(t, err)
 		sums := filepath.Join(t.TempDir(), "sums")
-		f := cpCreate(t, sums)
+		f := create(t, sums)
 		progress, err := d.CallOpts("checksums_out", nil, nil, typ, "/t", f)
 		require.NoError(t, err, typ)
 		got, err := os.ReadFile(sums)
@@ -104,12 +104,12 @@ func TestChecksumsOut(t *testing.T) {
 		cpProgress(t, progress, 21<<20+4+3+1+1+1+7)
 	}
 
-	f := cpCreate(t, filepath.Join(t.TempDir(), "sums"))
-	assert.Equal(t, syscall.EINVAL, cpErrno(t, d.Call("checksums_out", nil, "sha3", "/t", f)))
-	assert.Equal(t, syscall.ENOENT, cpErrno(t, d.Call("checksums_out", nil, "md5", "/nope", f)))
-	assert.Equal(t, syscall.ENOTDIR, cpErrno(t, d.Call("checksums_out", nil, "md5", "/t/zero", f)))
-	assert.Equal(t, syscall.EINTR, cpErrno(t, d.CallCancelled("checksums_out", "sha256", "/t", f)))
+	f := create(t, filepath.Join(t.TempDir(), "sums"))
+	assert.Equal(t, syscall.EINVAL, errnoOf(t, d.Call("checksums_out", nil, "sha3", "/t", f)))
+	assert.Equal(t, syscall.ENOENT, errnoOf(t, d.Call("checksums_out", nil, "md5", "/nope", f)))
+	assert.Equal(t, syscall.ENOTDIR, errnoOf(t, d.Call("checksums_out", nil, "md5", "/t/zero", f)))
+	assert.Equal(t, syscall.EINTR, errnoOf(t, d.CallCancelled("checksums_out", "sha256", "/t", f)))
 	require.NoError(t, d.Call("umount_all", nil))
-	cpChecked(t, d, img, "e2fsck", "-fn")
-	cpChecked(t, d, vfat, "fsck.fat", "-n")
+	check(t, d, img, "e2fsck", "-fn")
+	check(t, d, vfat, "fsck.fat", "-n")
 }

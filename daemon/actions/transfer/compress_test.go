@@ -82,7 +82,7 @@ func BenchmarkGzipKlauspost(b *testing.B) {
 // host's gzip: the original bytes at every level, progress for 24 MiB, a
 // pipe as the destination, and the refusals.
 func TestCompressOut(t *testing.T) {
-	img := cpFsImage(t, 96<<20, "mkfs.ext4", "-q", "-F")
+	img := fsImage(t, 96<<20, "mkfs.ext4", "-q", "-F")
 	data := cpMixed(24 << 20)
 	raw := filepath.Join(t.TempDir(), "data")
 	require.NoError(t, os.WriteFile(raw, data, 0o644))
@@ -93,7 +93,7 @@ func TestCompressOut(t *testing.T) {
 	require.Equal(t, sha(data), cpSum(t, d, "/big"))
 
 	zfile := filepath.Join(t.TempDir(), "big.gz")
-	progress, err := d.CallOpts("compress_out", nil, nil, "gzip", "/big", cpCreate(t, zfile))
+	progress, err := d.CallOpts("compress_out", nil, nil, "gzip", "/big", create(t, zfile))
 	require.NoError(t, err)
 	cpProgress(t, progress, 24<<20)
 	out, err := exec.Command("gzip", "-t", zfile).CombinedOutput()
@@ -105,7 +105,7 @@ func TestCompressOut(t *testing.T) {
 	var sizes []int64
 	for _, level := range []int{1, 6, 9} {
 		z := filepath.Join(t.TempDir(), "small.gz")
-		_, err := d.CallOpts("compress_out", map[int]any{0: level}, nil, "gzip", "/small", cpCreate(t, z))
+		_, err := d.CallOpts("compress_out", map[int]any{0: level}, nil, "gzip", "/small", create(t, z))
 		require.NoError(t, err)
 		unz, err := exec.Command("zcat", z).Output()
 		require.NoError(t, err)
@@ -135,7 +135,7 @@ func TestCompressOut(t *testing.T) {
 	w.Close()
 	assert.Equal(t, []byte{}, <-got)
 
-	f := cpCreate(t, filepath.Join(t.TempDir(), "x.gz"))
+	f := create(t, filepath.Join(t.TempDir(), "x.gz"))
 	for _, c := range []struct {
 		ctype string
 		level any
@@ -158,8 +158,8 @@ func TestCompressOut(t *testing.T) {
 			opts[0] = c.level
 		}
 		_, err := d.CallOpts("compress_out", opts, nil, c.ctype, c.file, f)
-		assert.Equal(t, c.want, cpErrno(t, err), "%s %v %s: %v", c.ctype, c.level, c.file, err)
+		assert.Equal(t, c.want, errnoOf(t, err), "%s %v %s: %v", c.ctype, c.level, c.file, err)
 	}
-	assert.Equal(t, syscall.EINTR, cpErrno(t, d.CallCancelled("compress_out", "gzip", "/big", f)))
-	cpChecked(t, d, img, "e2fsck", "-fn")
+	assert.Equal(t, syscall.EINTR, errnoOf(t, d.CallCancelled("compress_out", "gzip", "/big", f)))
+	check(t, d, img, "e2fsck", "-fn")
 }

@@ -27,16 +27,6 @@ const (
 	optAppend
 )
 
-// cpFsImage makes an image of size bytes with a filesystem made on the
-// host by tool.
-func cpFsImage(t *testing.T, size int64, tool string, args ...string) string {
-	t.Helper()
-	img := daemontest.Image(t, size)
-	out, err := exec.Command(tool, append(args, img)...).CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	return img
-}
-
 // cpRandImage makes an image of size bytes of random data and returns it
 // with its bytes.
 func cpRandImage(t *testing.T, size int64) (string, []byte) {
@@ -46,22 +36,6 @@ func cpRandImage(t *testing.T, size int64) (string, []byte) {
 	rand.Read(b)
 	require.NoError(t, os.WriteFile(img, b, 0o644))
 	return img, b
-}
-
-// cpErrno returns the errno of an action's error.
-func cpErrno(t *testing.T, err error) syscall.Errno {
-	t.Helper()
-	var pe *protocol.Error
-	require.ErrorAs(t, err, &pe)
-	return syscall.Errno(pe.Errno)
-}
-
-// cpChecked unmounts everything and runs the real checker on img.
-func cpChecked(t *testing.T, d *daemontest.Daemon, img string, tool string, args ...string) {
-	t.Helper()
-	require.NoError(t, d.Call("umount_all", nil))
-	out, err := exec.Command(tool, append(args, img)...).CombinedOutput()
-	assert.NoError(t, err, "%s: %s", tool, out)
 }
 
 // cpProgress checks a transfer's progress messages: some, positions
@@ -105,7 +79,7 @@ func cpStat(t *testing.T, d *daemontest.Daemon, p string) server.Statns {
 // copy is clean and mounts with its file), a range between raw drives,
 // and checks the bytes on the host.
 func TestCopyDeviceToDevice(t *testing.T) {
-	fsImg := cpFsImage(t, 32<<20, "mkfs.ext4", "-q", "-F")
+	fsImg := fsImage(t, 32<<20, "mkfs.ext4", "-q", "-F")
 	dst := daemontest.Image(t, 40<<20)
 	raw, data := cpRandImage(t, 8<<20)
 	d := daemontest.Start(t, fsImg, dst, raw)
@@ -125,8 +99,8 @@ func TestCopyDeviceToDevice(t *testing.T) {
 	var got []byte
 	require.NoError(t, d.Call("read_file", &got, "/hello"))
 	assert.Equal(t, "hello, world", string(got))
-	cpChecked(t, d, dst, "e2fsck", "-fn")
-	cpChecked(t, d, fsImg, "e2fsck", "-fn")
+	check(t, d, dst, "e2fsck", "-fn")
+	check(t, d, fsImg, "e2fsck", "-fn")
 
 	// A range, from the raw drive to the second at an offset.
 	before, err := os.ReadFile(dst)
@@ -148,14 +122,14 @@ func TestCopyDeviceToDevice(t *testing.T) {
 	assert.Equal(t, data[1<<20:3<<20], img[:2<<20])
 	assert.Equal(t, data[2<<20:], img[2<<20:])
 	_, err = d.CallOpts("copy_device_to_device", map[int]any{optDestoffset: int64(100), optSize: int64(1000)}, nil, "/dev/sdc", "/dev/sdc")
-	assert.Equal(t, syscall.EINVAL, cpErrno(t, err))
+	assert.Equal(t, syscall.EINVAL, errnoOf(t, err))
 }
 
 // TestCopyFiles copies between a raw drive and ext4 files and between
 // files: ranges, append, sparse, and a file onto itself, each compared
 // with the same bytes cut here.
 func TestCopyFiles(t *testing.T) {
-	img := cpFsImage(t, 96<<20, "mkfs.ext4", "-q", "-F")
+	img := fsImage(t, 96<<20, "mkfs.ext4", "-q", "-F")
 	raw, data := cpRandImage(t, 24<<20)
 	out := daemontest.Image(t, 8<<20)
 	d := daemontest.Start(t, img, raw, out)
@@ -183,7 +157,7 @@ func TestCopyFiles(t *testing.T) {
 	want = append(want, want...)
 	assert.Equal(t, sha(want), cpSum(t, d, "/g"))
 	_, err = d.CallOpts("copy_file_to_file", nil, nil, "/g", "/g")
-	assert.Equal(t, syscall.EINVAL, cpErrno(t, err), "onto itself without append")
+	assert.Equal(t, syscall.EINVAL, errnoOf(t, err), "onto itself without append")
 	assert.Equal(t, sha(want), cpSum(t, d, "/g"), "left alone")
 
 	// Sparse: zeros between data are skipped, the size still ends right.
@@ -214,12 +188,12 @@ func TestCopyFiles(t *testing.T) {
 	_, err = d.CallOpts("copy_device_to_file", map[int]any{optSrcoffset: int64(4096)}, nil, "/dev/sdc", "/h")
 	require.NoError(t, err)
 	assert.Equal(t, sha(got[4096:]), cpSum(t, d, "/h"))
-	cpChecked(t, d, img, "e2fsck", "-fn")
+	check(t, d, img, "e2fsck", "-fn")
 }
 
 // TestCopyErrors checks the refusals, each before anything is written.
 func TestCopyErrors(t *testing.T) {
-	img := cpFsImage(t, 32<<20, "mkfs.ext4", "-q", "-F")
+	img := fsImage(t, 32<<20, "mkfs.ext4", "-q", "-F")
 	raw, data := cpRandImage(t, 4<<20)
 	d := daemontest.Start(t, img, raw)
 	require.NoError(t, d.Call("mount", nil, "/dev/sda", "/"))
@@ -252,7 +226,7 @@ func TestCopyErrors(t *testing.T) {
 	} {
 		_, err := d.CallOpts(c.proc, c.opts, nil, c.args...)
 		require.Error(t, err, "%s %v %v", c.proc, c.opts, c.args)
-		assert.Equal(t, c.want, cpErrno(t, err), "%s %v %v: %v", c.proc, c.opts, c.args, err)
+		assert.Equal(t, c.want, errnoOf(t, err), "%s %v %v: %v", c.proc, c.opts, c.args, err)
 		assert.True(t, strings.HasPrefix(err.Error(), c.proc+": /"), "%v names the object after the action", err)
 		assert.Equal(t, 1, strings.Count(err.Error(), "copy_"), "%v names the action once", err)
 	}
@@ -262,22 +236,22 @@ func TestCopyErrors(t *testing.T) {
 
 	require.NoError(t, d.Call("blockdev_setro", nil, "/dev/sdb"))
 	_, err := d.CallOpts("copy_file_to_device", nil, nil, "/f", "/dev/sdb")
-	assert.Equal(t, syscall.EROFS, cpErrno(t, err))
+	assert.Equal(t, syscall.EROFS, errnoOf(t, err))
 	assert.Equal(t, "copy_file_to_device: /dev/sdb: device is read-only (blockdev_setro)", err.Error())
 	got, err := os.ReadFile(raw)
 	require.NoError(t, err)
 	assert.Equal(t, data, got)
-	cpChecked(t, d, img, "e2fsck", "-fn")
+	check(t, d, img, "e2fsck", "-fn")
 }
 
 // TestCopyCancel cancels a copy at its first progress message: EINTR, the
 // bytes so far copied.
 func TestCopyCancel(t *testing.T) {
-	img := cpFsImage(t, 96<<20, "mkfs.ext4", "-q", "-F")
+	img := fsImage(t, 96<<20, "mkfs.ext4", "-q", "-F")
 	raw, data := cpRandImage(t, 48<<20)
 	d := daemontest.Start(t, img, raw)
 	require.NoError(t, d.Call("mount", nil, "/dev/sda", "/"))
-	assert.Equal(t, syscall.EINTR, cpErrno(t, d.CallCancelled("copy_device_to_file", "/dev/sdb", "/f")))
+	assert.Equal(t, syscall.EINTR, errnoOf(t, d.CallCancelled("copy_device_to_file", "/dev/sdb", "/f")))
 	st := cpStat(t, d, "/f")
 	require.Less(t, st.StSize, int64(48<<20))
 	var part []byte
@@ -285,14 +259,5 @@ func TestCopyCancel(t *testing.T) {
 	if st.StSize >= 1<<20 {
 		assert.Equal(t, data[:1<<20], part)
 	}
-	cpChecked(t, d, img, "e2fsck", "-fn")
-}
-
-// cpCreate creates the host file p, closed when the test ends.
-func cpCreate(t *testing.T, p string) *os.File {
-	t.Helper()
-	f, err := os.Create(p)
-	require.NoError(t, err)
-	t.Cleanup(func() { f.Close() })
-	return f
+	check(t, d, img, "e2fsck", "-fn")
 }

@@ -16,7 +16,7 @@ import (
 // at / and returns it with the image.
 func cpExtRoot(t *testing.T, size int64) (*daemontest.Daemon, string) {
 	t.Helper()
-	img := cpFsImage(t, size, "mkfs.ext4", "-q", "-F")
+	img := fsImage(t, size, "mkfs.ext4", "-q", "-F")
 	d := daemontest.Start(t, img)
 	require.NoError(t, d.Call("mount", nil, "/dev/sda", "/"))
 	return d, img
@@ -72,18 +72,18 @@ func TestFill(t *testing.T) {
 	} {
 		err := d.Call(c.proc, nil, c.args...)
 		require.Error(t, err, "%s %v", c.proc, c.args)
-		assert.Equal(t, c.want, cpErrno(t, err), "%s %v: %v", c.proc, c.args, err)
+		assert.Equal(t, c.want, errnoOf(t, err), "%s %v: %v", c.proc, c.args, err)
 	}
 	require.NoError(t, d.Call("rm", nil, "/huge"))
-	cpChecked(t, d, img, "e2fsck", "-fn")
+	check(t, d, img, "e2fsck", "-fn")
 }
 
 // TestFillCancel cancels a fill at its first progress message: EINTR.
 func TestFillCancel(t *testing.T) {
 	d, img := cpExtRoot(t, 64<<20)
-	assert.Equal(t, syscall.EINTR, cpErrno(t, d.CallCancelled("fill", 1, 40<<20, "/f")))
+	assert.Equal(t, syscall.EINTR, errnoOf(t, d.CallCancelled("fill", 1, 40<<20, "/f")))
 	assert.Less(t, cpStat(t, d, "/f").StSize, int64(40<<20))
-	cpChecked(t, d, img, "e2fsck", "-fn")
+	check(t, d, img, "e2fsck", "-fn")
 }
 
 // TestFillDir makes files with libguestfs's names, on ext4 and vfat, and
@@ -98,7 +98,7 @@ func TestFillDir(t *testing.T) {
 		{"mkfs.vfat", nil, []string{"fsck.fat", "-n"}},
 	} {
 		t.Run(fs.tool, func(t *testing.T) {
-			img := cpFsImage(t, 32<<20, fs.tool, fs.args...)
+			img := fsImage(t, 32<<20, fs.tool, fs.args...)
 			d := daemontest.Start(t, img)
 			require.NoError(t, d.Call("mount", nil, "/dev/sda", "/"))
 			require.NoError(t, d.Call("mkdir", nil, "/d"))
@@ -122,13 +122,13 @@ func TestFillDir(t *testing.T) {
 			require.NoError(t, d.Call("mkdir", nil, "/e"))
 			require.NoError(t, d.Call("touch", nil, "/e/00000002"))
 			err = d.Call("fill_dir", nil, "/e", 5)
-			assert.Equal(t, syscall.EEXIST, cpErrno(t, err))
+			assert.Equal(t, syscall.EEXIST, errnoOf(t, err))
 			require.NoError(t, d.Call("ls", &names, "/e"))
 			assert.Equal(t, []string{"00000000", "00000001", "00000002"}, names, "the files before the clash stay")
-			assert.Equal(t, syscall.EINVAL, cpErrno(t, d.Call("fill_dir", nil, "/e", -1)))
-			assert.Equal(t, syscall.ENOENT, cpErrno(t, d.Call("fill_dir", nil, "/nope", 1)))
-			assert.Equal(t, syscall.ENOTDIR, cpErrno(t, d.Call("fill_dir", nil, "/e/00000002", 1)))
-			cpChecked(t, d, img, fs.fsck[0], fs.fsck[1:]...)
+			assert.Equal(t, syscall.EINVAL, errnoOf(t, d.Call("fill_dir", nil, "/e", -1)))
+			assert.Equal(t, syscall.ENOENT, errnoOf(t, d.Call("fill_dir", nil, "/nope", 1)))
+			assert.Equal(t, syscall.ENOTDIR, errnoOf(t, d.Call("fill_dir", nil, "/e/00000002", 1)))
+			check(t, d, img, fs.fsck[0], fs.fsck[1:]...)
 		})
 	}
 }

@@ -382,7 +382,7 @@ func (x *extractor) content(t string, f interface {
 		n, err := io.ReadFull(body, x.buf)
 		if n > 0 {
 			chunk := x.buf[:n]
-			if tarZeros(chunk) {
+			if allZero(chunk) {
 				hole = true
 			} else {
 				if _, werr := f.WriteAt(chunk, off); werr != nil {
@@ -405,22 +405,6 @@ func (x *extractor) content(t string, f interface {
 		}
 	}
 	return nil
-}
-
-// tarZeros reports whether b holds only zeros.
-func tarZeros(b []byte) bool {
-	for len(b) >= 8 {
-		if b[0]|b[1]|b[2]|b[3]|b[4]|b[5]|b[6]|b[7] != 0 {
-			return false
-		}
-		b = b[8:]
-	}
-	for _, c := range b {
-		if c != 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // ownerIgnored reports a chown error that tar as root lets pass: a

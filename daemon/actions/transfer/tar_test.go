@@ -23,7 +23,6 @@ import (
 
 	"goguestfs/daemon/daemontest"
 	"goguestfs/daemon/server"
-	"goguestfs/protocol"
 )
 
 // tarOpt* are the positions of tar_in_opts's and tar_out_opts's optional
@@ -52,40 +51,6 @@ func tarDisk(t *testing.T, tool string, args ...string) (*daemontest.Daemon, str
 // tarExt is tarDisk with ext4.
 func tarExt(t *testing.T) (*daemontest.Daemon, string) {
 	return tarDisk(t, "mkfs.ext4", "-q", "-F")
-}
-
-// tarFsck unmounts everything and runs the checker on img.
-func tarFsck(t *testing.T, d *daemontest.Daemon, img, tool string, args ...string) {
-	t.Helper()
-	require.NoError(t, d.Call("umount_all", nil))
-	out, err := exec.Command(tool, append(args, img)...).CombinedOutput()
-	assert.NoError(t, err, "%s: %s", tool, out)
-}
-
-// tarErrno returns the errno of an action's error.
-func tarErrno(t *testing.T, err error) syscall.Errno {
-	t.Helper()
-	var pe *protocol.Error
-	require.ErrorAs(t, err, &pe)
-	return syscall.Errno(pe.Errno)
-}
-
-// tarOpen opens a host file for reading, closed at the end of the test.
-func tarOpen(t *testing.T, p string) *os.File {
-	t.Helper()
-	f, err := os.Open(p)
-	require.NoError(t, err)
-	t.Cleanup(func() { f.Close() })
-	return f
-}
-
-// tarCreate creates a host file, closed at the end of the test.
-func tarCreate(t *testing.T, p string) *os.File {
-	t.Helper()
-	f, err := os.Create(p)
-	require.NoError(t, err)
-	t.Cleanup(func() { f.Close() })
-	return f
 }
 
 // tarRun runs a host command and returns its standard output, failing
@@ -120,7 +85,7 @@ type tarMember struct {
 // returned as sorted groups.
 func tarRead(t *testing.T, p string, gz bool) (map[string]tarMember, [][]string) {
 	t.Helper()
-	f := tarOpen(t, p)
+	f := open(t, p)
 	var r io.Reader = f
 	if gz {
 		z, err := gzip.NewReader(f)
@@ -181,7 +146,7 @@ func tarRead(t *testing.T, p string, gz bool) (map[string]tarMember, [][]string)
 // tarNames returns the member names of an archive in order, as written.
 func tarNames(t *testing.T, p string) []string {
 	t.Helper()
-	tr := tar.NewReader(tarOpen(t, p))
+	tr := tar.NewReader(open(t, p))
 	var names []string
 	for {
 		h, err := tr.Next()
@@ -247,7 +212,7 @@ func tarHostArchive(t *testing.T, root string, extra ...string) string {
 func tarOut(t *testing.T, d *daemontest.Daemon, dir string, opts map[int]any) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "out.tar")
-	_, err := d.CallOpts("tar_out_opts", opts, nil, dir, tarCreate(t, p))
+	_, err := d.CallOpts("tar_out_opts", opts, nil, dir, create(t, p))
 	require.NoError(t, err)
 	return p
 }
@@ -305,7 +270,7 @@ func TestTarRoundTrip(t *testing.T) {
 				inOpts[tarInCompress] = "gzip"
 				outOpts[tarOutCompress] = "gzip"
 			}
-			_, err := d.CallOpts("tar_in_opts", inOpts, nil, tarOpen(t, in), "/t")
+			_, err := d.CallOpts("tar_in_opts", inOpts, nil, open(t, in), "/t")
 			require.NoError(t, err)
 
 			var st server.Statns
@@ -341,7 +306,7 @@ func TestTarRoundTrip(t *testing.T) {
 				require.NotEmpty(t, names)
 				assert.Equal(t, "./", names[0])
 			}
-			tarFsck(t, d, img, "e2fsck", "-fn")
+			check(t, d, img, "e2fsck", "-fn")
 		})
 	}
 }
@@ -364,7 +329,7 @@ func TestTarOutOrderAndSkips(t *testing.T) {
 
 	// Devices come back through tar_in.
 	require.NoError(t, d.Call("mkdir", nil, "/u"))
-	require.NoError(t, d.Call("tar_in_opts", nil, tarOpen(t, out), "/u"))
+	require.NoError(t, d.Call("tar_in_opts", nil, open(t, out), "/u"))
 	var st server.Statns
 	require.NoError(t, d.Call("lstatns", &st, "/u/tty"))
 	assert.EqualValues(t, 0o20644, st.StMode)
@@ -372,7 +337,7 @@ func TestTarOutOrderAndSkips(t *testing.T) {
 	require.NoError(t, d.Call("lstatns", &st, "/u/sda1"))
 	assert.EqualValues(t, 0o60644, st.StMode)
 	assert.EqualValues(t, unix.Mkdev(8, 1), st.StRdev)
-	tarFsck(t, d, img, "e2fsck", "-fn")
+	check(t, d, img, "e2fsck", "-fn")
 }
 
 func TestTarOutExcludes(t *testing.T) {
@@ -386,9 +351,9 @@ func TestTarOutExcludes(t *testing.T) {
 	assert.Equal(t, []string{"./", "./keep/", "./keep/b.c"}, tarNames(t, out))
 	out = tarOut(t, d, "/t", map[int]any{tarOutExcludes: []string{"keep/cache"}})
 	assert.Equal(t, []string{"./", "./a.o", "./cache/", "./cache/deep/", "./cache/deep/y", "./keep/", "./keep/b.c", "./keep/b.o", "./top"}, tarNames(t, out))
-	_, err := d.CallOpts("tar_out_opts", map[int]any{tarOutExcludes: []string{"["}}, nil, "/t", tarCreate(t, filepath.Join(t.TempDir(), "x")))
-	assert.Equal(t, syscall.EINVAL, tarErrno(t, err))
-	tarFsck(t, d, img, "e2fsck", "-fn")
+	_, err := d.CallOpts("tar_out_opts", map[int]any{tarOutExcludes: []string{"["}}, nil, "/t", create(t, filepath.Join(t.TempDir(), "x")))
+	assert.Equal(t, syscall.EINVAL, errnoOf(t, err))
+	check(t, d, img, "e2fsck", "-fn")
 }
 
 func TestTarXattrs(t *testing.T) {
@@ -410,18 +375,18 @@ func TestTarXattrs(t *testing.T) {
 	assert.Contains(t, list, "./f")
 
 	require.NoError(t, d.Call("mkdir", nil, "/without"))
-	require.NoError(t, d.Call("tar_in_opts", nil, tarOpen(t, out), "/without"))
+	require.NoError(t, d.Call("tar_in_opts", nil, open(t, out), "/without"))
 	var v []byte
-	assert.Equal(t, syscall.ENODATA, tarErrno(t, d.Call("getxattr", &v, "/without/f", "user.foo")))
+	assert.Equal(t, syscall.ENODATA, errnoOf(t, d.Call("getxattr", &v, "/without/f", "user.foo")))
 
 	require.NoError(t, d.Call("mkdir", nil, "/with"))
-	_, err := d.CallOpts("tar_in_opts", map[int]any{tarInXattrs: true}, nil, tarOpen(t, out), "/with")
+	_, err := d.CallOpts("tar_in_opts", map[int]any{tarInXattrs: true}, nil, open(t, out), "/with")
 	require.NoError(t, err)
 	require.NoError(t, d.Call("getxattr", &v, "/with/f", "user.foo"))
 	assert.Equal(t, []byte("bar\x00baz"), v)
 	require.NoError(t, d.Call("getxattr", &v, "/with/d", "user.dir"))
 	assert.Equal(t, []byte("v"), v)
-	tarFsck(t, d, img, "e2fsck", "-fn")
+	check(t, d, img, "e2fsck", "-fn")
 }
 
 // tarMake writes a hand-made archive of the given headers (a regular
@@ -430,7 +395,7 @@ func TestTarXattrs(t *testing.T) {
 func tarMake(t *testing.T, hs ...tar.Header) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "made.tar")
-	f := tarCreate(t, p)
+	f := create(t, p)
 	tw := tar.NewWriter(f)
 	for _, h := range hs {
 		var body []byte
@@ -479,9 +444,9 @@ func TestTarInHostile(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			dir := "/x" + string(rune('a'+i))
 			require.NoError(t, d.Call("mkdir", nil, dir))
-			err := d.Call("tar_in_opts", nil, tarOpen(t, tarMake(t, c.members...)), dir)
+			err := d.Call("tar_in_opts", nil, open(t, tarMake(t, c.members...)), dir)
 			require.Error(t, err)
-			assert.Equal(t, c.want, tarErrno(t, err), "%v", err)
+			assert.Equal(t, c.want, errnoOf(t, err), "%v", err)
 			var names []string
 			require.NoError(t, d.Call("ls", &names, dir))
 			assert.ElementsMatch(t, c.stays, names)
@@ -499,7 +464,7 @@ func TestTarInHostile(t *testing.T) {
 	require.NoError(t, d.Call("mkdir", nil, "/y"))
 	require.NoError(t, d.Call("ln_s", nil, "/etc/passwd", "/y/f"))
 	require.NoError(t, d.Call("ln_s", nil, "/etc", "/y/d"))
-	require.NoError(t, d.Call("tar_in_opts", nil, tarOpen(t, tarMake(t, reg("f", "new"), tar.Header{Typeflag: tar.TypeDir, Name: "d/", Mode: 0o700})), "/y"))
+	require.NoError(t, d.Call("tar_in_opts", nil, open(t, tarMake(t, reg("f", "new"), tar.Header{Typeflag: tar.TypeDir, Name: "d/", Mode: 0o700})), "/y"))
 	require.NoError(t, d.Call("read_file", &content, "/etc/passwd"))
 	assert.Equal(t, "root\n", string(content))
 	require.NoError(t, d.Call("read_file", &content, "/y/f"))
@@ -510,7 +475,7 @@ func TestTarInHostile(t *testing.T) {
 	var st server.Statns
 	require.NoError(t, d.Call("lstatns", &st, "/etc"))
 	assert.EqualValues(t, 0o40755, st.StMode)
-	tarFsck(t, d, img, "e2fsck", "-fn")
+	check(t, d, img, "e2fsck", "-fn")
 }
 
 func TestTarInReplaceAndDirModes(t *testing.T) {
@@ -526,7 +491,7 @@ func TestTarInReplaceAndDirModes(t *testing.T) {
 		tar.Header{Typeflag: tar.TypeReg, Name: "implicit/parent/file", Linkname: "p"},
 		tar.Header{Typeflag: tar.TypeLink, Name: "implicit/hl", Linkname: "ro/inside"},
 	)
-	require.NoError(t, d.Call("tar_in_opts", nil, tarOpen(t, arch), "/t"))
+	require.NoError(t, d.Call("tar_in_opts", nil, open(t, arch), "/t"))
 	var content []byte
 	require.NoError(t, d.Call("read_file", &content, "/t/old"))
 	assert.Equal(t, "new", string(content))
@@ -541,7 +506,7 @@ func TestTarInReplaceAndDirModes(t *testing.T) {
 	assert.EqualValues(t, 2, st.StNlink)
 	require.NoError(t, d.Call("read_file", &content, "/t/implicit/parent/file"))
 	assert.Equal(t, "p", string(content))
-	tarFsck(t, d, img, "e2fsck", "-fn")
+	check(t, d, img, "e2fsck", "-fn")
 }
 
 func TestTarCompress(t *testing.T) {
@@ -551,24 +516,24 @@ func TestTarCompress(t *testing.T) {
 		method string
 		want   syscall.Errno
 	}{{"bzip2", syscall.ENOTSUP}, {"xz", syscall.ENOTSUP}, {"zstd", syscall.ENOTSUP}, {"lzop", syscall.ENOTSUP}, {"compress", syscall.ENOTSUP}, {"rot13", syscall.EINVAL}} {
-		_, err := d.CallOpts("tar_in_opts", map[int]any{tarInCompress: c.method}, nil, tarOpen(t, arch), "/t")
-		assert.Equal(t, c.want, tarErrno(t, err), c.method)
-		_, err = d.CallOpts("tar_out_opts", map[int]any{tarOutCompress: c.method}, nil, "/t", tarCreate(t, filepath.Join(t.TempDir(), "o")))
-		assert.Equal(t, c.want, tarErrno(t, err), c.method)
+		_, err := d.CallOpts("tar_in_opts", map[int]any{tarInCompress: c.method}, nil, open(t, arch), "/t")
+		assert.Equal(t, c.want, errnoOf(t, err), c.method)
+		_, err = d.CallOpts("tar_out_opts", map[int]any{tarOutCompress: c.method}, nil, "/t", create(t, filepath.Join(t.TempDir(), "o")))
+		assert.Equal(t, c.want, errnoOf(t, err), c.method)
 	}
 	// "none" is no compression; a plain archive read as gzip is EINVAL.
-	_, err := d.CallOpts("tar_in_opts", map[int]any{tarInCompress: "none"}, nil, tarOpen(t, arch), "/t")
+	_, err := d.CallOpts("tar_in_opts", map[int]any{tarInCompress: "none"}, nil, open(t, arch), "/t")
 	require.NoError(t, err)
-	_, err = d.CallOpts("tar_in_opts", map[int]any{tarInCompress: "gzip"}, nil, tarOpen(t, arch), "/t")
-	assert.Equal(t, syscall.EINVAL, tarErrno(t, err))
+	_, err = d.CallOpts("tar_in_opts", map[int]any{tarInCompress: "gzip"}, nil, open(t, arch), "/t")
+	assert.Equal(t, syscall.EINVAL, errnoOf(t, err))
 	// Garbage is EINVAL; a missing directory ENOENT, a file ENOTDIR.
 	junk := filepath.Join(t.TempDir(), "junk")
 	require.NoError(t, os.WriteFile(junk, bytes.Repeat([]byte("junk"), 1000), 0o644))
-	assert.Equal(t, syscall.EINVAL, tarErrno(t, d.Call("tar_in_opts", nil, tarOpen(t, junk), "/t")))
-	assert.Equal(t, syscall.ENOENT, tarErrno(t, d.Call("tar_in_opts", nil, tarOpen(t, arch), "/nope")))
-	assert.Equal(t, syscall.ENOTDIR, tarErrno(t, d.Call("tar_in_opts", nil, tarOpen(t, arch), "/t/f")))
-	assert.Equal(t, syscall.ENOTDIR, tarErrno(t, d.Call("tar_out_opts", nil, "/t/f", tarCreate(t, filepath.Join(t.TempDir(), "o")))))
-	tarFsck(t, d, img, "e2fsck", "-fn")
+	assert.Equal(t, syscall.EINVAL, errnoOf(t, d.Call("tar_in_opts", nil, open(t, junk), "/t")))
+	assert.Equal(t, syscall.ENOENT, errnoOf(t, d.Call("tar_in_opts", nil, open(t, arch), "/nope")))
+	assert.Equal(t, syscall.ENOTDIR, errnoOf(t, d.Call("tar_in_opts", nil, open(t, arch), "/t/f")))
+	assert.Equal(t, syscall.ENOTDIR, errnoOf(t, d.Call("tar_out_opts", nil, "/t/f", create(t, filepath.Join(t.TempDir(), "o")))))
+	check(t, d, img, "e2fsck", "-fn")
 }
 
 func TestTarVfat(t *testing.T) {
@@ -578,7 +543,7 @@ func TestTarVfat(t *testing.T) {
 		tar.Header{Typeflag: tar.TypeDir, Name: "./d/", Mode: 0o755, Uid: 1000, Gid: 1000},
 		tar.Header{Typeflag: tar.TypeReg, Name: "./d/f.txt", Linkname: "hello", Uid: 1000, Gid: 1000, ModTime: time.Unix(1500000000, 0)},
 	)
-	require.NoError(t, d.Call("tar_in_opts", nil, tarOpen(t, ok), "/t"))
+	require.NoError(t, d.Call("tar_in_opts", nil, open(t, ok), "/t"))
 	var content []byte
 	require.NoError(t, d.Call("read_file", &content, "/t/d/f.txt"))
 	assert.Equal(t, "hello", string(content))
@@ -589,10 +554,10 @@ func TestTarVfat(t *testing.T) {
 	var lnErr error
 	lnErr = d.Call("ln_s", nil, "d", "/t/l2")
 	require.Error(t, lnErr)
-	err := d.Call("tar_in_opts", nil, tarOpen(t, link), "/t")
+	err := d.Call("tar_in_opts", nil, open(t, link), "/t")
 	require.Error(t, err)
-	assert.Equal(t, tarErrno(t, lnErr), tarErrno(t, err))
-	tarFsck(t, d, img, "fsck.fat", "-n")
+	assert.Equal(t, errnoOf(t, lnErr), errnoOf(t, err))
+	check(t, d, img, "fsck.fat", "-n")
 }
 
 func TestTarProgress(t *testing.T) {
@@ -605,7 +570,7 @@ func TestTarProgress(t *testing.T) {
 	arch := tarHostArchive(t, dir)
 	fi, err := os.Stat(arch)
 	require.NoError(t, err)
-	progress, err := d.CallOpts("tar_in_opts", nil, nil, tarOpen(t, arch), "/t")
+	progress, err := d.CallOpts("tar_in_opts", nil, nil, open(t, arch), "/t")
 	require.NoError(t, err)
 	require.NotEmpty(t, progress)
 	var last uint64
@@ -618,7 +583,7 @@ func TestTarProgress(t *testing.T) {
 	assert.EqualValues(t, fi.Size(), last)
 
 	// tar_out counts the content archived.
-	progress, err = d.CallOpts("tar_out_opts", nil, nil, "/t", tarCreate(t, filepath.Join(t.TempDir(), "o")))
+	progress, err = d.CallOpts("tar_out_opts", nil, nil, "/t", create(t, filepath.Join(t.TempDir(), "o")))
 	require.NoError(t, err)
 	require.NotEmpty(t, progress)
 	last = 0
@@ -628,7 +593,7 @@ func TestTarProgress(t *testing.T) {
 		last = p.Position
 	}
 	assert.EqualValues(t, len(big), last)
-	tarFsck(t, d, img, "e2fsck", "-fn")
+	check(t, d, img, "e2fsck", "-fn")
 }
 
 func TestTarOutCrossesMounts(t *testing.T) {
@@ -649,7 +614,7 @@ func TestTarOutCrossesMounts(t *testing.T) {
 	got, _ := tarRead(t, arch, false)
 	sum := sha256.Sum256([]byte("on vfat"))
 	assert.Equal(t, hex.EncodeToString(sum[:]), got["mnt/b"].Sum)
-	tarFsck(t, d, ext, "e2fsck", "-fn")
+	check(t, d, ext, "e2fsck", "-fn")
 	out, err = exec.Command("fsck.fat", "-n", fat).CombinedOutput()
 	assert.NoError(t, err, "fsck.fat: %s", out)
 }

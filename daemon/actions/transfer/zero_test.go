@@ -17,32 +17,7 @@ import (
 
 	"goguestfs/daemon/daemontest"
 	"goguestfs/daemon/fs/vfat/layout"
-	"goguestfs/protocol"
 )
-
-// zfImage makes a sparse image of size bytes with a filesystem made by
-// tool.
-func zfImage(t *testing.T, size int64, tool string, args ...string) string {
-	t.Helper()
-	img := daemontest.Image(t, size)
-	out, err := exec.Command(tool, append(args, img)...).CombinedOutput()
-	require.NoError(t, err, "%s: %s", tool, out)
-	return img
-}
-
-func zfErrno(t *testing.T, err error) syscall.Errno {
-	t.Helper()
-	var pe *protocol.Error
-	require.ErrorAs(t, err, &pe)
-	return syscall.Errno(pe.Errno)
-}
-
-func zfAllocated(t *testing.T, p string) int64 {
-	t.Helper()
-	var st syscall.Stat_t
-	require.NoError(t, syscall.Stat(p, &st))
-	return st.Blocks * 512
-}
 
 func zfRandom(r *rand.Rand, n int) []byte {
 	b := make([]byte, n)
@@ -176,8 +151,8 @@ func zfFsck(t *testing.T, img, tool string, args ...string) {
 // TestZeroFreeSpace zeroes an ext4 root and a vfat filesystem mounted
 // beneath it, each by a directory it holds.
 func TestZeroFreeSpace(t *testing.T) {
-	ext := zfImage(t, 128<<20, "mkfs.ext4", "-q", "-F")
-	fat := zfImage(t, 96<<20, "mkfs.fat", "-F", "32")
+	ext := fsImage(t, 128<<20, "mkfs.ext4", "-q", "-F")
+	fat := fsImage(t, 96<<20, "mkfs.fat", "-F", "32")
 	d := daemontest.Start(t, ext, fat)
 	require.NoError(t, d.Call("mount", nil, "/dev/sda", "/"))
 	require.NoError(t, d.Call("mkdir", nil, "/boot"))
@@ -200,17 +175,17 @@ func TestZeroFreeSpace(t *testing.T) {
 	for p := range victims {
 		require.NoError(t, d.Call("rm", nil, p))
 	}
-	extBefore, fatBefore := zfAllocated(t, ext), zfAllocated(t, fat)
+	extBefore, fatBefore := allocated(t, ext), allocated(t, fat)
 
 	require.NoError(t, d.Call("zero_free_space", nil, "/boot/data"))
-	assert.Greater(t, zfAllocated(t, ext), extBefore-10<<20, "the ext4 root is not touched by zeroing /boot")
+	assert.Greater(t, allocated(t, ext), extBefore-10<<20, "the ext4 root is not touched by zeroing /boot")
 	require.NoError(t, d.Call("zero_free_space", nil, "/data"))
 	for p, want := range keep {
 		require.True(t, bytes.Equal(want, zfRead(t, d, p)), "%s reads back", p)
 	}
 	require.NoError(t, d.Call("umount_all", nil))
 
-	extAfter, fatAfter := zfAllocated(t, ext), zfAllocated(t, fat)
+	extAfter, fatAfter := allocated(t, ext), allocated(t, fat)
 	assert.Less(t, extAfter, extBefore-30<<20, "ext4 holes punched: %d bytes allocated before, %d after", extBefore, extAfter)
 	assert.Less(t, fatAfter, fatBefore-30<<20, "vfat holes punched: %d bytes allocated before, %d after", fatBefore, fatAfter)
 	zfFsck(t, ext, "e2fsck", "-fn")
@@ -265,7 +240,7 @@ func TestZeroFreeSpaceProgress(t *testing.T) {
 		{"vfat", "mkfs.fat", []string{"-F", "32", "-s", "1", "-l", zfBadBlocks(t, fatBad)}, []string{"fsck.fat", "-n"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			img := zfImage(t, 256<<20, c.tool, c.args...)
+			img := fsImage(t, 256<<20, c.tool, c.args...)
 			d := daemontest.Start(t, img)
 			require.NoError(t, d.Call("mount", nil, "/dev/sda", "/"))
 			// mkfs.fat -l leaves a wrong free count: the first write
@@ -294,7 +269,7 @@ func TestZeroFreeSpaceProgress(t *testing.T) {
 }
 
 func TestZeroFreeSpaceErrors(t *testing.T) {
-	ext := zfImage(t, 32<<20, "mkfs.ext4", "-q", "-F")
+	ext := fsImage(t, 32<<20, "mkfs.ext4", "-q", "-F")
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "f"), []byte("squash"), 0o644))
 	sq := filepath.Join(t.TempDir(), "sq.img")
@@ -310,16 +285,16 @@ func TestZeroFreeSpaceErrors(t *testing.T) {
 	}
 	before := sum()
 	err = d.Call("zero_free_space", nil, "/")
-	assert.Equal(t, syscall.EROFS, zfErrno(t, err), "%v", err)
+	assert.Equal(t, syscall.EROFS, errnoOf(t, err), "%v", err)
 	err = d.Call("zero_free_space", nil, "/lost+found")
-	assert.Equal(t, syscall.ENOTSUP, zfErrno(t, err), "%v", err)
+	assert.Equal(t, syscall.ENOTSUP, errnoOf(t, err), "%v", err)
 	assert.Contains(t, err.Error(), "squashfs")
 	err = d.Call("zero_free_space", nil, "/lost+found/f")
-	assert.Equal(t, syscall.ENOTDIR, zfErrno(t, err), "%v", err)
+	assert.Equal(t, syscall.ENOTDIR, errnoOf(t, err), "%v", err)
 	err = d.Call("zero_free_space", nil, "/nope")
-	assert.Equal(t, syscall.ENOENT, zfErrno(t, err), "%v", err)
+	assert.Equal(t, syscall.ENOENT, errnoOf(t, err), "%v", err)
 	err = d.Call("zero_free_space", nil, "nope")
-	assert.Equal(t, syscall.EINVAL, zfErrno(t, err), "%v", err)
+	assert.Equal(t, syscall.EINVAL, errnoOf(t, err), "%v", err)
 	require.NoError(t, d.Call("umount_all", nil))
 	assert.Equal(t, before, sum(), "nothing written to the read-only mount's image")
 	err = d.Call("zero_free_space", nil, "/")
@@ -327,7 +302,7 @@ func TestZeroFreeSpaceErrors(t *testing.T) {
 }
 
 func TestZeroFreeSpaceCancel(t *testing.T) {
-	img := zfImage(t, 256<<20, "mkfs.ext4", zfExtBadArgs(t)...)
+	img := fsImage(t, 256<<20, "mkfs.ext4", zfExtBadArgs(t)...)
 	d := daemontest.Start(t, img)
 	require.NoError(t, d.Call("mount", nil, "/dev/sda", "/"))
 	require.NoError(t, d.Call("write", nil, "/keep", []byte("kept")))
@@ -336,7 +311,7 @@ func TestZeroFreeSpaceCancel(t *testing.T) {
 	err := d.CallCancelled("zero_free_space", "/")
 	t.Logf("cancel: %v", err)
 	if err != nil {
-		assert.Equal(t, syscall.EINTR, zfErrno(t, err), "%v", err)
+		assert.Equal(t, syscall.EINTR, errnoOf(t, err), "%v", err)
 	}
 	var got []byte
 	require.NoError(t, d.Call("read_file", &got, "/keep"))
