@@ -4,8 +4,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"goguestfs/daemon/daemontest"
-	"goguestfs/protocol"
 	"io"
 	"os"
 	"os/exec"
@@ -15,6 +13,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"goguestfs/daemon/daemontest"
+	"goguestfs/protocol"
 )
 
 // fsImage makes an image of size bytes with a filesystem made on the host
