@@ -3,6 +3,7 @@ package blockdev
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"syscall"
 
@@ -58,8 +59,8 @@ func Zero(dev Dev, off, n int64) error {
 // of the range becomes a hole (fallocate PUNCH_HOLE|KEEP_SIZE) in the
 // drive's file or, on a read-only drive, in its overlay, whose blocks are
 // then marked as written, so that the file stays untouched; the unaligned
-// edges (and the whole range where the file cannot punch holes) are
-// written with zeros. A range past the end zeros what fits and fails with
+// edges (unless they read as zeros already) and the whole range where the
+// file cannot punch holes are written with zeros. A range past the end zeros what fits and fails with
 // ENOSPC.
 func (d *Drive) Zero(off, n int64) error {
 	if off < 0 || n < 0 {
@@ -69,7 +70,7 @@ func (d *Drive) Zero(off, n int64) error {
 	if off < end {
 		a := min((off+BlockSize-1)/BlockSize*BlockSize, end)
 		b := max(end/BlockSize*BlockSize, a)
-		if err := d.writeZeros(off, a); err != nil {
+		if err := d.zeroEdge(off, a); err != nil {
 			return err
 		}
 		if a < b {
@@ -77,12 +78,32 @@ func (d *Drive) Zero(off, n int64) error {
 				return err
 			}
 		}
-		if err := d.writeZeros(b, end); err != nil {
+		if err := d.zeroEdge(b, end); err != nil {
 			return err
 		}
 	}
 	if off+n > d.size {
 		return fmt.Errorf("%s: zero %d bytes at %d goes past the end of the device (%d bytes): %w", d.Name, n, off, d.size, syscall.ENOSPC)
+	}
+	return nil
+}
+
+// zeroEdge zeros [off, end), less than a block, unless it reads as zeros
+// already: writing zeros over a hole of the file would allocate it, so
+// that zeroing many small ranges (free runs of a filesystem) would grow a
+// sparse image.
+func (d *Drive) zeroEdge(off, end int64) error {
+	if off >= end {
+		return nil
+	}
+	buf := make([]byte, end-off)
+	if _, err := d.ReadAt(buf, off); err != nil && err != io.EOF {
+		return err
+	}
+	for _, c := range buf {
+		if c != 0 {
+			return d.writeZeros(off, end)
+		}
 	}
 	return nil
 }

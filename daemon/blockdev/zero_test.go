@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
+	"path/filepath"
 	"syscall"
 	"testing"
 
@@ -182,4 +183,31 @@ func TestCOWSet(t *testing.T) {
 		require.Equal(t, model[b], s.has(b), "block %d", b)
 	}
 	assert.LessOrEqual(t, len(s), 6)
+}
+
+// TestZeroKeepsHoles: zeroing unaligned ranges over a hole of the image
+// file writes nothing, so that zeroing many small free runs of a
+// filesystem does not grow a sparse image.
+func TestZeroKeepsHoles(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "sparse.img")
+	require.NoError(t, os.WriteFile(p, nil, 0o644))
+	require.NoError(t, os.Truncate(p, 4<<20))
+	f, err := os.OpenFile(p, os.O_RDWR, 0)
+	require.NoError(t, err)
+	d, err := Open("/dev/sda", f, nil)
+	require.NoError(t, err)
+	defer d.Close()
+	for off := int64(100); off+1000 <= 4<<20; off += 3*BlockSize + 777 {
+		require.NoError(t, d.Zero(off, 1000))
+	}
+	assert.Zero(t, allocated(t, p), "zeros written over holes")
+	// Over data, the edges are still cleared.
+	_, err = d.WriteAt(bytes.Repeat([]byte{1}, 2*BlockSize), 0)
+	require.NoError(t, err)
+	require.NoError(t, d.Zero(10, 100))
+	b := make([]byte, 200)
+	_, err = d.ReadAt(b, 0)
+	require.NoError(t, err)
+	assert.Equal(t, make([]byte, 100), b[10:110])
+	assert.Equal(t, bytes.Repeat([]byte{1}, 10), b[:10])
 }
