@@ -18,6 +18,10 @@ import guestfs
 
 from helpers import UNDER_VALGRIND
 
+# The test-only fast progress rule, for every handle of the suite (as
+# test_daemon.py sets it).
+os.environ["GOGUESTFS_TEST_PROGRESS"] = "50,20"
+
 SIZE = 8 << 20
 DELAY = 3 if UNDER_VALGRIND else 0.3
 
@@ -26,7 +30,6 @@ class TestTransfer(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp()
         self.img = os.path.join(self.dir, "disk.img")
-        os.environ["GOGUESTFS_TEST_PROGRESS"] = "50,20"
         g = self.g = guestfs.GuestFS()
         g.disk_create(self.img, "raw", 64 << 20)
         g.add_drive(self.img)
@@ -40,7 +43,6 @@ class TestTransfer(unittest.TestCase):
         g.upload(self.src, "/f")
 
     def tearDown(self):
-        del os.environ["GOGUESTFS_TEST_PROGRESS"]
         self.g.close()
         shutil.rmtree(self.dir)
 

@@ -7,13 +7,16 @@ require 'digest'
 require 'securerandom'
 require 'tmpdir'
 
+# The test-only fast progress rule, for every handle of the suite (as
+# tc_090_daemon.rb sets it).
+ENV['GOGUESTFS_TEST_PROGRESS'] = '50,20'
+
 class TestTransfer < Minitest::Test
   SIZE = 8 << 20
 
   def setup
     @dir = Dir.mktmpdir
     @img = File.join(@dir, 'disk.img')
-    ENV['GOGUESTFS_TEST_PROGRESS'] = '50,20'
     @g = Guestfs::Guestfs.new
     @g.disk_create(@img, 'raw', 64 << 20)
     @g.add_drive(@img)
@@ -27,7 +30,6 @@ class TestTransfer < Minitest::Test
   end
 
   def teardown
-    ENV.delete('GOGUESTFS_TEST_PROGRESS')
     @g.close
     FileUtils.rm_rf(@dir)
   end
