@@ -28,16 +28,16 @@ func (a *Actions) ChecksumDevice(c *server.Call, csumtype string, device *device
 	}
 	n := device.Size()
 	report := func(done int64) { c.Progress(uint64(done), uint64(n)) }
-	if err := cpSum(c, h, device, device.Name, n, report); err != nil {
+	if err := cpStream(c, h, device, device.Name, n, report); err != nil {
 		return "", err
 	}
 	return h.Sum(), nil
 }
 
-// cpSum writes n bytes of r (named name in errors) to h in chunks,
+// cpStream writes n bytes of r (named name in errors) to w in chunks,
 // checking for cancellation before each and calling report with the
-// bytes done after each.
-func cpSum(c *server.Call, h file.Hash, r io.ReaderAt, name string, n int64, report func(done int64)) error {
+// bytes done after each (checksums and compress_out).
+func cpStream(c *server.Call, w io.Writer, r io.ReaderAt, name string, n int64, report func(done int64)) error {
 	buf := make([]byte, min(n, cpChunk))
 	for done := int64(0); done < n; {
 		if err := c.Cancelled(); err != nil {
@@ -47,7 +47,9 @@ func cpSum(c *server.Call, h file.Hash, r io.ReaderAt, name string, n int64, rep
 		if err := cpReadFull(r, name, b, done); err != nil {
 			return err
 		}
-		h.Write(b)
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
 		done += int64(len(b))
 		report(done)
 	}
@@ -98,7 +100,7 @@ func (a *Actions) ChecksumsOut(c *server.Call, csumtype string, directory string
 		}
 		h, _ := file.NewHash(csumtype)
 		report := func(n int64) { c.Progress(uint64(min(done+n, total)), uint64(total)) }
-		if err := cpSum(c, h, cpFileReader{f, guest}, guest, fi.Size, report); err != nil {
+		if err := cpStream(c, h, cpFileReader{f, guest}, guest, fi.Size, report); err != nil {
 			return false, err
 		}
 		name := "./" + e.Rel

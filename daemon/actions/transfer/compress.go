@@ -51,24 +51,10 @@ func (a *Actions) CompressOut(c *server.Call, ctype string, p string, zfile *os.
 	if err != nil {
 		return errno.New(syscall.EINVAL, "%s: level %d: %v", errno.Cut(ctype), level, err)
 	}
-	buf := make([]byte, min(max(fi.Size, 1), cpChunk))
-	r := cpFileReader{f, p}
-	for done := int64(0); done < fi.Size; {
-		if err := c.Cancelled(); err != nil {
-			w.Close()
-			return err
-		}
-		b := buf[:min(fi.Size-done, cpChunk)]
-		if err := cpReadFull(r, p, b, done); err != nil {
-			w.Close()
-			return err
-		}
-		if _, err := zw.Write(b); err != nil {
-			w.Close()
-			return err
-		}
-		done += int64(len(b))
-		c.Progress(uint64(done), uint64(fi.Size))
+	report := func(done int64) { c.Progress(uint64(done), uint64(fi.Size)) }
+	if err := cpStream(c, zw, cpFileReader{f, p}, p, fi.Size, report); err != nil {
+		w.Close()
+		return err
 	}
 	err = zw.Close()
 	if cerr := w.Close(); err == nil {
